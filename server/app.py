@@ -1,0 +1,105 @@
+"""The application: ``create_app()`` assembles settings, storage, the bus and every screen's routes."""
+
+import asyncio
+import contextlib
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+import counter.routes
+import display.routes
+import kiosk.routes
+from server import api, i18n, web
+from server.bus import InProcessBus
+from server.db import Database, run_read
+from server.errors import DomainError
+from server.printing import make_transport
+from server.queue import all_sites
+from server.settings import Settings, get_settings
+
+
+async def index(request: Request):
+    sites = await run_read(request.app.state.db, all_sites)
+    return web.render(request, "index.html", {"sites": sites})
+
+
+async def healthz(request: Request):
+    return PlainTextResponse("ok")
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+async def on_domain_error(request: Request, exc: DomainError):
+    if _wants_json(request):
+        lang = web.page_language(request)
+        return JSONResponse(
+            {"detail": i18n.gettext(lang, exc.message, **exc.params)}, status_code=exc.status_code
+        )
+    return web.domain_error_page(request, exc)
+
+
+HTTP_MESSAGES = {
+    404: "This page does not exist.",
+    405: "This address does not accept that kind of request.",
+}
+
+
+async def on_http_error(request: Request, exc: HTTPException):
+    message = exc.detail if exc.status_code not in HTTP_MESSAGES else HTTP_MESSAGES[exc.status_code]
+    if _wants_json(request):
+        lang = web.page_language(request)
+        return JSONResponse(
+            {"detail": i18n.gettext(lang, message)}, status_code=exc.status_code, headers=exc.headers
+        )
+    return web.error_page(request, exc.status_code, message)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    db = Database(settings.database_url)
+    bus = InProcessBus()
+    db.after_commit.append(bus.publish)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        bus.start(asyncio.get_running_loop())
+        yield
+        db.dispose()
+
+    routes = [
+        Route("/", index),
+        Route("/healthz", healthz),
+        *kiosk.routes.routes,
+        *counter.routes.routes,
+        *display.routes.routes,
+        Mount("/api", routes=api.routes),
+        Mount("/static", StaticFiles(directory=web.ROOT / "server" / "static"), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key,
+                session_cookie="luukku_session",
+                max_age=12 * 3600,
+                same_site="lax",
+                https_only=settings.public_url.startswith("https://"),
+            )
+        ],
+        exception_handlers={DomainError: on_domain_error, HTTPException: on_http_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.bus = bus
+    app.state.printer = make_transport(settings)
+    return app

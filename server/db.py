@@ -1,0 +1,101 @@
+"""The database: one engine, read sessions and write transactions.
+
+SQLite (the embedded default) runs in WAL mode with one writer at a time: a process-wide lock and
+``BEGIN IMMEDIATE`` keep concurrent requests from meeting "database is locked". PostgreSQL needs no
+lock of ours; the queue's hot paths take row locks instead.
+"""
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import anyio.to_thread
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlmodel import Session
+
+AfterCommit = Callable[[list[dict]], None]
+
+
+def make_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        path = sa.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._write_lock = threading.Lock() if self.is_sqlite else None
+        self.after_commit: list[AfterCommit] = []
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction. Events recorded in it are handed to ``after_commit`` once it commits."""
+        lock = self._write_lock
+        if lock is not None:
+            lock.acquire()
+        try:
+            with Session(self._writer, expire_on_commit=False) as session:
+                session.info["events"] = []
+                with session.begin():
+                    yield session
+                events = session.info["events"]
+        finally:
+            if lock is not None:
+                lock.release()
+        for callback in self.after_commit:
+            callback(events)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+async def run_write(db: Database, fn, *args, **kwargs):
+    """Runs ``fn(session, *args, **kwargs)`` in one write transaction on a worker thread."""
+
+    def work():
+        with db.write() as session:
+            return fn(session, *args, **kwargs)
+
+    return await anyio.to_thread.run_sync(work)
+
+
+async def run_read(db: Database, fn, *args, **kwargs):
+    def work():
+        with db.read() as session:
+            return fn(session, *args, **kwargs)
+
+    return await anyio.to_thread.run_sync(work)

@@ -1,0 +1,41 @@
+"""The demo site: a city hall's one-stop customer service with realistic services."""
+
+from sqlmodel import Session, select
+
+from server.models import Counter, Service, Site, StaffUser
+from server.staff import hash_password
+
+SITE = {"slug": "demo", "name": "Kaupungintalon asiakaspalvelu", "timezone": "Europe/Helsinki"}
+
+# code, prefix, Finnish, Swedish, English, tier, typical minutes per customer
+SERVICES = [
+    ("advice", "A", "Yleisneuvonta", "Allmän rådgivning", "General advice", "generalist", 5),
+    ("housing", "B", "Asuminen ja asumisneuvonta", "Boende och bostadsrådgivning", "Housing", "generalist", 10),
+    ("building", "C", "Rakennusvalvonta", "Byggnadstillsyn", "Building control", "expert", 15),
+    ("early-education", "D", "Varhaiskasvatus", "Småbarnspedagogik", "Early childhood education", "generalist", 8),
+    ("payments", "E", "Maksut ja laskut", "Betalningar och fakturor", "Payments and invoices", "generalist", 6),
+    ("e-services", "F", "Sähköisen asioinnin tuki", "Hjälp med e-tjänster", "Help with e-services", "generalist", 7),
+]
+COUNTERS = ["1", "2", "3", "4", "5", "6"]
+USERS = [("admin", "Anna Admin", "admin"), ("clerk", "Kalle Virkailija", "clerk")]
+
+
+def seed_demo(session: Session, password: str) -> Site:
+    """Creates the demo site, or resets the demo users' password if it exists. Idempotent."""
+    site = session.exec(select(Site).where(Site.slug == SITE["slug"])).first()
+    if site is None:
+        site = Site(**SITE)
+        session.add(site)
+        session.flush()
+        for position, (code, prefix, fi, sv, en, tier, minutes) in enumerate(SERVICES):
+            session.add(Service(site_id=site.id, code=code, prefix=prefix, name_fi=fi, name_sv=sv,
+                                name_en=en, tier=tier, service_min=minutes, position=position))
+        session.add_all(Counter(site_id=site.id, number=number) for number in COUNTERS)
+    for username, display_name, role in USERS:
+        user = session.exec(select(StaffUser).where(StaffUser.username == username)).first()
+        if user is None:
+            user = StaffUser(username=username, display_name=display_name, role=role, password_hash="",
+                             demo=True)
+        user.password_hash = hash_password(password)
+        session.add(user)
+    return site

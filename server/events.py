@@ -1,0 +1,65 @@
+"""The event log: every state change appends one event in its own transaction.
+
+An event's ``data`` is exactly what the bus publishes to screens and integrations after commit.
+"""
+
+import json
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from server.models import Counter, Event, Service, Site, Ticket, utcnow
+
+
+def ticket_view(ticket: Ticket, service: Service) -> dict:
+    """The public face of a ticket: no personal data, the random public id, never the row id."""
+    return {
+        "id": ticket.public_id,
+        "number": ticket.number,
+        "service": service.code,
+        "status": ticket.status,
+    }
+
+
+def counter_view(counter: Counter) -> dict:
+    return {"id": counter.id, "number": counter.number}
+
+
+def record_event(
+    session: Session,
+    site: Site,
+    type: str,
+    *,
+    ticket: Ticket | None = None,
+    service: Service | None = None,
+    counter: Counter | None = None,
+    staff_user_id: int | None = None,
+) -> dict:
+    # An UPDATE … RETURNING takes the site row's write lock, so seq is gap-free and ordered per site
+    # on PostgreSQL as on SQLite.
+    seq = session.execute(
+        sa.update(Site)
+        .where(Site.id == site.id)
+        .values(last_event_seq=Site.last_event_seq + 1)
+        .returning(Site.last_event_seq)
+    ).scalar_one()
+    at = utcnow()
+    data: dict = {"seq": seq, "site": site.slug, "type": type, "at": at.isoformat()}
+    if ticket is not None and service is not None:
+        data["ticket"] = ticket_view(ticket, service)
+    if counter is not None:
+        data["counter"] = counter_view(counter)
+    session.add(
+        Event(
+            site_id=site.id,
+            seq=seq,
+            type=type,
+            at=at,
+            ticket_id=ticket.id if ticket else None,
+            counter_id=counter.id if counter else None,
+            staff_user_id=staff_user_id,
+            data=json.dumps(data, ensure_ascii=False),
+        )
+    )
+    session.info.setdefault("events", []).append(data)
+    return data

@@ -1,0 +1,160 @@
+"""The tables, as SQLModel classes. The schema itself is made by Alembic (server/migrations).
+
+Times are stored in UTC and shown in the site's time zone. Input is validated by separate,
+non-table models (server/api/schemas.py), because ``table=True`` models skip validation.
+"""
+
+from datetime import date, datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware UTC datetime in Python, a naive UTC timestamp in the database.
+
+    SQLite has no time zones; storing naive UTC everywhere keeps both databases alike.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; Luukku stores aware UTC datetimes")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _at(**kw):
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+class Site(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=200)
+    timezone: str = Field(default="Europe/Helsinki", max_length=64)
+    languages: str = Field(default="fi,sv,en", max_length=20)
+    # The last event number handed out on this site; events carry seq = this + 1.
+    last_event_seq: int = Field(default=0)
+
+
+class Service(SQLModel, table=True):
+    __table_args__ = (
+        sa.UniqueConstraint("site_id", "code"),
+        sa.UniqueConstraint("site_id", "prefix"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    code: str = Field(max_length=40)
+    prefix: str = Field(max_length=1)
+    name_fi: str = Field(max_length=200)
+    name_sv: str = Field(max_length=200)
+    name_en: str = Field(max_length=200)
+    tier: str = Field(default="generalist", max_length=20)
+    target_wait_min: int = Field(default=15)
+    # Until issue 3's rolling estimate, the wait is people ahead × this ÷ open counters.
+    service_min: int = Field(default=6)
+    position: int = Field(default=0)
+    active: bool = Field(default=True)
+
+    def name(self, lang: str) -> str:
+        return getattr(self, f"name_{lang}", None) or self.name_fi
+
+
+class StaffUser(SQLModel, table=True):
+    __tablename__ = "staff_user"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    display_name: str = Field(max_length=200)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(default="clerk", max_length=20)
+    active: bool = Field(default=True)
+    # Made by `luukku demo` with a known password: such a user can log in only in demo mode.
+    demo: bool = Field(default=False)
+
+
+class Counter(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("site_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    number: str = Field(max_length=10)  # what the display and the voice say: "3"
+    is_open: bool = Field(default=False)
+    staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+
+
+class CounterService(SQLModel, table=True):
+    """The services a counter serves while it is open (picked by the clerk)."""
+
+    __tablename__ = "counter_service"
+    counter_id: int = Field(foreign_key="counter.id", primary_key=True)
+    service_id: int = Field(foreign_key="service.id", primary_key=True)
+
+
+class TicketNumber(SQLModel, table=True):
+    """The last number given per site, service and local day: numbers are never reused."""
+
+    __tablename__ = "ticket_number"
+    site_id: int = Field(foreign_key="site.id", primary_key=True)
+    service_id: int = Field(foreign_key="service.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    last_number: int = Field(default=0)
+
+
+class Ticket(SQLModel, table=True):
+    __table_args__ = (
+        sa.UniqueConstraint("service_id", "service_day", "seq"),
+        sa.Index("ix_ticket_queue", "site_id", "status", "service_day"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    # Goes into public URLs and QR codes: random, 128+ bits, never the number.
+    public_id: str = Field(max_length=32, unique=True)
+    site_id: int = Field(foreign_key="site.id")
+    service_id: int = Field(foreign_key="service.id")
+    service_day: date
+    seq: int
+    number: str = Field(max_length=10)
+    lang: str = Field(default="fi", max_length=2)
+    status: str = Field(default="waiting", max_length=20)
+    issued_at: datetime = _at()
+    called_at: datetime | None = _at(default=None)
+    finished_at: datetime | None = _at(default=None)
+    counter_id: int | None = Field(default=None, foreign_key="counter.id")
+    staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+
+
+class Event(SQLModel, table=True):
+    """Append-only: what happened, written in the same transaction as the change itself."""
+
+    __table_args__ = (sa.UniqueConstraint("site_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id")
+    seq: int
+    type: str = Field(max_length=40)
+    at: datetime = _at()
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    counter_id: int | None = Field(default=None, foreign_key="counter.id")
+    staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    # The event as published (JSON text): what screens and integrations received.
+    data: str = Field(sa_type=sa.Text)
+
+
+class PrintJob(SQLModel, table=True):
+    __tablename__ = "print_job"
+    id: str = Field(primary_key=True, max_length=32)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    state: str = Field(default="queued", max_length=20)  # queued, sent, printed, failed
+    attempts: int = Field(default=0)
+    error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _at()
+    updated_at: datetime = _at()

@@ -1,0 +1,96 @@
+"""What the screen packages share: templates, the page's language, errors shown to people."""
+
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import HTMLResponse, Response
+from starlette.templating import Jinja2Templates
+
+from server import i18n
+from server.errors import DomainError
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_DIRS = [ROOT / pkg / "templates" for pkg in ("server", "kiosk", "counter", "display")]
+LANG_COOKIE = "luukku_lang"
+
+
+@jinja2.pass_context
+def _gettext(context, message: str, **params) -> str:
+    return i18n.gettext(context.get("lang", "fi"), message, **params)
+
+
+@jinja2.pass_context
+def _ngettext(context, singular: str, plural: str, n: int, **params) -> str:
+    text = i18n.translations(context.get("lang", "fi")).ngettext(singular, plural, n)
+    return text % dict(params, num=n)
+
+
+def _make_templates() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in TEMPLATE_DIRS]),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+    env.globals["LANGUAGES"] = i18n.LANGUAGES
+    env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
+    return Jinja2Templates(env=env)
+
+
+templates = _make_templates()
+
+
+def page_language(conn: HTTPConnection) -> str:
+    """?lang= first (a language switch), then the cookie, then the browser's Accept-Language."""
+    default = conn.app.state.settings.default_language
+    return i18n.pick_language(
+        conn.query_params.get("lang"),
+        conn.cookies.get(LANG_COOKIE),
+        i18n.accept_language(conn.headers.get("accept-language")),
+        default=default,
+    )
+
+
+def render(request: Request, name: str, context: dict | None = None, status_code: int = 200):
+    lang = page_language(request)
+    context = {"lang": lang, **(context or {})}
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    if request.query_params.get("lang") == lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
+    response.headers["Vary"] = "HX-Request, Cookie, Accept-Language"
+    return response
+
+
+def render_fragment(name: str, lang: str, **context) -> str:
+    """A template rendered alone, e.g. for a websocket push in the screen's own language."""
+    return templates.get_template(name).render(lang=lang, **context)
+
+
+def error_page(request: Request, status_code: int, message: str, **params) -> Response:
+    """A 4xx that a person understands, in the page's language: a fragment for htmx, else a page."""
+    lang = page_language(request)
+    text = i18n.gettext(lang, message, **params)
+    if request.headers.get("hx-request"):
+        html = templates.get_template("_error.html").render(lang=lang, message=text)
+        # htmx does not swap 4xx responses by default; retarget the message to the error slot.
+        return HTMLResponse(
+            html, status_code=status_code,
+            headers={"HX-Retarget": "#errors", "HX-Reswap": "innerHTML"},
+        )
+    return render(request, "error.html", {"message": text, "status_code": status_code},
+                  status_code=status_code)
+
+
+def domain_error_page(request: Request, exc: DomainError) -> Response:
+    return error_page(request, exc.status_code, exc.message, **exc.params)
+
+
+def qr_svg(data: str) -> Markup:
+    """A QR code as inline SVG, so no image request and no Pillow on the page path."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    return Markup(image.to_string(encoding="unicode"))

@@ -1,0 +1,131 @@
+"""Shared fixtures: real databases (SQLite files, the local PostgreSQL), a real uvicorn on loopback."""
+
+import os
+import secrets
+import socket
+import threading
+import time
+from contextlib import contextmanager
+
+import pytest
+import uvicorn
+
+from server.app import create_app
+from server.db import Database
+from server.demo import seed_demo
+from server.migrate import upgrade
+from server.settings import Settings
+
+PG_ADMIN_URL = os.environ.get("LUUKKU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+DEMO_PASSWORD = "demo-password"
+
+
+def _pg_available() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return None
+    except Exception as exc:  # any failure means: no server to test against here
+        return f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({exc.__class__.__name__}); scripts/test starts it where it can"
+
+
+@contextmanager
+def postgres_database():
+    """A fresh, empty PostgreSQL database, dropped afterwards."""
+    import psycopg
+
+    name = f"luukku_test_{secrets.token_hex(6)}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    """The same storage test runs against a SQLite file and against the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'luukku.db'}"
+        return
+    reason = _pg_available()
+    if reason:
+        pytest.skip(reason)
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def db(database_url):
+    """A migrated database with the demo site."""
+    upgrade(database_url)
+    database = Database(database_url)
+    with database.write() as session:
+        seed_demo(session, DEMO_PASSWORD)
+    yield database
+    database.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """The app under a real uvicorn on 127.0.0.1, in a thread of the test process."""
+
+    def __init__(self, settings: Settings, port: int):
+        self.settings = settings
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.ws_url = f"ws://127.0.0.1:{port}"
+        self.app = create_app(settings)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning",
+                                ws_per_message_deflate=False, lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def make_settings(database_url: str, port: int, **overrides) -> Settings:
+    values = dict(
+        database_url=database_url,
+        secret_key=secrets.token_hex(32),
+        demo=True,
+        demo_password=DEMO_PASSWORD,
+        public_url=f"http://127.0.0.1:{port}",
+    )
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """A migrated SQLite database with the demo site, served by uvicorn; tickets print to files."""
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    upgrade(url)
+    database = Database(url)
+    with database.write() as session:
+        seed_demo(session, DEMO_PASSWORD)
+    database.dispose()
+    port = free_port()
+    settings = make_settings(url, port, printer_dir=tmp_path / "prints")
+    with LiveServer(settings, port) as server:
+        yield server

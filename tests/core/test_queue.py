@@ -1,0 +1,191 @@
+"""The queue engine against real databases: each test runs on a SQLite file and on PostgreSQL."""
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from server import queue
+from server.errors import Conflict, Invalid, NotFound
+from server.models import Event, PrintJob, StaffUser, Ticket
+from server.staff import hash_password
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def issue(db, service="advice", lang="fi", now=None, **kw):
+    with db.write() as session:
+        return queue.issue_ticket(session, "demo", service, lang, now=now, **kw)
+
+
+def add_clerks(db, count: int) -> list[int]:
+    with db.write() as session:
+        users = [StaffUser(username=f"clerk{i}", display_name=f"Clerk {i}",
+                           password_hash=hash_password("x" * 12)) for i in range(count)]
+        session.add_all(users)
+        session.flush()
+        return [u.id for u in users]
+
+
+def open_counters(db, clerks: list[int], services=("advice",)) -> list[int]:
+    with db.read() as session:
+        counters = queue.site_counters(session, queue.get_site(session, "demo"))
+    ids = []
+    for counter, clerk in zip(counters, clerks):
+        with db.write() as session:
+            queue.open_counter(session, counter.id, clerk, list(services))
+        ids.append(counter.id)
+    return ids
+
+
+def test_numbers_run_per_service_and_restart_each_local_day(db):
+    # 29 March 2026 is the spring DST change in Helsinki (UTC+2 → UTC+3).
+    assert issue(db, now=utc("2026-03-29T20:58:00")).ticket.number == "A001"  # 23.58 local
+    assert issue(db, now=utc("2026-03-29T20:59:00")).ticket.number == "A002"
+    assert issue(db, "housing", now=utc("2026-03-29T20:59:30")).ticket.number == "B001"
+    next_day = issue(db, now=utc("2026-03-29T21:01:00"))  # 00.01 local on 30 March
+    assert next_day.ticket.number == "A001"
+    assert str(next_day.ticket.service_day) == "2026-03-30"
+
+
+def test_a_ticket_has_a_random_public_id_and_a_print_job(db):
+    first, second = issue(db), issue(db)
+    assert len(first.ticket.public_id) >= 22  # 16 random bytes, URL-safe
+    assert first.ticket.public_id != second.ticket.public_id
+    assert first.ticket.number not in first.ticket.public_id
+    with db.read() as session:
+        job = session.get(PrintJob, first.print_job_id)
+    assert job.ticket_id == first.ticket.id and job.state == "queued"
+
+
+def test_people_ahead_and_the_estimate_follow_the_queue(db):
+    [clerk] = add_clerks(db, 1)
+    open_counters(db, [clerk])
+    tickets = [issue(db) for _ in range(4)]
+    assert [t.people_ahead for t in tickets] == [0, 1, 2, 3]
+    # General advice takes 5 minutes; one counter serves it.
+    assert tickets[3].estimated_wait_min == 15
+
+
+def test_unknown_site_service_or_language_is_refused(db):
+    with pytest.raises(NotFound), db.write() as session:
+        queue.issue_ticket(session, "nowhere", "advice", "fi")
+    with pytest.raises(NotFound), db.write() as session:
+        queue.issue_ticket(session, "demo", "parking", "fi")
+    with pytest.raises(Invalid), db.write() as session:
+        queue.issue_ticket(session, "demo", "advice", "de")
+    with db.read() as session:
+        assert session.exec(select(Ticket)).first() is None  # nothing half-written
+
+
+def test_call_next_takes_the_longest_waiting_ticket_and_finish_ends_it(db):
+    [clerk] = add_clerks(db, 1)
+    [counter_id] = open_counters(db, [clerk], services=("advice", "housing"))
+    issue(db, "housing")
+    issue(db, "advice")
+    issue(db, "building")  # not served at this counter
+    with db.write() as session:
+        ticket, service = queue.call_next(session, counter_id, clerk)
+    assert (ticket.number, ticket.status, service.code) == ("B001", "called", "housing")
+    with pytest.raises(Conflict), db.write() as session:
+        queue.call_next(session, counter_id, clerk)  # the current customer first
+    with db.write() as session:
+        finished, _ = queue.finish_ticket(session, ticket.public_id, clerk)
+    assert finished.status == "finished" and finished.finished_at is not None
+    with db.write() as session:
+        assert queue.call_next(session, counter_id, clerk)[0].number == "A001"
+    with db.read() as session:
+        waiting = queue.waiting_counts(session, queue.get_site(session, "demo"))
+    assert sum(waiting.values()) == 1  # only building control's ticket waits
+
+
+def test_illegal_transitions_are_refused(db):
+    first, second = add_clerks(db, 2)
+    [counter_id] = open_counters(db, [first])
+    ticket = issue(db).ticket
+    with pytest.raises(Conflict, match="not being served"), db.write() as session:
+        queue.finish_ticket(session, ticket.public_id, first)
+    with pytest.raises(Conflict, match="another clerk"), db.write() as session:
+        queue.call_next(session, counter_id, second)
+    with db.read() as session:
+        closed = queue.site_counters(session, queue.get_site(session, "demo"))[-1]
+    with pytest.raises(Conflict, match="closed"), db.write() as session:
+        queue.call_next(session, closed.id, first)
+    with db.write() as session:
+        queue.call_next(session, counter_id, first)
+    with pytest.raises(Conflict, match="another clerk"), db.write() as session:
+        queue.finish_ticket(session, ticket.public_id, second)
+
+
+def test_every_change_appends_one_event_with_a_gapless_seq(db):
+    [clerk] = add_clerks(db, 1)
+    [counter_id] = open_counters(db, [clerk])
+    ticket = issue(db).ticket
+    with db.write() as session:
+        queue.call_next(session, counter_id, clerk)
+    with db.write() as session:
+        queue.finish_ticket(session, ticket.public_id, clerk)
+    with db.read() as session:
+        events = list(session.exec(select(Event).order_by(Event.seq)))
+    assert [e.type for e in events] == ["counter.opened", "ticket.issued", "ticket.called", "ticket.finished"]
+    assert [e.seq for e in events] == [1, 2, 3, 4]
+    called = json.loads(events[2].data)
+    assert called["ticket"]["number"] == "A001" and called["counter"]["number"] == "1"
+
+
+def test_a_failed_change_leaves_no_event_behind(db):
+    published = []
+    db.after_commit.append(published.extend)
+    with pytest.raises(NotFound), db.write() as session:
+        queue.issue_ticket(session, "demo", "advice", "fi")
+        raise NotFound("simulated failure after the ticket was added")
+    with db.read() as session:
+        assert session.exec(select(Event)).first() is None
+    assert published == []
+    issue(db)
+    assert [e["type"] for e in published] == ["ticket.issued"]
+
+
+def test_concurrent_kiosks_never_get_the_same_number(db):
+    def issue_ten(_):
+        return [issue(db).ticket.number for _ in range(10)]
+
+    with ThreadPoolExecutor(8) as pool:
+        numbers = [n for batch in pool.map(issue_ten, range(8)) for n in batch]
+    assert sorted(numbers) == [f"A{n:03d}" for n in range(1, 81)]
+    with db.read() as session:
+        seqs = session.execute(sa.select(Event.seq).order_by(Event.seq)).scalars().all()
+    assert seqs == list(range(1, 81))
+
+
+def test_counters_calling_at_once_never_call_one_ticket_twice(db):
+    clerks = add_clerks(db, 6)
+    counters = open_counters(db, clerks)
+    for _ in range(60):
+        issue(db)
+    called: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(len(counters))
+
+    def work(counter_id: int, clerk: int) -> None:
+        start.wait()
+        while True:
+            with db.write() as session:
+                result = queue.call_next(session, counter_id, clerk)
+            if result is None:
+                return
+            with lock:
+                called.append(result[0].number)
+            with db.write() as session:
+                queue.finish_ticket(session, result[0].public_id, clerk)
+
+    with ThreadPoolExecutor(len(counters)) as pool:
+        list(pool.map(work, counters, clerks))
+    assert len(called) == 60
+    assert len(set(called)) == 60
