@@ -11,7 +11,7 @@ from starlette.websockets import WebSocket
 
 from server import i18n, queue, staff, web
 from server.db import run_read, run_write
-from server.errors import DomainError, Invalid, N_, NotFound
+from server.errors import BadRequest, DomainError, N_, NotFound
 from server.events import counter_view, ticket_view
 from server.live import relay
 from server.models import StaffUser
@@ -39,7 +39,7 @@ def _validation_message(lang: str, exc: ValidationError) -> str:
         field = ".".join(str(p) for p in error["loc"]) or "body"
         problem = PROBLEMS.get(error["type"], N_("has the wrong type or format"))
         parts.append(f"{field}: {i18n.gettext(lang, problem)}")
-    return i18n.gettext(lang, "Check the request: %(problems)s.", problems="; ".join(parts))
+    return i18n.gettext(lang, N_("Check the request: %(problems)s."), problems="; ".join(parts))
 
 
 async def _parse(request: Request, model: type[BaseModel], allow_form: bool = False):
@@ -52,9 +52,9 @@ async def _parse(request: Request, model: type[BaseModel], allow_form: bool = Fa
         try:
             data = json.loads(raw) if raw.strip() else None
         except (UnicodeDecodeError, ValueError):
-            raise Invalid(N_("The request body is not valid JSON.")) from None
+            raise BadRequest(N_("The request body is not valid JSON.")) from None
         if not isinstance(data, dict):
-            raise Invalid(N_("The request body must be a JSON object."))
+            raise BadRequest(N_("The request body must be a JSON object."))
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -18,7 +18,7 @@ import kiosk.routes
 from server import api, i18n, web
 from server.bus import InProcessBus
 from server.db import Database, run_read
-from server.errors import DomainError
+from server.errors import DomainError, N_
 from server.printing import make_transport
 from server.queue import all_sites
 from server.settings import Settings, get_settings
@@ -47,8 +47,8 @@ async def on_domain_error(request: Request, exc: DomainError):
 
 
 HTTP_MESSAGES = {
-    404: "This page does not exist.",
-    405: "This address does not accept that kind of request.",
+    404: N_("This page does not exist."),
+    405: N_("This address does not accept that kind of request."),
 }
 
 

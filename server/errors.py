@@ -28,3 +28,9 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     status_code = 422
+
+
+class BadRequest(DomainError):
+    """The request itself is malformed (not JSON, not an object)."""
+
+    status_code = 400

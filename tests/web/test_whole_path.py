@@ -1,0 +1,106 @@
+"""The whole path through real HTTP and real websockets against uvicorn on loopback:
+a kiosk tap prints a ticket, a clerk calls it, the display and the event stream see the call."""
+
+import json
+
+import httpx
+import pytest
+from websockets.sync.client import connect
+
+from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_settings
+from tests.printers.escpos_reader import read_escpos
+from tests.printers.fake_printer import FakePrinter
+
+
+def next_event(ws, type_: str) -> dict:
+    """The next event of this type; earlier events of other types are skipped."""
+    while True:
+        event = json.loads(ws.recv(timeout=5))
+        if event["type"] == type_:
+            return event
+
+
+def log_in_clerk(base: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, timeout=10)
+    response = client.post("/counter/login", data={"username": "clerk", "password": DEMO_PASSWORD})
+    assert response.status_code == 303
+    return client
+
+
+@pytest.fixture
+def printing_server(tmp_path):
+    """The demo site served by uvicorn, printing to a TCP printer on 127.0.0.1."""
+    from server.db import Database
+    from server.demo import seed_demo
+    from server.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'path.db'}"
+    upgrade(url)
+    database = Database(url)
+    with database.write() as session:
+        seed_demo(session, DEMO_PASSWORD)
+    database.dispose()
+    with FakePrinter() as printer:
+        port = free_port()
+        settings = make_settings(url, port, printer_transport="network",
+                                 printer_host=printer.host, printer_port=printer.port)
+        with LiveServer(settings, port) as server:
+            yield server, printer
+
+
+def test_a_kiosk_tap_reaches_paper_the_counter_and_the_display(printing_server, request):
+    server, printer = printing_server
+    with connect(f"{server.ws_url}/api/v1/sites/demo/events") as events, \
+         connect(f"{server.ws_url}/display/demo/ws?lang=fi") as display:
+        first_screen = display.recv(timeout=5)
+        assert 'id="latest-call"' in first_screen and "A001" not in first_screen
+
+        with httpx.Client(base_url=server.url, timeout=10, cookies={"luukku_lang": "fi"}) as kiosk:
+            tapped = kiosk.post("/kiosk/demo/tickets", data={"service": "advice"}, headers={"HX-Request": "true"})
+        assert tapped.status_code == 201
+        assert "A001" in tapped.text and "Yleisneuvonta" in tapped.text
+        assert "<svg" in tapped.text  # the QR code to the ticket's status page
+
+        issued = next_event(events, "ticket.issued")
+        assert issued["ticket"]["number"] == "A001" and issued["site"] == "demo"
+
+        paper = read_escpos(bytes(printer.connections[-1].data))
+        assert "A001" in paper.text and "Yleisneuvonta" in paper.text
+        assert paper.qr_payloads == [f"{server.url}/t/{issued['ticket']['id']}"]
+
+        clerk = log_in_clerk(server.url)
+        request.addfinalizer(clerk.close)
+        opened = clerk.post("/counter/open", data={"counter": "1", "service": ["advice", "housing"]})
+        assert opened.status_code == 303
+        called = clerk.post("/counter/call-next", data={"counter": "1"}, headers={"HX-Request": "true"})
+        assert called.status_code == 200 and "A001" in called.text
+
+        call = next_event(events, "ticket.called")
+        assert call["ticket"]["number"] == "A001" and call["counter"]["number"] == "1"
+        assert call["seq"] > issued["seq"]
+
+        pushed = display.recv(timeout=5)
+        while "A001" not in pushed:  # the counter's opening refreshes the screen first
+            pushed = display.recv(timeout=5)
+        assert 'hx-swap-oob="true"' in pushed and "Palvelupiste 1" in pushed
+
+        status = httpx.get(f"{server.url}/t/{issued['ticket']['id']}?lang=en")
+        assert "please go to counter 1" in status.text
+
+        done = clerk.post("/counter/finish", data={"counter": "1", "ticket": issued["ticket"]["id"]},
+                          headers={"HX-Request": "true"})
+        assert done.status_code == 200 and "Kutsu seuraava" in done.text  # the counter is free again
+        assert next_event(events, "ticket.finished")["ticket"]["status"] == "finished"
+
+
+def test_the_display_speaks_the_language_it_was_opened_in(live_server):
+    with connect(f"{live_server.ws_url}/display/demo/ws?lang=sv") as display:
+        assert "Välkommen" in display.recv(timeout=5)
+
+
+def test_a_socket_for_an_unknown_site_is_refused(live_server):
+    from websockets.exceptions import InvalidStatus
+
+    with pytest.raises(InvalidStatus):
+        with connect(f"{live_server.ws_url}/api/v1/sites/nowhere/events"):
+            pass
