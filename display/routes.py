@@ -39,13 +39,14 @@ async def display_socket(websocket: WebSocket):
         return
     await websocket.accept()
 
-    async def push_calls() -> None:
+    async def push_calls(fresh: bool = False) -> None:
         context = await run_read(db, _calls_context, slug)
-        await websocket.send_text(web.render_fragment("_display_calls.html", lang, oob=True, **context))
+        html = web.render_fragment("_display_calls.html", lang, oob=True, fresh=fresh, **context)
+        await websocket.send_text(html)
 
     async def on_event(event: dict) -> None:
         if event["type"] in REFRESHING_EVENTS:
-            await push_calls()
+            await push_calls(fresh=event["type"] == "ticket.called")
 
     await relay(websocket, websocket.app.state.bus, slug, push_calls, on_event)
 
