@@ -1,0 +1,97 @@
+"""The HTML screens over real HTTP: languages, logins, and bad input that a person can understand."""
+
+import httpx
+import pytest
+
+from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_settings
+
+
+@pytest.fixture
+def web(live_server):
+    with httpx.Client(base_url=live_server.url, timeout=10) as client:
+        yield client
+
+
+def test_the_kiosk_starts_in_the_sites_default_language_and_switches(web):
+    assert "Valitse asiasi ja saat vuoronumeron." in web.get("/kiosk/demo").text
+    swedish = web.get("/kiosk/demo?lang=sv")
+    assert "Välj ditt ärende så får du ett könummer." in swedish.text
+    assert "Småbarnspedagogik" in swedish.text
+    assert "Småbarnspedagogik" in web.get("/kiosk/demo").text  # the choice is remembered
+    assert "Early childhood education" in web.get("/kiosk/demo?lang=en").text
+
+
+def test_an_unknown_site_gets_a_404_in_the_visitors_language(web):
+    response = web.get("/kiosk/harbour", headers={"Accept-Language": "sv"})
+    assert response.status_code == 404
+    assert "Det finns inget serviceställe som heter ”harbour”." in response.text
+    assert web.get("/no/such/page").status_code == 404
+
+
+def test_a_kiosk_tap_without_a_service_is_refused_with_words(web):
+    response = web.post("/kiosk/demo/tickets", data={}, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert response.headers["HX-Retarget"] == "#errors"
+    assert "Valitse palvelu." in response.text
+    unknown = web.post("/kiosk/demo/tickets", data={"service": "parking"}, headers={"HX-Request": "true"})
+    assert unknown.status_code == 404 and "”parking”" in unknown.text
+
+
+def test_the_status_page_of_a_ticket_shows_no_one_elses_data(web):
+    web.post("/kiosk/demo/tickets", data={"service": "advice"})
+    issued = web.post("/api/v1/sites/demo/tickets", json={"service": "advice", "lang": "fi"}).json()
+    page = web.get(f"/t/{issued['id']}")
+    assert page.status_code == 200
+    assert "A002" in page.text and "A001" not in page.text
+    assert "Edelläsi jonossa" in page.text
+    assert web.get("/t/A002").status_code == 404  # the number is not an address
+
+
+def test_the_counter_needs_a_login(web):
+    response = web.get("/counter")
+    assert response.status_code == 303 and response.headers["location"] == "/counter/login"
+    htmx = web.post("/counter/call-next", data={"counter": "1"}, headers={"HX-Request": "true"})
+    assert htmx.headers["HX-Redirect"] == "/counter/login"
+    wrong = web.post("/counter/login", data={"username": "clerk", "password": "guess"})
+    assert wrong.status_code == 400 and "Väärä käyttäjätunnus tai salasana." in wrong.text
+
+
+def test_a_clerk_opens_a_counter_calls_and_finishes(web):
+    web.post("/kiosk/demo/tickets", data={"service": "payments"})
+    assert web.post("/counter/login", data={"username": "clerk", "password": DEMO_PASSWORD}).status_code == 303
+    setup = web.get("/counter")
+    assert "Avaa palvelupiste" in setup.text and "Maksut ja laskut" in setup.text
+    nothing = web.post("/counter/open", data={"counter": "4"}, headers={"HX-Request": "true"})
+    assert nothing.status_code == 422 and "vähintään yksi palvelu" in nothing.text
+    assert web.post("/counter/open", data={"counter": "4", "service": "payments"}).status_code == 303
+    called = web.post("/counter/call-next", data={"counter": "4"}, headers={"HX-Request": "true"})
+    assert "E001" in called.text and "Valmis" in called.text
+    twice = web.post("/counter/call-next", data={"counter": "4"}, headers={"HX-Request": "true"})
+    assert twice.status_code == 409 and "Päätä nykyisen asiakkaan palvelu" in twice.text
+    ticket_id = called.text.split('name="ticket" value="')[1].split('"')[0]
+    done = web.post("/counter/finish", data={"counter": "4", "ticket": ticket_id}, headers={"HX-Request": "true"})
+    assert "Kutsu seuraava" in done.text
+    empty = web.post("/counter/call-next", data={"counter": "4"}, headers={"HX-Request": "true"})
+    assert "Palveluissasi ei ole jonottajia." in empty.text
+    assert web.post("/counter/close", data={"counter": "4"}).status_code == 303
+    assert "Avaa palvelupiste" in web.get("/counter").text
+
+
+def test_demo_logins_do_not_work_outside_demo_mode(tmp_path):
+    from server.db import Database
+    from server.demo import seed_demo
+    from server.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'prod.db'}"
+    upgrade(url)
+    database = Database(url)
+    with database.write() as session:
+        seed_demo(session, DEMO_PASSWORD)
+    database.dispose()
+    port = free_port()
+    with LiveServer(make_settings(url, port, demo=False), port) as server:
+        with httpx.Client(base_url=server.url) as client:
+            response = client.post("/counter/login", data={"username": "clerk", "password": DEMO_PASSWORD})
+            assert response.status_code == 400
+            token = client.post("/api/v1/token", json={"username": "admin", "password": DEMO_PASSWORD})
+            assert token.status_code == 401
