@@ -96,10 +96,7 @@ async def open_counter(request: Request):
     if user is None:
         return _see_other(request, "/counter/login")
     form = await request.form()
-    try:
-        counter_id = int(str(form.get("counter") or ""))
-    except ValueError:
-        raise Invalid(N_("Choose a counter.")) from None
+    counter_id = _form_counter_id(form)
     codes = [str(code) for code in form.getlist("service")]
     await run_write(request.app.state.db, queue.open_counter, counter_id, user.id, codes)
     return _see_other(request, "/counter")
@@ -109,8 +106,8 @@ async def close_counter(request: Request):
     user = await _user(request)
     if user is None:
         return _see_other(request, "/counter/login")
-    form = await request.form()
-    await run_write(request.app.state.db, queue.close_counter, int(str(form.get("counter"))), user.id)
+    counter_id = _form_counter_id(await request.form())
+    await run_write(request.app.state.db, queue.close_counter, counter_id, user.id)
     return _see_other(request, "/counter")
 
 

@@ -126,6 +126,6 @@ def live_server(tmp_path):
         seed_demo(session, DEMO_PASSWORD)
     database.dispose()
     port = free_port()
-    settings = make_settings(url, port, printer_dir=tmp_path / "prints")
+    settings = make_settings(url, port, printer_dir=tmp_path / "prints", kiosk_return_s=2)
     with LiveServer(settings, port) as server:
         yield server

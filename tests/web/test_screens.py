@@ -73,6 +73,8 @@ def test_a_clerk_opens_a_counter_calls_and_finishes(web):
     assert "Kutsu seuraava" in done.text
     empty = web.post("/counter/call-next", data={"counter": "4"}, headers={"HX-Request": "true"})
     assert "Palveluissasi ei ole jonottajia." in empty.text
+    garbled = web.post("/counter/close", data={"counter": "four"}, headers={"HX-Request": "true"})
+    assert garbled.status_code == 422 and "Valitse palvelupiste." in garbled.text
     assert web.post("/counter/close", data={"counter": "4"}).status_code == 303
     assert "Avaa palvelupiste" in web.get("/counter").text
 

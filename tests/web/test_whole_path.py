@@ -104,3 +104,37 @@ def test_a_socket_for_an_unknown_site_is_refused(live_server):
     with pytest.raises(InvalidStatus):
         with connect(f"{live_server.ws_url}/api/v1/sites/nowhere/events"):
             pass
+
+
+@pytest.mark.postgres
+def test_the_same_path_works_on_postgresql(tmp_path):
+    from server.db import Database
+    from server.demo import seed_demo
+    from server.migrate import upgrade
+    from tests.conftest import _pg_available, postgres_database
+
+    reason = _pg_available()
+    if reason:
+        pytest.skip(reason)
+    with postgres_database() as url:
+        upgrade(url)
+        database = Database(url)
+        with database.write() as session:
+            seed_demo(session, DEMO_PASSWORD)
+        database.dispose()
+        port = free_port()
+        settings = make_settings(url, port, printer_dir=tmp_path / "prints")
+        with LiveServer(settings, port) as server, \
+             connect(f"{server.ws_url}/api/v1/sites/demo/events") as events, \
+             httpx.Client(base_url=f"{server.url}/api/v1", timeout=10) as api:
+            ticket = api.post("/sites/demo/tickets", json={"service": "building", "print": True})
+            assert ticket.status_code == 201 and ticket.json()["number"] == "C001"
+            assert ticket.json()["printed"] is True
+            token = api.post("/token", json={"username": "clerk", "password": DEMO_PASSWORD}).json()
+            auth = {"Authorization": f"Bearer {token['access_token']}"}
+            api.post("/counters/5/open", json={"services": ["building"]}, headers=auth)
+            assert api.post("/counters/5/call-next", headers=auth).json()["number"] == "C001"
+            call = next_event(events, "ticket.called")
+            assert call["ticket"]["number"] == "C001" and call["counter"]["number"] == "5"
+            assert api.post(f"/tickets/{ticket.json()['id']}/finish", headers=auth).status_code == 200
+            assert next_event(events, "ticket.finished")["seq"] == call["seq"] + 1
