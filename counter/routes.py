@@ -1,5 +1,7 @@
 """The counter screen: log in, open a counter for chosen services, call next, finish."""
 
+import functools
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -24,6 +26,19 @@ async def _user(request: Request) -> StaffUser | None:
         return None
     user = await run_read(request.app.state.db, lambda s: s.get(StaffUser, uid))
     return user if staff.may_log_in(user, request.app.state.settings.demo) else None
+
+
+def login_required(endpoint):
+    """The clerk's pages and actions: only for a logged-in user, found in ``request.state.user``."""
+
+    @functools.wraps(endpoint)
+    async def guarded(request: Request):
+        request.state.user = await _user(request)
+        if request.state.user is None:
+            return _see_other(request, "/counter/login")
+        return await endpoint(request)
+
+    return guarded
 
 
 async def login_page(request: Request):
@@ -83,18 +98,14 @@ def _current(session, counter):
 
 
 async def counter_page(request: Request):
-    user = await _user(request)
-    if user is None:
-        return _see_other(request, "/counter/login")
+    user = request.state.user
     context = await run_read(request.app.state.db, _counter_context, user.id, request.query_params.get("site"))
     context["user"] = user
     return web.render(request, "counter.html", context)
 
 
 async def open_counter(request: Request):
-    user = await _user(request)
-    if user is None:
-        return _see_other(request, "/counter/login")
+    user = request.state.user
     form = await request.form()
     counter_id = _form_counter_id(form)
     codes = [str(code) for code in form.getlist("service")]
@@ -103,15 +114,13 @@ async def open_counter(request: Request):
 
 
 async def close_counter(request: Request):
-    user = await _user(request)
-    if user is None:
-        return _see_other(request, "/counter/login")
+    user = request.state.user
     counter_id = _form_counter_id(await request.form())
     await run_write(request.app.state.db, queue.close_counter, counter_id, user.id)
     return _see_other(request, "/counter")
 
 
-async def _current_fragment(request: Request, user: StaffUser, counter_id: int, message: str | None = None):
+async def _current_fragment(request: Request, counter_id: int, message: str | None = None):
     def context(session):
         counter = queue.get_counter(session, counter_id)
         site = session.get(Site, counter.site_id)
@@ -132,33 +141,29 @@ def _form_counter_id(form) -> int:
 
 
 async def call_next(request: Request):
-    user = await _user(request)
-    if user is None:
-        return _see_other(request, "/counter/login")
+    user = request.state.user
     counter_id = _form_counter_id(await request.form())
     called = await run_write(request.app.state.db, queue.call_next, counter_id, user.id)
     message = None if called else N_("No one is waiting in your services.")
-    return await _current_fragment(request, user, counter_id, message)
+    return await _current_fragment(request, counter_id, message)
 
 
 async def finish(request: Request):
-    user = await _user(request)
-    if user is None:
-        return _see_other(request, "/counter/login")
+    user = request.state.user
     form = await request.form()
     counter_id = _form_counter_id(form)
     await run_write(request.app.state.db, queue.finish_ticket, str(form.get("ticket") or ""), user.id)
-    return await _current_fragment(request, user, counter_id)
+    return await _current_fragment(request, counter_id)
 
 
 routes = [
     Mount("/counter/static", StaticFiles(directory=web.ROOT / "counter" / "static"), name="counter_static"),
-    Route("/counter", counter_page),
+    Route("/counter", login_required(counter_page)),
     Route("/counter/login", login_page),
     Route("/counter/login", login, methods=["POST"]),
     Route("/counter/logout", logout, methods=["POST"]),
-    Route("/counter/open", open_counter, methods=["POST"]),
-    Route("/counter/close", close_counter, methods=["POST"]),
-    Route("/counter/call-next", call_next, methods=["POST"]),
-    Route("/counter/finish", finish, methods=["POST"]),
+    Route("/counter/open", login_required(open_counter), methods=["POST"]),
+    Route("/counter/close", login_required(close_counter), methods=["POST"]),
+    Route("/counter/call-next", login_required(call_next), methods=["POST"]),
+    Route("/counter/finish", login_required(finish), methods=["POST"]),
 ]

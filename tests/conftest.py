@@ -62,10 +62,7 @@ def database_url(request, tmp_path):
 @pytest.fixture
 def db(database_url):
     """A migrated database with the demo site."""
-    upgrade(database_url)
-    database = Database(database_url)
-    with database.write() as session:
-        seed_demo(session, DEMO_PASSWORD)
+    database = Database(prepare_demo_database(database_url))
     yield database
     database.dispose()
 
@@ -116,15 +113,20 @@ def make_settings(database_url: str, port: int, **overrides) -> Settings:
     return Settings(_env_file=None, **values)
 
 
-@pytest.fixture
-def live_server(tmp_path):
-    """A migrated SQLite database with the demo site, served by uvicorn; tickets print to files."""
-    url = f"sqlite:///{tmp_path / 'live.db'}"
+def prepare_demo_database(url: str) -> str:
+    """Migrates the database at ``url`` and seeds the demo site."""
     upgrade(url)
     database = Database(url)
     with database.write() as session:
         seed_demo(session, DEMO_PASSWORD)
     database.dispose()
+    return url
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """A migrated SQLite database with the demo site, served by uvicorn; tickets print to files."""
+    url = prepare_demo_database(f"sqlite:///{tmp_path / 'live.db'}")
     port = free_port()
     settings = make_settings(url, port, printer_dir=tmp_path / "prints", kiosk_return_s=2)
     with LiveServer(settings, port) as server:

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_settings
+from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_settings, prepare_demo_database
 
 
 @pytest.fixture
@@ -80,16 +80,7 @@ def test_a_clerk_opens_a_counter_calls_and_finishes(web):
 
 
 def test_demo_logins_do_not_work_outside_demo_mode(tmp_path):
-    from server.db import Database
-    from server.demo import seed_demo
-    from server.migrate import upgrade
-
-    url = f"sqlite:///{tmp_path / 'prod.db'}"
-    upgrade(url)
-    database = Database(url)
-    with database.write() as session:
-        seed_demo(session, DEMO_PASSWORD)
-    database.dispose()
+    url = prepare_demo_database(f"sqlite:///{tmp_path / 'prod.db'}")
     port = free_port()
     with LiveServer(make_settings(url, port, demo=False), port) as server:
         with httpx.Client(base_url=server.url) as client:

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_settings
+from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_settings, prepare_demo_database
 from tests.printers.escpos_reader import read_escpos
 from tests.printers.fake_printer import FakePrinter
 
@@ -30,16 +30,7 @@ def log_in_clerk(base: str) -> httpx.Client:
 @pytest.fixture
 def printing_server(tmp_path):
     """The demo site served by uvicorn, printing to a TCP printer on 127.0.0.1."""
-    from server.db import Database
-    from server.demo import seed_demo
-    from server.migrate import upgrade
-
-    url = f"sqlite:///{tmp_path / 'path.db'}"
-    upgrade(url)
-    database = Database(url)
-    with database.write() as session:
-        seed_demo(session, DEMO_PASSWORD)
-    database.dispose()
+    url = prepare_demo_database(f"sqlite:///{tmp_path / 'path.db'}")
     with FakePrinter() as printer:
         port = free_port()
         settings = make_settings(url, port, printer_transport="network",
@@ -108,20 +99,13 @@ def test_a_socket_for_an_unknown_site_is_refused(live_server):
 
 @pytest.mark.postgres
 def test_the_same_path_works_on_postgresql(tmp_path):
-    from server.db import Database
-    from server.demo import seed_demo
-    from server.migrate import upgrade
     from tests.conftest import _pg_available, postgres_database
 
     reason = _pg_available()
     if reason:
         pytest.skip(reason)
     with postgres_database() as url:
-        upgrade(url)
-        database = Database(url)
-        with database.write() as session:
-            seed_demo(session, DEMO_PASSWORD)
-        database.dispose()
+        prepare_demo_database(url)
         port = free_port()
         settings = make_settings(url, port, printer_dir=tmp_path / "prints")
         with LiveServer(settings, port) as server, \
