@@ -29,11 +29,14 @@ async def relay(
             tasks.cancel_scope.cancel()
 
         tasks.start_soon(watch_client)
-        await on_start()
-        while True:
-            event = await events.get()
-            if event is None:  # fell behind: close, the screen reconnects and starts afresh
-                await websocket.close(code=1013)
-                break
-            await on_event(event)
+        try:
+            await on_start()
+            while True:
+                event = await events.get()
+                if event is None:  # fell behind: close, the screen reconnects and starts afresh
+                    await websocket.close(code=1013)
+                    break
+                await on_event(event)
+        except WebSocketDisconnect:
+            pass  # the screen went away while we were sending
         tasks.cancel_scope.cancel()

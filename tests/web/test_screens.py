@@ -88,3 +88,26 @@ def test_demo_logins_do_not_work_outside_demo_mode(tmp_path):
             assert response.status_code == 400
             token = client.post("/api/v1/token", json={"username": "admin", "password": DEMO_PASSWORD})
             assert token.status_code == 401
+
+
+def test_a_ticket_is_issued_and_shown_large_when_the_printer_is_down(tmp_path):
+    from server.db import Database
+    from sqlmodel import select
+
+    from server.models import PrintJob
+
+    url = prepare_demo_database(f"sqlite:///{tmp_path / 'down.db'}")
+    port = free_port()
+    unplugged = free_port()  # nothing listens there: a printer switched off
+    settings = make_settings(url, port, printer_transport="network", printer_port=unplugged)
+    with LiveServer(settings, port) as server, httpx.Client(base_url=server.url, timeout=10) as kiosk:
+        response = kiosk.post("/kiosk/demo/tickets?lang=sv", data={"service": "advice"},
+                              headers={"HX-Request": "true"})
+        assert response.status_code == 201
+        assert 'id="issued-number">A001<' in response.text and "<svg" in response.text
+        assert "Skrivaren fungerar inte." in response.text
+    database = Database(url)
+    with database.read() as session:
+        [job] = session.exec(select(PrintJob)).all()
+    database.dispose()
+    assert job.state == "failed" and job.attempts == 1 and "127.0.0.1" in job.error
