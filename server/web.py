@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import jinja2
+import qrcode
+import qrcode.image.svg
 from markupsafe import Markup
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, Response
@@ -89,8 +91,5 @@ def domain_error_page(request: Request, exc: DomainError) -> Response:
 
 def qr_svg(data: str) -> Markup:
     """A QR code as inline SVG, so no image request and no Pillow on the page path."""
-    import qrcode
-    import qrcode.image.svg
-
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     return Markup(image.to_string(encoding="unicode"))
