@@ -14,7 +14,7 @@ from server.db import run_read, run_write
 from server.errors import BadRequest, DomainError, N_, NotFound
 from server.events import counter_view, ticket_view
 from server.live import relay
-from server.models import StaffUser
+from server.models import Counter, StaffUser
 from server.openapi import openapi_document
 from server.printing import print_ticket, status_url
 from server.schemas import OpenCounterRequest, TicketRequest, TokenRequest
@@ -160,13 +160,18 @@ async def open_counter(request: Request):
     return JSONResponse({**counter_view(counter), "open": True, "services": body.services})
 
 
+def _call_next_at(session, counter_id: int, staff_user_id: int):
+    """call_next, plus the counter it called to (already in the session: no second query)."""
+    called = queue.call_next(session, counter_id, staff_user_id)
+    return None if called is None else (*called, session.get(Counter, counter_id))
+
+
 async def call_next(request: Request):
     user = await _bearer_user(request)
-    called = await run_write(request.app.state.db, queue.call_next, request.path_params["counter_id"], user.id)
+    called = await run_write(request.app.state.db, _call_next_at, request.path_params["counter_id"], user.id)
     if called is None:
         return Response(status_code=204)
-    ticket, service = called
-    counter = await run_read(request.app.state.db, queue.get_counter, ticket.counter_id)
+    ticket, service, counter = called
     return JSONResponse(_ticket_json(request.app.state.settings, ticket, service, counter=counter_view(counter)))
 
 
