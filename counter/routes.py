@@ -1,16 +1,47 @@
-"""The counter screen: log in, open a counter for chosen services, call next, finish."""
+"""The counter screen: a clerk's whole working day, and the staff overview with alarms.
+
+Every action is a form posted with htmx; the answer is the "current customer" fragment. The queue
+panel and the alarms update live over the websocket /counter/ws, rendered for the clerk's own
+counter and language.
+"""
 
 import functools
+import secrets
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
 
-from server import queue, staff, web
+from server import counters, i18n, queue, staff, web
 from server.db import run_read, run_write
-from server.errors import Invalid, N_
-from server.models import Service, Site, StaffUser
+from server.errors import Conflict, Invalid, N_
+from server.live import relay
+from server.models import OUTCOMES, CounterService, Service, Site, StaffUser, utcnow
+from sqlmodel import select
+
+OUTCOME_LABELS = {
+    "resolved": N_("Resolved here"),
+    "transferred": N_("Referred elsewhere"),
+    "service_request": N_("Service request created"),
+    "left": N_("Customer left"),
+}
+PRIORITY_LABELS = {0: N_("Normal"), 1: N_("Needs assistance"), 2: N_("Urgent")}
+HISTORY_LABELS = {
+    "ticket.issued": N_("Ticket taken"),
+    "ticket.walk_in": N_("Walk-in visit opened"),
+    "ticket.called": N_("Called"),
+    "ticket.recalled": N_("Called again"),
+    "ticket.serving": N_("Serving started"),
+    "ticket.transferred": N_("Transferred"),
+    "ticket.parked": N_("Put aside"),
+    "ticket.returned": N_("Returned to the queue"),
+    "ticket.priority": N_("Priority changed"),
+    "ticket.finished": N_("Finished"),
+    "ticket.no_show": N_("Did not come"),
+    "ticket.unserved": N_("Unserved at closing time"),
+}
 
 
 def _see_other(request: Request, url: str) -> Response:
@@ -20,22 +51,27 @@ def _see_other(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-async def _user(request: Request) -> StaffUser | None:
-    uid = request.session.get("uid")
+async def _user(conn) -> StaffUser | None:
+    uid = conn.session.get("uid")
     if uid is None:
         return None
-    user = await run_read(request.app.state.db, lambda s: s.get(StaffUser, uid))
-    return user if staff.may_log_in(user, request.app.state.settings.demo) else None
+    user = await run_read(conn.app.state.db, lambda s: s.get(StaffUser, uid))
+    return user if staff.may_log_in(user, conn.app.state.settings.demo) else None
 
 
-def login_required(endpoint):
-    """The clerk's pages and actions: only for a logged-in user, found in ``request.state.user``."""
+def login_required(endpoint=None, *, role: str | None = None):
+    """Staff pages and actions: only for a logged-in user (in ``request.state.user``), and with
+    ``role`` only for that role (an admin may do everything)."""
+    if endpoint is None:
+        return functools.partial(login_required, role=role)
 
     @functools.wraps(endpoint)
     async def guarded(request: Request):
         request.state.user = await _user(request)
         if request.state.user is None:
             return _see_other(request, "/counter/login")
+        if role and request.state.user.role not in (role, "admin"):
+            return web.error_page(request, 403, N_("This page is for the %(role)s role only."), role=role)
         return await endpoint(request)
 
     return guarded
@@ -66,104 +102,353 @@ async def logout(request: Request):
     return _see_other(request, "/counter/login")
 
 
-def _counter_context(session, user_id: int, site_slug: str | None) -> dict:
+# --- what the screen shows ---------------------------------------------------------------------
+
+
+def _history(session, ticket, site: Site) -> list[dict]:
+    entries = []
+    for event in queue.ticket_history(session, ticket):
+        entries.append({**event, "label": HISTORY_LABELS.get(event["type"], event["type"])})
+    return entries
+
+
+def _current(session, counter, site):
+    ticket = queue.current_ticket(session, counter)
+    if ticket is None:
+        return None
+    return {"ticket": ticket, "service": session.get(Service, ticket.service_id),
+            "history": _history(session, ticket, site)}
+
+
+def _queue_panel(session, counter, site, user_id: int) -> dict:
+    """Waiting counts, longest waits and estimates of the counter's services; tickets sent to it."""
+    now = utcnow()
+    services = queue.counter_services(session, counter)
+    waiting = queue.waiting_counts(session, site, now)
+    longest = queue.longest_waits(session, site, now)
+    waits = {sid: max(0, int((now - at).total_seconds() // 60)) for sid, at in longest.items()}
+    tickets = queue.waiting_tickets(session, site, now)
+    profile_ids = {s.id for s in services}
+    return {
+        "services": services,
+        "waiting": waiting,
+        "longest_min": waits,
+        "estimates": queue.estimates(session, site, services, now),
+        "sent_to_me": [(t, s) for t, s in tickets if t.status == "waiting"
+                       and (t.target_counter_id == counter.id or t.target_staff_user_id == user_id)],
+        "parked": [(t, s) for t, s in tickets if t.status == "parked" and t.counter_id == counter.id],
+        "in_line": [(t, s) for t, s in tickets if t.status == "waiting" and t.service_id in profile_ids
+                    and t.target_counter_id is None and t.target_staff_user_id is None][:12],
+    }
+
+
+def _workspace(session, user_id: int) -> dict | None:
     counter = queue.counter_of(session, user_id)
-    if counter is not None:
-        site = session.get(Site, counter.site_id)
-        return {
-            "site": site,
-            "counter": counter,
-            "services": queue.counter_services(session, counter),
-            "current": _current(session, counter),
-            "waiting": queue.waiting_counts(session, site),
-        }
+    if counter is None:
+        return None
+    site = session.get(Site, counter.site_id)
+    others = [u for u in session.exec(select(StaffUser).where(StaffUser.active).order_by(StaffUser.display_name))
+              if u.id != user_id]
+    return {
+        "site": site,
+        "counter": counter,
+        "current": _current(session, counter, site),
+        "panel": _queue_panel(session, counter, site, user_id),
+        "all_services": queue.active_services(session, site),
+        "other_counters": [c for c in queue.site_counters(session, site) if c.id != counter.id],
+        "colleagues": others,
+        "alarms": counters.active_alarms(session, site),
+        "call_key": secrets.token_urlsafe(12),
+    }
+
+
+def _opening_context(session, site_slug: str | None) -> dict:
     sites = queue.all_sites(session)
     site = queue.get_site(session, site_slug) if site_slug else (sites[0] if sites else None)
     if site is None:
         return {"site": None, "counter": None}
+    site_counters = queue.site_counters(session, site)
+    profiles = {}
+    for row in session.exec(select(CounterService)):
+        profiles.setdefault(row.counter_id, set()).add(row.service_id)
     return {
         "site": site,
         "counter": None,
         "sites": sites,
-        "counters": queue.site_counters(session, site),
+        "counters": site_counters,
+        "profiles": profiles,
         "services": queue.active_services(session, site),
+        "alarms": counters.active_alarms(session, site),
     }
 
 
-def _current(session, counter):
-    ticket = queue.current_ticket(session, counter)
-    if ticket is None:
-        return None
-    return {"ticket": ticket, "service": session.get(Service, ticket.service_id)}
+def _common(request: Request, context: dict) -> dict:
+    context.update(user=request.state.user, outcomes=OUTCOMES, outcome_labels=OUTCOME_LABELS,
+                   priority_labels=PRIORITY_LABELS, local_time=i18n.local_time)
+    return context
 
 
 async def counter_page(request: Request):
     user = request.state.user
-    context = await run_read(request.app.state.db, _counter_context, user.id, request.query_params.get("site"))
-    context["user"] = user
-    return web.render(request, "counter.html", context)
+    db = request.app.state.db
+    context = await run_read(db, _workspace, user.id)
+    if context is None:
+        context = await run_read(db, _opening_context, request.query_params.get("site"))
+    return web.render(request, "counter.html", _common(request, context))
 
 
-async def open_counter(request: Request):
-    user = request.state.user
-    form = await request.form()
-    counter_id = _form_counter_id(form)
-    codes = [str(code) for code in form.getlist("service")]
-    await run_write(request.app.state.db, queue.open_counter, counter_id, user.id, codes)
-    return _see_other(request, "/counter")
+async def _answer(request: Request, message: str | None = None, **params) -> Response:
+    """After an action: the current-customer fragment for htmx, the whole page otherwise."""
+    if not request.headers.get("hx-request"):
+        return _see_other(request, "/counter")
+    context = await run_read(request.app.state.db, _workspace, request.state.user.id)
+    if context is None:
+        return _see_other(request, "/counter")
+    lang = web.page_language(request)
+    context["message"] = i18n.gettext(lang, message, **params) if message else None
+    return web.render(request, "_counter_current.html", _common(request, context))
 
 
-async def close_counter(request: Request):
-    user = request.state.user
-    counter_id = _form_counter_id(await request.form())
-    await run_write(request.app.state.db, queue.close_counter, counter_id, user.id)
-    return _see_other(request, "/counter")
+# --- form fields -------------------------------------------------------------------------------
 
 
-async def _current_fragment(request: Request, counter_id: int, message: str | None = None):
-    def context(session):
-        counter = queue.get_counter(session, counter_id)
-        site = session.get(Site, counter.site_id)
-        return {"counter": counter, "current": _current(session, counter),
-                "waiting": queue.waiting_counts(session, site),
-                "services": queue.counter_services(session, counter)}
-
-    ctx = await run_read(request.app.state.db, context)
-    ctx["message"] = message
-    return web.render(request, "_counter_current.html", ctx)
+def _int_field(form, name: str, message: str) -> int:
+    try:
+        return int(str(form.get(name) or ""))
+    except ValueError:
+        raise Invalid(message) from None
 
 
 def _form_counter_id(form) -> int:
-    try:
-        return int(str(form.get("counter") or ""))
-    except ValueError:
-        raise Invalid(N_("Choose a counter.")) from None
+    return _int_field(form, "counter", N_("Choose a counter."))
+
+
+def _ticket_field(form) -> str:
+    ref = str(form.get("ticket") or "").strip()
+    if not ref:
+        raise Invalid(N_("Which ticket? Give its number."))
+    return ref[:64]
+
+
+def _optional_int(form, name: str, message: str) -> int | None:
+    return _int_field(form, name, message) if str(form.get(name) or "").strip() else None
+
+
+# --- the counter -------------------------------------------------------------------------------
+
+
+async def open_counter(request: Request):
+    form = await request.form()
+    counter_id = _form_counter_id(form)
+    codes = [str(code) for code in form.getlist("service")]
+    weights = {}
+    for code in codes:
+        if str(form.get(f"weight-{code}") or "").strip():
+            weights[code] = _int_field(form, f"weight-{code}", N_("A weight must be a whole number from 1 to 10."))
+    profile = str(form.get("profile") or "fair")
+    await run_write(request.app.state.db, counters.open_counter, counter_id, request.state.user.id,
+                    codes, weights, profile)
+    return _see_other(request, "/counter")
+
+
+def _counter_action(fn):
+    async def endpoint(request: Request):
+        counter_id = _form_counter_id(await request.form())
+        await run_write(request.app.state.db, fn, counter_id, request.state.user.id)
+        return _see_other(request, "/counter")
+
+    return endpoint
 
 
 async def call_next(request: Request):
-    user = request.state.user
-    counter_id = _form_counter_id(await request.form())
-    called = await run_write(request.app.state.db, queue.call_next, counter_id, user.id)
-    message = None if called else N_("No one is waiting in your services.")
-    return await _current_fragment(request, counter_id, message)
+    form = await request.form()
+    counter_id = _form_counter_id(form)
+    key = str(form.get("key") or "")[:64] or None
+    called = await run_write(request.app.state.db, counters.call_next, counter_id,
+                             request.state.user.id, key=key)
+    return await _answer(request, None if called else N_("No one is waiting in your services."))
+
+
+async def call_ticket(request: Request):
+    form = await request.form()
+    await run_write(request.app.state.db, counters.call_ticket, _form_counter_id(form),
+                    request.state.user.id, _ticket_field(form))
+    return await _answer(request)
+
+
+async def walk_in(request: Request):
+    form = await request.form()
+    service = str(form.get("service") or "").strip()
+    if not service:
+        raise Invalid(N_("Choose a service."))
+    await run_write(request.app.state.db, counters.walk_in, _form_counter_id(form),
+                    request.state.user.id, service, web.page_language(request))
+    return await _answer(request)
+
+
+def _ticket_action(fn):
+    async def endpoint(request: Request):
+        form = await request.form()
+        await run_write(request.app.state.db, fn, _ticket_field(form), request.state.user.id)
+        return await _answer(request)
+
+    return endpoint
 
 
 async def finish(request: Request):
-    user = request.state.user
     form = await request.form()
-    counter_id = _form_counter_id(form)
-    await run_write(request.app.state.db, queue.finish_ticket, str(form.get("ticket") or ""), user.id)
-    return await _current_fragment(request, counter_id)
+    outcome = str(form.get("outcome") or "").strip() or None
+    await run_write(request.app.state.db, counters.finish, _ticket_field(form), request.state.user.id,
+                    outcome)
+    return await _answer(request)
 
 
+async def transfer(request: Request):
+    form = await request.form()
+    await run_write(
+        request.app.state.db, counters.transfer, _ticket_field(form), request.state.user.id,
+        service_code=str(form.get("service") or "").strip() or None,
+        counter_id=_optional_int(form, "to_counter", N_("Choose a counter.")),
+        expert_id=_optional_int(form, "expert", N_("Choose a clerk.")),
+        note=str(form.get("note") or ""),
+    )
+    return await _answer(request, N_("Transferred."))
+
+
+async def park(request: Request):
+    form = await request.form()
+    await run_write(request.app.state.db, counters.park, _ticket_field(form), request.state.user.id,
+                    str(form.get("note") or ""))
+    return await _answer(request)
+
+
+async def set_priority(request: Request):
+    form = await request.form()
+    priority = _int_field(form, "priority", N_("Priority must be 0 (normal), 1 (needs assistance) or 2 (urgent)."))
+    await run_write(request.app.state.db, counters.set_priority, _ticket_field(form),
+                    request.state.user.id, priority)
+    return await _answer(request)
+
+
+async def alarm(request: Request):
+    form = await request.form()
+    site = str(form.get("site") or "") or None
+    await run_write(request.app.state.db, counters.raise_alarm, request.state.user.id, site)
+    return Response(status_code=204) if request.headers.get("hx-request") else _see_other(request, "/counter")
+
+
+async def clear_alarm(request: Request):
+    form = await request.form()
+    seq = _int_field(form, "alarm", N_("Which alarm?"))
+    site = str(form.get("site") or "")
+    await run_write(request.app.state.db, counters.clear_alarm, request.state.user.id, site, seq)
+    return Response(status_code=204) if request.headers.get("hx-request") else _see_other(request, "/counter")
+
+
+# --- the overview: every counter of a site, the queues, the alarms ------------------------------
+
+
+def _overview(session, site_slug: str | None) -> dict:
+    sites = queue.all_sites(session)
+    site = queue.get_site(session, site_slug) if site_slug else (sites[0] if sites else None)
+    if site is None:
+        raise Conflict(N_("No service points yet. Run “luukku demo” for a demo site."))
+    now = utcnow()
+    services = queue.active_services(session, site)
+    rows = []
+    site_counters = queue.site_counters(session, site)
+    names = queue.staff_names(session, [c.staff_user_id for c in site_counters])
+    for c in site_counters:
+        current = queue.current_ticket(session, c) if c.is_open else None
+        rows.append({"counter": c, "clerk": names.get(c.staff_user_id),
+                     "services": queue.counter_services(session, c) if c.is_open else [],
+                     "current": current})
+    longest = queue.longest_waits(session, site, now)
+    return {
+        "site": site,
+        "sites": sites,
+        "rows": rows,
+        "services": services,
+        "waiting": queue.waiting_counts(session, site, now),
+        "longest_min": {sid: max(0, int((now - at).total_seconds() // 60)) for sid, at in longest.items()},
+        "estimates": queue.estimates(session, site, services, now),
+        "alarms": counters.active_alarms(session, site, now),
+    }
+
+
+async def overview(request: Request):
+    context = await run_read(request.app.state.db, _overview, request.query_params.get("site"))
+    return web.render(request, "overview.html", _common(request, context))
+
+
+# --- live updates ------------------------------------------------------------------------------
+
+
+async def staff_socket(websocket: WebSocket):
+    """Pushes the clerk's queue panel and the site's alarms (or the overview) on every event."""
+    user = await _user(websocket)
+    if user is None:
+        await websocket.close(code=4401)
+        return
+    db = websocket.app.state.db
+    lang = i18n.pick_language(websocket.query_params.get("lang"),
+                              default=websocket.app.state.settings.default_language)
+    view = websocket.query_params.get("view", "counter")
+    if view == "overview":
+        if user.role != "admin":
+            await websocket.close(code=4403)
+            return
+        slug = websocket.query_params.get("site") or ""
+        site = await run_read(db, lambda s: queue.get_site(s, slug) if slug else None)
+    else:
+        workspace = await run_read(db, _workspace, user.id)
+        site = workspace["site"] if workspace else None
+    if site is None:
+        await websocket.close(code=4404)
+        return
+    await websocket.accept()
+
+    async def push(_event: dict | None = None) -> None:
+        if view == "overview":
+            context = await run_read(db, _overview, site.slug)
+            template = "_overview_live.html"
+        else:
+            context = await run_read(db, _workspace, user.id)
+            if context is None:  # the counter was closed elsewhere
+                await websocket.close(code=4409)
+                return
+            template = "_counter_live.html"
+        context.update(user=user, outcomes=OUTCOMES, outcome_labels=OUTCOME_LABELS,
+                       priority_labels=PRIORITY_LABELS, local_time=i18n.local_time, oob=True)
+        await websocket.send_text(web.render_fragment(template, lang, **context))
+
+    await relay(websocket, websocket.app.state.bus, site.slug, push, push)
+
+
+guard = login_required
 routes = [
     Mount("/counter/static", StaticFiles(directory=web.ROOT / "counter" / "static"), name="counter_static"),
-    Route("/counter", login_required(counter_page)),
+    Route("/counter", guard(counter_page)),
     Route("/counter/login", login_page),
     Route("/counter/login", login, methods=["POST"]),
     Route("/counter/logout", logout, methods=["POST"]),
-    Route("/counter/open", login_required(open_counter), methods=["POST"]),
-    Route("/counter/close", login_required(close_counter), methods=["POST"]),
-    Route("/counter/call-next", login_required(call_next), methods=["POST"]),
-    Route("/counter/finish", login_required(finish), methods=["POST"]),
+    Route("/counter/open", guard(open_counter), methods=["POST"]),
+    Route("/counter/close", guard(_counter_action(counters.close_counter)), methods=["POST"]),
+    Route("/counter/pause", guard(_counter_action(counters.pause_counter)), methods=["POST"]),
+    Route("/counter/resume", guard(_counter_action(counters.resume_counter)), methods=["POST"]),
+    Route("/counter/call-next", guard(call_next), methods=["POST"]),
+    Route("/counter/call", guard(call_ticket), methods=["POST"]),
+    Route("/counter/walk-in", guard(walk_in), methods=["POST"]),
+    Route("/counter/recall", guard(_ticket_action(counters.recall)), methods=["POST"]),
+    Route("/counter/no-show", guard(_ticket_action(counters.mark_no_show)), methods=["POST"]),
+    Route("/counter/start", guard(_ticket_action(counters.start_serving)), methods=["POST"]),
+    Route("/counter/finish", guard(finish), methods=["POST"]),
+    Route("/counter/transfer", guard(transfer), methods=["POST"]),
+    Route("/counter/park", guard(park), methods=["POST"]),
+    Route("/counter/return", guard(_ticket_action(counters.return_to_queue)), methods=["POST"]),
+    Route("/counter/priority", guard(set_priority), methods=["POST"]),
+    Route("/counter/alarm", guard(alarm), methods=["POST"]),
+    Route("/counter/alarm/clear", guard(clear_alarm), methods=["POST"]),
+    Route("/counter/overview", guard(overview, role="admin")),
+    WebSocketRoute("/counter/ws", staff_socket),
 ]

@@ -5,18 +5,27 @@ from starlette.requests import Request
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from server import queue, web
+from server import hours, queue, web
 from server.db import run_read, run_write
 from server.errors import Invalid, N_
-from server.models import Counter, Service, Site
+from server.estimate import estimate_wait_min
+from server.models import Counter, Service, Site, utcnow
 from server.printing import print_ticket, status_url
 
 
 def _start_context(session, site_slug: str) -> dict:
     site = queue.get_site(session, site_slug)
+    now = utcnow()
     services = queue.active_services(session, site)
-    waiting = queue.waiting_counts(session, site)
-    return {"site": site, "services": services, "waiting": waiting}
+    today = hours.hours_on(session, site, queue.local_day(site, now))
+    return {
+        "site": site,
+        "services": services,
+        "waiting": queue.waiting_counts(session, site, now),
+        "estimates": queue.estimates(session, site, services, now),
+        "open": hours.is_open(session, site, now),
+        "today": today,
+    }
 
 
 async def kiosk_page(request: Request):
@@ -56,13 +65,14 @@ def _status_context(session, public_id: str) -> dict:
     site = session.get(Site, ticket.site_id)
     counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
     ahead = queue.people_ahead(session, ticket) if ticket.status == "waiting" else 0
+    waiting = queue.waiting_counts(session, site)
     return {
         "ticket": ticket,
         "service": service,
         "site": site,
         "counter": counter,
         "ahead": ahead,
-        "wait": queue.estimate_wait_min(session, service, ahead),
+        "wait": estimate_wait_min(session, service, ahead, ticket.service_day, waiting),
     }
 
 

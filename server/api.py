@@ -9,15 +9,25 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from server import i18n, queue, staff, web
+from server import counters, i18n, queue, staff, web
 from server.db import run_read, run_write
 from server.errors import BadRequest, DomainError, N_, NotFound
-from server.events import counter_view, ticket_view
+from server.events import counter_view, is_public, ticket_view
 from server.live import relay
-from server.models import Counter, StaffUser
+from server.models import Counter, Service, StaffUser, utcnow
 from server.openapi import openapi_document
 from server.printing import print_ticket, status_url
-from server.schemas import OpenCounterRequest, TicketRequest, TokenRequest
+from server.schemas import (
+    CallTicketRequest,
+    FinishRequest,
+    OpenCounterRequest,
+    ParkRequest,
+    PriorityRequest,
+    TicketRequest,
+    TokenRequest,
+    TransferRequest,
+    WalkInRequest,
+)
 
 PROBLEMS = {
     "missing": N_("is required"),
@@ -59,7 +69,14 @@ async def _parse(request: Request, model: type[BaseModel], allow_form: bool = Fa
         return model.model_validate(data)
     except ValidationError as exc:
         lang = web.page_language(request)
-        return JSONResponse({"detail": _validation_message(lang, exc)}, status_code=422)
+        raise _Answer(JSONResponse({"detail": _validation_message(lang, exc)}, status_code=422)) from None
+
+
+class _Answer(Exception):
+    """A finished response raised from deep in a handler (a 422 with the validation's words)."""
+
+    def __init__(self, response: Response):
+        self.response = response
 
 
 async def _bearer_user(request: Request) -> StaffUser:
@@ -90,8 +107,6 @@ async def openapi(request: Request):
 
 async def token(request: Request):
     body = await _parse(request, TokenRequest, allow_form=True)
-    if isinstance(body, Response):
-        return body
     user = await run_read(request.app.state.db, staff.authenticate, body.username, body.password,
                           request.app.state.settings.demo)
     if user is None:
@@ -103,8 +118,6 @@ async def token(request: Request):
 
 async def create_ticket(request: Request):
     body = await _parse(request, TicketRequest)
-    if isinstance(body, Response):
-        return body
     state = request.app.state
     issued = await run_write(state.db, queue.issue_ticket, request.path_params["site"],
                              body.service, body.lang, printed=body.print)
@@ -123,15 +136,17 @@ async def create_ticket(request: Request):
 def _queue_snapshot(session, site_slug: str) -> dict:
     site = queue.get_site(session, site_slug)
     waiting = queue.waiting_counts(session, site)
+    active = queue.active_services(session, site)
+    estimates = queue.estimates(session, site, active, utcnow())
     services = []
-    for service in queue.active_services(session, site):
+    for service in active:
         ahead = waiting.get(service.id, 0)
         services.append({
             "code": service.code,
             "prefix": service.prefix,
             "names": {"fi": service.name_fi, "sv": service.name_sv, "en": service.name_en},
             "waiting": ahead,
-            "estimated_wait_min": queue.estimate_wait_min(session, service, ahead),
+            "estimated_wait_min": estimates[service.id],
         })
     counters = [
         {**counter_view(c), "services": [s.code for s in queue.counter_services(session, c)]}
@@ -150,35 +165,127 @@ async def site_queue(request: Request):
     return JSONResponse(await run_read(request.app.state.db, _queue_snapshot, request.path_params["site"]))
 
 
-async def open_counter(request: Request):
-    user = await _bearer_user(request)
-    body = await _parse(request, OpenCounterRequest)
-    if isinstance(body, Response):
-        return body
-    counter = await run_write(request.app.state.db, queue.open_counter,
-                              request.path_params["counter_id"], user.id, body.services)
-    return JSONResponse({**counter_view(counter), "open": True, "services": body.services})
+def _endpoint(handler):
+    """An authenticated API action: ``handler(request, user)``; a 422 from parsing is answered as is."""
+
+    async def endpoint(request: Request):
+        user = await _bearer_user(request)
+        try:
+            return await handler(request, user)
+        except _Answer as answer:
+            return answer.response
+
+    return endpoint
 
 
-def _call_next_at(session, counter_id: int, staff_user_id: int):
-    """call_next, plus the counter it called to (already in the session: no second query)."""
-    called = queue.call_next(session, counter_id, staff_user_id)
-    return None if called is None else (*called, session.get(Counter, counter_id))
+def _public(handler):
+    async def endpoint(request: Request):
+        try:
+            return await handler(request)
+        except _Answer as answer:
+            return answer.response
+
+    return endpoint
 
 
-async def call_next(request: Request):
-    user = await _bearer_user(request)
-    called = await run_write(request.app.state.db, _call_next_at, request.path_params["counter_id"], user.id)
+def _with_counter(fn):
+    """fn's (ticket, service) result, plus the ticket's counter, read in the same transaction."""
+
+    def work(session, *args, **kwargs):
+        result = fn(session, *args, **kwargs)
+        if result is None:
+            return None
+        ticket, service = result if isinstance(result, tuple) else (result, session.get(Service, result.service_id))
+        counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
+        return ticket, service, counter
+
+    return work
+
+
+def _ticket_answer(request: Request, called) -> Response:
     if called is None:
         return Response(status_code=204)
     ticket, service, counter = called
-    return JSONResponse(_ticket_json(request.app.state.settings, ticket, service, counter=counter_view(counter)))
+    extra = {"counter": counter_view(counter)} if counter else {}
+    return JSONResponse(_ticket_json(request.app.state.settings, ticket, service, **extra))
 
 
-async def finish(request: Request):
-    user = await _bearer_user(request)
-    ticket, service = await run_write(request.app.state.db, queue.finish_ticket, request.path_params["ticket_id"], user.id)
-    return JSONResponse(_ticket_json(request.app.state.settings, ticket, service))
+def _counter_json(counter) -> dict:
+    return {**counter_view(counter), "open": counter.is_open, "paused": counter.paused}
+
+
+async def open_counter(request: Request, user):
+    body = await _parse(request, OpenCounterRequest)
+    counter = await run_write(request.app.state.db, counters.open_counter,
+                              request.path_params["counter_id"], user.id, body.services,
+                              body.weights, body.profile)
+    return JSONResponse({**_counter_json(counter), "services": body.services, "profile": body.profile})
+
+
+def _counter_state_action(fn):
+    async def handler(request: Request, user):
+        counter = await run_write(request.app.state.db, fn, request.path_params["counter_id"], user.id)
+        return JSONResponse(_counter_json(counter))
+
+    return handler
+
+
+async def call_next(request: Request, user):
+    key = request.headers.get("idempotency-key", "").strip()[:64] or None
+    called = await run_write(request.app.state.db, _with_counter(counters.call_next),
+                             request.path_params["counter_id"], user.id, key=key)
+    return _ticket_answer(request, called)
+
+
+async def call_ticket(request: Request, user):
+    body = await _parse(request, CallTicketRequest)
+    called = await run_write(request.app.state.db, _with_counter(counters.call_ticket),
+                             request.path_params["counter_id"], user.id, body.ticket)
+    return _ticket_answer(request, called)
+
+
+async def walk_in(request: Request, user):
+    body = await _parse(request, WalkInRequest)
+    opened = await run_write(request.app.state.db, _with_counter(counters.walk_in),
+                             request.path_params["counter_id"], user.id, body.service, body.lang)
+    return _ticket_answer(request, opened)
+
+
+def _ticket_state_action(fn):
+    async def handler(request: Request, user):
+        done = await run_write(request.app.state.db, _with_counter(fn), request.path_params["ticket_id"], user.id)
+        return _ticket_answer(request, done)
+
+    return handler
+
+
+async def finish(request: Request, user):
+    body = await _parse(request, FinishRequest) if await request.body() else FinishRequest()
+    done = await run_write(request.app.state.db, _with_counter(counters.finish),
+                           request.path_params["ticket_id"], user.id, body.outcome)
+    return _ticket_answer(request, done)
+
+
+async def transfer(request: Request, user):
+    body = await _parse(request, TransferRequest)
+    done = await run_write(request.app.state.db, _with_counter(counters.transfer),
+                           request.path_params["ticket_id"], user.id, service_code=body.service,
+                           counter_id=body.counter, expert_id=body.expert, note=body.note)
+    return _ticket_answer(request, done)
+
+
+async def park(request: Request, user):
+    body = await _parse(request, ParkRequest) if await request.body() else ParkRequest()
+    done = await run_write(request.app.state.db, _with_counter(counters.park),
+                           request.path_params["ticket_id"], user.id, body.note)
+    return _ticket_answer(request, done)
+
+
+async def set_priority(request: Request, user):
+    body = await _parse(request, PriorityRequest)
+    done = await run_write(request.app.state.db, _with_counter(counters.set_priority),
+                           request.path_params["ticket_id"], user.id, body.priority)
+    return _ticket_answer(request, done)
 
 
 async def events(websocket: WebSocket):
@@ -193,16 +300,32 @@ async def events(websocket: WebSocket):
     async def nothing_to_start() -> None:
         return None
 
-    await relay(websocket, websocket.app.state.bus, slug, nothing_to_start, websocket.send_json)
+    async def send(event: dict) -> None:
+        if is_public(event):
+            await websocket.send_json(event)
+
+    await relay(websocket, websocket.app.state.bus, slug, nothing_to_start, send)
 
 
 routes = [
     Route("/openapi.json", openapi),
-    Route("/v1/token", token, methods=["POST"]),
-    Route("/v1/sites/{site}/tickets", create_ticket, methods=["POST"]),
+    Route("/v1/token", _public(token), methods=["POST"]),
+    Route("/v1/sites/{site}/tickets", _public(create_ticket), methods=["POST"]),
     Route("/v1/sites/{site}/queue", site_queue),
-    Route("/v1/counters/{counter_id:int}/open", open_counter, methods=["POST"]),
-    Route("/v1/counters/{counter_id:int}/call-next", call_next, methods=["POST"]),
-    Route("/v1/tickets/{ticket_id}/finish", finish, methods=["POST"]),
+    Route("/v1/counters/{counter_id:int}/open", _endpoint(open_counter), methods=["POST"]),
+    Route("/v1/counters/{counter_id:int}/close", _endpoint(_counter_state_action(counters.close_counter)), methods=["POST"]),
+    Route("/v1/counters/{counter_id:int}/pause", _endpoint(_counter_state_action(counters.pause_counter)), methods=["POST"]),
+    Route("/v1/counters/{counter_id:int}/resume", _endpoint(_counter_state_action(counters.resume_counter)), methods=["POST"]),
+    Route("/v1/counters/{counter_id:int}/call-next", _endpoint(call_next), methods=["POST"]),
+    Route("/v1/counters/{counter_id:int}/call", _endpoint(call_ticket), methods=["POST"]),
+    Route("/v1/counters/{counter_id:int}/walk-in", _endpoint(walk_in), methods=["POST"]),
+    Route("/v1/tickets/{ticket_id}/recall", _endpoint(_ticket_state_action(counters.recall)), methods=["POST"]),
+    Route("/v1/tickets/{ticket_id}/no-show", _endpoint(_ticket_state_action(counters.mark_no_show)), methods=["POST"]),
+    Route("/v1/tickets/{ticket_id}/start", _endpoint(_ticket_state_action(counters.start_serving)), methods=["POST"]),
+    Route("/v1/tickets/{ticket_id}/finish", _endpoint(finish), methods=["POST"]),
+    Route("/v1/tickets/{ticket_id}/transfer", _endpoint(transfer), methods=["POST"]),
+    Route("/v1/tickets/{ticket_id}/park", _endpoint(park), methods=["POST"]),
+    Route("/v1/tickets/{ticket_id}/return", _endpoint(_ticket_state_action(counters.return_to_queue)), methods=["POST"]),
+    Route("/v1/tickets/{ticket_id}/priority", _endpoint(set_priority), methods=["POST"]),
     WebSocketRoute("/v1/sites/{site}/events", events),
 ]

@@ -1,6 +1,9 @@
 """The event log: every state change appends one event in its own transaction.
 
 An event's ``data`` is exactly what the bus publishes to screens and integrations after commit.
+What only staff may read (a clerk's note, who a ticket was sent to) goes to ``private`` and is
+never published. Events for staff screens only (an alarm) carry ``"audience": "staff"``; public
+sockets drop them.
 """
 
 import json
@@ -34,6 +37,8 @@ def record_event(
     service: Service | None = None,
     counter: Counter | None = None,
     staff_user_id: int | None = None,
+    private: dict | None = None,
+    **extra,
 ) -> dict:
     # An UPDATE … RETURNING takes the site row's write lock, so seq is gap-free and ordered per site
     # on PostgreSQL as on SQLite.
@@ -49,6 +54,7 @@ def record_event(
         data["ticket"] = ticket_view(ticket, service)
     if counter is not None:
         data["counter"] = counter_view(counter)
+    data.update(extra)
     session.add(
         Event(
             site_id=site.id,
@@ -59,7 +65,12 @@ def record_event(
             counter_id=counter.id if counter else None,
             staff_user_id=staff_user_id,
             data=json.dumps(data, ensure_ascii=False),
+            private=json.dumps(private, ensure_ascii=False) if private else None,
         )
     )
     session.info.setdefault("events", []).append(data)
     return data
+
+
+def is_public(event: dict) -> bool:
+    return event.get("audience") != "staff"

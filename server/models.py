@@ -4,7 +4,7 @@ Times are stored in UTC and shown in the site's time zone. Input is validated by
 non-table models (server/api/schemas.py), because ``table=True`` models skip validation.
 """
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -47,6 +47,32 @@ class Site(SQLModel, table=True):
     languages: str = Field(default="fi,sv,en", max_length=20)
     # The last event number handed out on this site; events carry seq = this + 1.
     last_event_seq: int = Field(default=0)
+    # A called ticket may be marked no-show once it has been called this many times.
+    no_show_after_calls: int = Field(default=3)
+
+
+class OpeningHours(SQLModel, table=True):
+    """The site's regular hours: one row per weekday it is open (0 = Monday), local times."""
+
+    __tablename__ = "opening_hours"
+    __table_args__ = (sa.UniqueConstraint("site_id", "weekday"),)
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    weekday: int
+    opens: time
+    closes: time
+
+
+class OpeningException(SQLModel, table=True):
+    """A one-off day (a holiday, a long evening): closed all day when ``opens`` is empty."""
+
+    __tablename__ = "opening_exception"
+    __table_args__ = (sa.UniqueConstraint("site_id", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    day: date
+    opens: time | None = None
+    closes: time | None = None
 
 
 class Service(SQLModel, table=True):
@@ -63,10 +89,19 @@ class Service(SQLModel, table=True):
     name_en: str = Field(max_length=200)
     tier: str = Field(default="generalist", max_length=20)
     target_wait_min: int = Field(default=15)
-    # Until issue 3's rolling estimate, the wait is people ahead × this ÷ open counters.
+    # The typical minutes per customer: the wait estimate's starting point before the day has
+    # enough served customers of its own (see server/estimate.py).
     service_min: int = Field(default=6)
     position: int = Field(default=0)
     active: bool = Field(default=True)
+    # Numbers run number_start…number_end each local day, then start over.
+    number_start: int = Field(default=1)
+    number_end: int = Field(default=999)
+    # Finishing a customer of this service asks for an outcome.
+    outcome_required: bool = Field(default=False)
+    # Where a ticket transferred into this service waits: "arrival" (by its original arrival time)
+    # or "front" (ahead of the tickets that have not been transferred).
+    transfer_position: str = Field(default="arrival", max_length=10)
 
     def name(self, lang: str) -> str:
         return getattr(self, f"name_{lang}", None) or self.name_fi
@@ -78,7 +113,7 @@ class StaffUser(SQLModel, table=True):
     username: str = Field(max_length=80, unique=True)
     display_name: str = Field(max_length=200)
     password_hash: str = Field(max_length=200)
-    role: str = Field(default="clerk", max_length=20)
+    role: str = Field(default="clerk", max_length=20)  # clerk, expert or admin
     active: bool = Field(default=True)
     # Made by `luukku demo` with a known password: such a user can log in only in demo mode.
     demo: bool = Field(default=False)
@@ -90,15 +125,25 @@ class Counter(SQLModel, table=True):
     site_id: int = Field(foreign_key="site.id", index=True)
     number: str = Field(max_length=10)  # what the display and the voice say: "3"
     is_open: bool = Field(default=False)
+    # Open but taking no calls (a break); the clerk stays bound to the counter.
+    paused: bool = Field(default=False)
     staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    # How call-next picks among the profile's services: "fair" or "ordered" (docs/queueing.md).
+    profile: str = Field(default="fair", max_length=10)
+    # The last call-next request's idempotency key and the ticket it called: a repeated request
+    # (a double click, a retry) returns that ticket instead of calling another.
+    call_key: str | None = Field(default=None, max_length=64)
+    call_key_ticket_id: int | None = Field(default=None)
 
 
 class CounterService(SQLModel, table=True):
-    """The services a counter serves while it is open (picked by the clerk)."""
+    """The counter's work profile: the services it serves, their weights and order."""
 
     __tablename__ = "counter_service"
     counter_id: int = Field(foreign_key="counter.id", primary_key=True)
     service_id: int = Field(foreign_key="service.id", primary_key=True)
+    weight: int = Field(default=1)  # 1–10: a weight-2 service's waits count double
+    position: int = Field(default=0)  # the order in the "ordered" profile
 
 
 class TicketNumber(SQLModel, table=True):
@@ -111,10 +156,18 @@ class TicketNumber(SQLModel, table=True):
     last_number: int = Field(default=0)
 
 
+TICKET_STATES = ("waiting", "called", "serving", "parked", "finished", "no_show", "unserved")
+OPEN_STATES = ("waiting", "called", "serving", "parked")
+OUTCOMES = ("resolved", "transferred", "service_request", "left")
+
+
 class Ticket(SQLModel, table=True):
+    """A visit: from the kiosk (or a walk-in at the desk) to its end, across transfers."""
+
     __table_args__ = (
         sa.UniqueConstraint("service_id", "service_day", "seq"),
         sa.Index("ix_ticket_queue", "site_id", "status", "service_day"),
+        sa.Index("ix_ticket_service_queue", "service_id", "status", "service_day"),
     )
     id: int | None = Field(default=None, primary_key=True)
     # Goes into public URLs and QR codes: random, 128+ bits, never the number.
@@ -125,12 +178,26 @@ class Ticket(SQLModel, table=True):
     seq: int
     number: str = Field(max_length=10)
     lang: str = Field(default="fi", max_length=2)
-    status: str = Field(default="waiting", max_length=20)
+    status: str = Field(default="waiting", max_length=20)  # one of TICKET_STATES
     issued_at: datetime = _at()
+    # The arrival time the queue orders by; a transfer keeps it.
+    queued_at: datetime = _at()
     called_at: datetime | None = _at(default=None)
+    served_at: datetime | None = _at(default=None)  # start of the current service period
     finished_at: datetime | None = _at(default=None)
+    call_count: int = Field(default=0)  # calls in the current period, recalls included
+    period: int = Field(default=1)  # service periods: a transfer starts a new one
+    priority: int = Field(default=0)  # set by staff, e.g. 1 = needs assistance
+    front: bool = Field(default=False)  # transferred or returned to the front of its queue
+    appointment_at: datetime | None = _at(default=None)  # a booked time: due ones go first
+    walk_in: bool = Field(default=False)  # opened by a clerk at the desk, no ticket printed
+    outcome: str | None = Field(default=None, max_length=20)  # one of OUTCOMES
+    note: str | None = Field(default=None, max_length=500)  # for the next clerk
     counter_id: int | None = Field(default=None, foreign_key="counter.id")
     staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    # A transfer to a specific counter or a named expert: only they may call it.
+    target_counter_id: int | None = Field(default=None, foreign_key="counter.id")
+    target_staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
 
 
 class Event(SQLModel, table=True):
@@ -147,6 +214,8 @@ class Event(SQLModel, table=True):
     staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
     # The event as published (JSON text): what screens and integrations received.
     data: str = Field(sa_type=sa.Text)
+    # Staff-only details (JSON text), never published: notes, the clerk a ticket was sent to.
+    private: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class PrintJob(SQLModel, table=True):

@@ -2,7 +2,17 @@
 
 from functools import cache
 
-from server.schemas import OpenCounterRequest, TicketRequest, TokenRequest
+from server.schemas import (
+    CallTicketRequest,
+    FinishRequest,
+    OpenCounterRequest,
+    ParkRequest,
+    PriorityRequest,
+    TicketRequest,
+    TokenRequest,
+    TransferRequest,
+    WalkInRequest,
+)
 
 _ERROR = {"description": "A message a person can read, in the request's language",
           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -17,6 +27,58 @@ def _body(model) -> dict:
 
 def _path_param(name: str, type_: str = "string") -> dict:
     return {"name": name, "in": "path", "required": True, "schema": {"type": type_}}
+
+
+_COUNTER = {"description": "The counter", "content": {"application/json": {"schema": {
+    "type": "object", "properties": {"id": {"type": "integer"}, "number": {"type": "string"},
+                                     "open": {"type": "boolean"}, "paused": {"type": "boolean"}}}}}}
+_REFUSED = {"401": _ERROR, "404": _ERROR, "409": _ERROR, "422": _ERROR}
+
+
+def _action(summary: str, bearer, param: tuple, ok: dict, body=None, optional_body=False, **more) -> dict:
+    operation = {"summary": summary, "security": bearer, "parameters": [_path_param(*param)],
+                 "responses": {"200": ok, **more, **_REFUSED}}
+    if body is not None:
+        operation["requestBody"] = {**_body(body), "required": not optional_body}
+    return {"post": operation}
+
+
+def _counter_actions(bearer) -> dict:
+    p = ("counter_id", "integer")
+    return {
+        "/v1/counters/{counter_id}/close": _action("Close the counter (no customer at it)", bearer, p, _COUNTER),
+        "/v1/counters/{counter_id}/pause": _action("Pause the counter: it takes no calls", bearer, p, _COUNTER),
+        "/v1/counters/{counter_id}/resume": _action("Continue after a pause", bearer, p, _COUNTER),
+        "/v1/counters/{counter_id}/call-next": {"post": {
+            "summary": "Call the next customer by the counter's work profile; an Idempotency-Key "
+                       "header makes a repeated request return the same ticket",
+            "security": bearer,
+            "parameters": [_path_param(*p), {"name": "Idempotency-Key", "in": "header",
+                                             "required": False, "schema": {"type": "string"}}],
+            "responses": {"200": _TICKET, "204": {"description": "No one is waiting"}, **_REFUSED}}},
+        "/v1/counters/{counter_id}/call": _action("Call one ticket out of order (number or id)",
+                                                  bearer, p, _TICKET, CallTicketRequest),
+        "/v1/counters/{counter_id}/walk-in": _action("Open a visit for a customer without a ticket",
+                                                     bearer, p, _TICKET, WalkInRequest),
+    }
+
+
+def _ticket_actions(bearer) -> dict:
+    p = ("ticket_id",)
+    return {
+        "/v1/tickets/{ticket_id}/recall": _action("Call the ticket again", bearer, p, _TICKET),
+        "/v1/tickets/{ticket_id}/no-show": _action("The customer did not come (after enough calls)", bearer, p, _TICKET),
+        "/v1/tickets/{ticket_id}/start": _action("The customer is at the counter: serving starts", bearer, p, _TICKET),
+        "/v1/tickets/{ticket_id}/finish": _action("Finish serving, with an outcome", bearer, p, _TICKET,
+                                                  FinishRequest, optional_body=True),
+        "/v1/tickets/{ticket_id}/transfer": _action("Transfer to a service, a counter or a clerk",
+                                                    bearer, p, _TICKET, TransferRequest),
+        "/v1/tickets/{ticket_id}/park": _action("Put the customer aside", bearer, p, _TICKET,
+                                                ParkRequest, optional_body=True),
+        "/v1/tickets/{ticket_id}/return": _action("Return a parked ticket to the front of its queue", bearer, p, _TICKET),
+        "/v1/tickets/{ticket_id}/priority": _action("Set a waiting ticket's priority", bearer, p, _TICKET,
+                                                    PriorityRequest),
+    }
 
 
 @cache
@@ -58,17 +120,17 @@ def openapi_document() -> dict:
                 "parameters": [_path_param("counter_id", "integer")],
                 "responses": {"200": _TICKET, "204": {"description": "No one is waiting"},
                               "401": _ERROR, "404": _ERROR, "409": _ERROR}}},
-            "/v1/tickets/{ticket_id}/finish": {"post": {
-                "summary": "Finish serving a called ticket", "security": bearer,
-                "parameters": [_path_param("ticket_id")],
-                "responses": {"200": _TICKET, "401": _ERROR, "404": _ERROR, "409": _ERROR}}},
+            **_counter_actions(bearer),
+            **_ticket_actions(bearer),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "TokenRequest": TokenRequest.model_json_schema(),
                 "TicketRequest": TicketRequest.model_json_schema(),
-                "OpenCounterRequest": OpenCounterRequest.model_json_schema(),
+                **{model.__name__: model.model_json_schema() for model in (
+                    OpenCounterRequest, CallTicketRequest, WalkInRequest, FinishRequest,
+                    TransferRequest, ParkRequest, PriorityRequest)},
                 "Token": {"type": "object", "required": ["access_token", "token_type"], "properties": {
                     "access_token": {"type": "string"}, "token_type": {"const": "bearer"},
                     "expires_in": {"type": "integer"}}},
@@ -80,7 +142,8 @@ def openapi_document() -> dict:
                                "id": {"type": "string", "description": "Random public id (128 bits)"},
                                "number": {"type": "string", "examples": ["A042"]},
                                "service": {"type": "string"},
-                               "status": {"enum": ["waiting", "called", "finished"]},
+                               "status": {"enum": ["waiting", "called", "serving", "parked",
+                                                   "finished", "no_show", "unserved"]},
                                "position": {"type": "integer", "description": "People ahead"},
                                "estimated_wait_min": {"type": "integer"},
                                "status_url": {"type": "string", "format": "uri"},

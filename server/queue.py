@@ -1,10 +1,11 @@
-"""The queue engine: issuing, calling and finishing tickets.
+"""The queue: issuing tickets, and what screens read about queues, tickets and counters.
 
 Each function that changes state runs inside the caller's write transaction
 (``Database.write()``), changes the rows and appends exactly one event. No HTTP here.
+What a clerk does at a counter is in server/counters.py; the rules are in docs/queueing.md.
 """
 
-import math
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,14 +15,18 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from server import hours
 from server.errors import Conflict, Invalid, NotFound, N_
+from server.estimate import estimate_wait_min
 from server.events import record_event
 from server.models import (
     Counter,
     CounterService,
+    Event,
     PrintJob,
     Service,
     Site,
+    StaffUser,
     Ticket,
     TicketNumber,
     utcnow,
@@ -84,33 +89,58 @@ def _next_number(session: Session, site: Site, service: Service, day: date) -> i
 
 
 def people_ahead(session: Session, ticket: Ticket) -> int:
+    """Waiting tickets of the same service that its queue puts first (docs/queueing.md)."""
+    T = Ticket
+    ahead_by_front = sa.false() if ticket.front else T.front.is_(True)
+    before = sa.or_(
+        T.priority > ticket.priority,
+        sa.and_(T.priority == ticket.priority, ahead_by_front),
+        sa.and_(
+            T.priority == ticket.priority,
+            T.front.is_(ticket.front),
+            sa.or_(T.queued_at < ticket.queued_at,
+                   sa.and_(T.queued_at == ticket.queued_at, T.id < ticket.id)),
+        ),
+    )
     return session.execute(
         sa.select(sa.func.count())
-        .select_from(Ticket)
+        .select_from(T)
         .where(
-            Ticket.service_id == ticket.service_id,
-            Ticket.service_day == ticket.service_day,
-            Ticket.status == "waiting",
-            Ticket.seq < ticket.seq,
+            T.service_id == ticket.service_id,
+            T.service_day == ticket.service_day,
+            T.status == "waiting",
+            T.id != ticket.id,
+            before,
         )
     ).scalar_one()
 
 
-def open_counters_for(session: Session, service: Service) -> int:
-    return session.execute(
-        sa.select(sa.func.count())
-        .select_from(Counter)
-        .join(CounterService, CounterService.counter_id == Counter.id)
-        .where(CounterService.service_id == service.id, Counter.is_open)
-    ).scalar_one()
+def ticket_number(service: Service, seq: int) -> str:
+    """The seq-th number of the day: number_start…number_end, then from the start again."""
+    span = max(1, service.number_end - service.number_start + 1)
+    value = service.number_start + (seq - 1) % span
+    width = max(3, len(str(service.number_end)))
+    return f"{service.prefix}{value:0{width}d}"
 
 
-def estimate_wait_min(session: Session, service: Service, ahead: int) -> int:
-    """People ahead × the service's typical service time ÷ the counters open for it."""
-    if ahead == 0:
-        return 0
-    counters = max(1, open_counters_for(session, service))
-    return math.ceil(ahead * service.service_min / counters)
+def new_ticket(session: Session, site: Site, service: Service, lang: str, now: datetime, **fields) -> Ticket:
+    day = local_day(site, now)
+    seq = _next_number(session, site, service, day)
+    ticket = Ticket(
+        public_id=secrets.token_urlsafe(16),
+        site_id=site.id,
+        service_id=service.id,
+        service_day=day,
+        seq=seq,
+        number=ticket_number(service, seq),
+        lang=lang,
+        issued_at=now,
+        queued_at=now,
+        **fields,
+    )
+    session.add(ticket)
+    session.flush()
+    return ticket
 
 
 def issue_ticket(
@@ -127,20 +157,9 @@ def issue_ticket(
     site = get_site(session, site_slug)
     service = get_service(session, site, service_code)
     now = now or utcnow()
-    day = local_day(site, now)
-    seq = _next_number(session, site, service, day)
-    ticket = Ticket(
-        public_id=secrets.token_urlsafe(16),
-        site_id=site.id,
-        service_id=service.id,
-        service_day=day,
-        seq=seq,
-        number=f"{service.prefix}{seq:03d}",
-        lang=lang,
-        issued_at=now,
-    )
-    session.add(ticket)
-    session.flush()
+    if not hours.is_open(session, site, now):
+        raise Conflict(N_("The service point is closed now. No queue numbers are given."))
+    ticket = new_ticket(session, site, service, lang, now)
     job = None
     if printed:
         job = PrintJob(id=secrets.token_hex(16), ticket_id=ticket.id, created_at=now, updated_at=now)
@@ -152,101 +171,10 @@ def issue_ticket(
         service=service,
         ticket=ticket,
         people_ahead=ahead,
-        estimated_wait_min=estimate_wait_min(session, service, ahead),
+        estimated_wait_min=estimate_wait_min(session, service, ahead, ticket.service_day,
+                                             waiting_counts(session, site, now)),
         print_job_id=job.id if job else None,
     )
-
-
-def get_counter(session: Session, counter_id: int) -> Counter:
-    counter = session.get(Counter, counter_id)
-    if counter is None:
-        raise NotFound(N_("There is no counter with id %(counter)s."), counter=counter_id)
-    return counter
-
-
-def counter_services(session: Session, counter: Counter) -> list[Service]:
-    return list(
-        session.exec(
-            select(Service)
-            .join(CounterService, CounterService.service_id == Service.id)
-            .where(CounterService.counter_id == counter.id)
-            .order_by(Service.position, Service.prefix)
-        )
-    )
-
-
-def current_ticket(session: Session, counter: Counter) -> Ticket | None:
-    return session.exec(
-        select(Ticket).where(Ticket.counter_id == counter.id, Ticket.status == "called")
-    ).first()
-
-
-def open_counter(
-    session: Session, counter_id: int, staff_user_id: int, service_codes: list[str]
-) -> Counter:
-    counter = get_counter(session, counter_id)
-    if counter.is_open and counter.staff_user_id not in (None, staff_user_id):
-        raise Conflict(N_("Counter %(counter)s is already open for another clerk."),
-                       counter=counter.number)
-    site = session.get(Site, counter.site_id)
-    services = [get_service(session, site, code) for code in dict.fromkeys(service_codes)]
-    if not services:
-        raise Invalid(N_("Choose at least one service for the counter."))
-    session.execute(sa.delete(CounterService).where(CounterService.counter_id == counter.id))
-    session.add_all(CounterService(counter_id=counter.id, service_id=s.id) for s in services)
-    counter.is_open = True
-    counter.staff_user_id = staff_user_id
-    session.add(counter)
-    record_event(session, site, "counter.opened", counter=counter, staff_user_id=staff_user_id)
-    return counter
-
-
-def _acting_counter(session: Session, counter_id: int, staff_user_id: int) -> Counter:
-    counter = get_counter(session, counter_id)
-    if not counter.is_open:
-        raise Conflict(N_("Counter %(counter)s is closed. Open it first."), counter=counter.number)
-    if counter.staff_user_id != staff_user_id:
-        raise Conflict(N_("Counter %(counter)s is open for another clerk."), counter=counter.number)
-    return counter
-
-
-def call_next(
-    session: Session, counter_id: int, staff_user_id: int, now: datetime | None = None
-) -> tuple[Ticket, Service] | None:
-    """Calls the ticket that has waited longest in the counter's services, or None if none waits."""
-    counter = _acting_counter(session, counter_id, staff_user_id)
-    if current_ticket(session, counter) is not None:
-        raise Conflict(N_("Finish the current customer before calling the next one."))
-    site = session.get(Site, counter.site_id)
-    now = now or utcnow()
-    served = sa.select(CounterService.service_id).where(CounterService.counter_id == counter.id)
-    # SKIP LOCKED: on PostgreSQL two counters calling at once each get a different ticket without
-    # waiting for each other. SQLite ignores it; its writes are serialised by BEGIN IMMEDIATE.
-    ticket = session.exec(
-        select(Ticket)
-        .where(
-            Ticket.site_id == site.id,
-            Ticket.status == "waiting",
-            Ticket.service_day == local_day(site, now),
-            Ticket.service_id.in_(served),
-        )
-        .order_by(Ticket.issued_at, Ticket.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    ).first()
-    if ticket is None:
-        return None
-    service = session.get(Service, ticket.service_id)
-    ticket.status = "called"
-    ticket.called_at = now
-    ticket.counter_id = counter.id
-    ticket.staff_user_id = staff_user_id
-    session.add(ticket)
-    record_event(
-        session, site, "ticket.called", ticket=ticket, service=service, counter=counter,
-        staff_user_id=staff_user_id,
-    )
-    return ticket, service
 
 
 def get_ticket(session: Session, public_id: str) -> Ticket:
@@ -254,26 +182,6 @@ def get_ticket(session: Session, public_id: str) -> Ticket:
     if ticket is None:
         raise NotFound(N_("There is no such ticket."))
     return ticket
-
-
-def finish_ticket(
-    session: Session, public_id: str, staff_user_id: int, now: datetime | None = None
-) -> tuple[Ticket, Service]:
-    ticket = get_ticket(session, public_id)
-    if ticket.status != "called":
-        raise Conflict(N_("Ticket %(number)s is not being served, so it cannot be finished."),
-                       number=ticket.number)
-    counter = _acting_counter(session, ticket.counter_id, staff_user_id)
-    site = session.get(Site, ticket.site_id)
-    service = session.get(Service, ticket.service_id)
-    ticket.status = "finished"
-    ticket.finished_at = now or utcnow()
-    session.add(ticket)
-    record_event(
-        session, site, "ticket.finished", ticket=ticket, service=service, counter=counter,
-        staff_user_id=staff_user_id,
-    )
-    return ticket, service
 
 
 def recent_calls(session: Session, site: Site, now: datetime | None = None, limit: int = 8):
@@ -286,6 +194,7 @@ def recent_calls(session: Session, site: Site, now: datetime | None = None, limi
             Ticket.site_id == site.id,
             Ticket.called_at.is_not(None),
             Ticket.service_day == local_day(site, now or utcnow()),
+            Counter.is_open,  # a closed counter disappears from the displays
         )
         .order_by(Ticket.called_at.desc(), Ticket.id.desc())
         .limit(limit)
@@ -318,19 +227,6 @@ def all_sites(session: Session) -> list[Site]:
     return list(session.exec(select(Site).order_by(Site.name)))
 
 
-def close_counter(session: Session, counter_id: int, staff_user_id: int) -> Counter:
-    counter = _acting_counter(session, counter_id, staff_user_id)
-    if current_ticket(session, counter) is not None:
-        raise Conflict(N_("Finish the current customer before closing the counter."))
-    site = session.get(Site, counter.site_id)
-    session.execute(sa.delete(CounterService).where(CounterService.counter_id == counter.id))
-    counter.is_open = False
-    counter.staff_user_id = None
-    session.add(counter)
-    record_event(session, site, "counter.closed", counter=counter, staff_user_id=staff_user_id)
-    return counter
-
-
 def site_counters(session: Session, site: Site) -> list[Counter]:
     return list(session.exec(select(Counter).where(Counter.site_id == site.id).order_by(Counter.id)))
 
@@ -340,3 +236,126 @@ def counter_of(session: Session, staff_user_id: int) -> Counter | None:
     return session.exec(
         select(Counter).where(Counter.staff_user_id == staff_user_id, Counter.is_open)
     ).first()
+
+
+def get_counter(session: Session, counter_id: int) -> Counter:
+    counter = session.get(Counter, counter_id)
+    if counter is None:
+        raise NotFound(N_("There is no counter with id %(counter)s."), counter=counter_id)
+    return counter
+
+
+def counter_services(session: Session, counter: Counter) -> list[Service]:
+    """The counter's work profile, in the profile's order."""
+    return list(
+        session.exec(
+            select(Service)
+            .join(CounterService, CounterService.service_id == Service.id)
+            .where(CounterService.counter_id == counter.id)
+            .order_by(CounterService.position, Service.position, Service.prefix)
+        )
+    )
+
+
+def current_ticket(session: Session, counter: Counter) -> Ticket | None:
+    """The customer called to, or being served at, the counter."""
+    return session.exec(
+        select(Ticket).where(Ticket.counter_id == counter.id, Ticket.status.in_(("called", "serving")))
+    ).first()
+
+
+def longest_waits(session: Session, site: Site, now: datetime) -> dict[int, datetime]:
+    """Per service, the arrival time of the ticket that has waited longest."""
+    rows = session.execute(
+        sa.select(Ticket.service_id, sa.func.min(Ticket.queued_at))
+        .where(Ticket.site_id == site.id, Ticket.status == "waiting",
+               Ticket.service_day == local_day(site, now))
+        .group_by(Ticket.service_id)
+    )
+    return dict(rows.all())
+
+
+def estimates(session: Session, site: Site, services: list[Service], now: datetime) -> dict[int, int]:
+    """Per service, the estimated wait of a ticket taken now, in minutes."""
+    waiting = waiting_counts(session, site, now)
+    day = local_day(site, now)
+    return {s.id: estimate_wait_min(session, s, waiting.get(s.id, 0), day, waiting) for s in services}
+
+
+def waiting_tickets(session: Session, site: Site, now: datetime, limit: int = 50) -> list[tuple[Ticket, Service]]:
+    """Today's waiting and parked tickets in arrival order, for the clerk's list."""
+    rows = session.exec(
+        select(Ticket, Service)
+        .join(Service, Service.id == Ticket.service_id)
+        .where(Ticket.site_id == site.id, Ticket.status.in_(("waiting", "parked")),
+               Ticket.service_day == local_day(site, now))
+        .order_by(Ticket.priority.desc(), Ticket.front.desc(), Ticket.queued_at, Ticket.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def find_ticket(session: Session, site: Site, ref: str, now: datetime) -> Ticket:
+    """A ticket by its public id, or by today's number as a clerk types it ("a42", "A042")."""
+    ref = ref.strip()
+    ticket = session.exec(select(Ticket).where(Ticket.public_id == ref, Ticket.site_id == site.id)).first()
+    if ticket is None and 2 <= len(ref) <= 10 and ref[1:].strip().isdigit():
+        service = session.exec(
+            select(Service).where(Service.site_id == site.id, Service.prefix == ref[0].upper())
+        ).first()
+        if service is not None:
+            width = max(3, len(str(service.number_end)))
+            number = f"{service.prefix}{int(ref[1:]):0{width}d}"
+            # Numbers start over after number_end: the latest ticket with the number is meant.
+            ticket = session.exec(
+                select(Ticket)
+                .where(Ticket.site_id == site.id, Ticket.service_day == local_day(site, now),
+                       Ticket.number == number)
+                .order_by(Ticket.id.desc())
+            ).first()
+    if ticket is None:
+        raise NotFound(N_("There is no ticket %(ref)s today."), ref=ref)
+    return ticket
+
+
+def ticket_history(session: Session, ticket: Ticket) -> list[dict]:
+    """The ticket's events, oldest first, for staff: as published, plus ``private`` (notes, …)."""
+    rows = session.exec(select(Event).where(Event.ticket_id == ticket.id).order_by(Event.seq))
+    return [{**json.loads(e.data), "private": json.loads(e.private) if e.private else None}
+            for e in rows]
+
+
+def staff_names(session: Session, ids) -> dict[int, str]:
+    ids = [i for i in set(ids) if i is not None]
+    if not ids:
+        return {}
+    rows = session.exec(select(StaffUser).where(StaffUser.id.in_(ids)))
+    return {u.id: u.display_name for u in rows}
+
+
+def close_day(session: Session, site: Site, now: datetime | None = None) -> list[Ticket]:
+    """Closes the tickets the day left open, as "unserved" with an event each (never deleted).
+
+    Waiting and put-aside tickets end at closing time; anything still open from an earlier day
+    (a counter left serving overnight) ends too. Run every minute by the server (server/app.py).
+    """
+    now = now or utcnow()
+    today = local_day(site, now)
+    open_states = ("waiting", "parked", "called", "serving")
+    stale = sa.and_(Ticket.service_day < today, Ticket.status.in_(open_states))
+    if hours.past_closing(session, site, now):
+        stale = sa.or_(stale, sa.and_(Ticket.service_day == today,
+                                      Ticket.status.in_(("waiting", "parked"))))
+    tickets = list(session.exec(
+        select(Ticket).where(Ticket.site_id == site.id, stale).order_by(Ticket.id)
+        .with_for_update(skip_locked=True)
+    ))
+    services = {s.id: s for s in session.exec(select(Service).where(Service.site_id == site.id))}
+    for ticket in tickets:
+        previous = ticket.status
+        ticket.status = "unserved"
+        ticket.finished_at = now
+        session.add(ticket)
+        record_event(session, site, "ticket.unserved", ticket=ticket,
+                     service=services[ticket.service_id], previous=previous)
+    return tickets

@@ -21,4 +21,37 @@ class TicketRequest(_Input):
 
 
 class OpenCounterRequest(_Input):
-    services: list[str] = Field(min_length=1, max_length=50, description="Codes of the services")
+    services: list[str] = Field(min_length=1, max_length=50,
+                                description="Codes of the services, in the profile's order")
+    weights: dict[str, int] = Field(default_factory=dict,
+                                    description="Weight 1–10 per service code (default 1)")
+    profile: Literal["fair", "ordered"] = Field("fair", description="How call-next picks (docs/queueing.md)")
+
+
+class CallTicketRequest(_Input):
+    ticket: str = Field(min_length=1, max_length=64, description="Today's number (A042) or the public id")
+
+
+class WalkInRequest(_Input):
+    service: str = Field(min_length=1, max_length=40, description="The service's code")
+    lang: Literal["fi", "sv", "en"] = Field("fi", description="The customer's language")
+
+
+class FinishRequest(_Input):
+    outcome: Literal["resolved", "transferred", "service_request", "left"] | None = Field(
+        None, description="Required where the service says so")
+
+
+class TransferRequest(_Input):
+    service: str | None = Field(None, min_length=1, max_length=40, description="To this service's queue")
+    counter: int | None = Field(None, description="Only this counter (id) may call it")
+    expert: int | None = Field(None, description="Only this clerk (staff user id) may call it")
+    note: str | None = Field(None, max_length=500, description="For the next clerk (staff only)")
+
+
+class ParkRequest(_Input):
+    note: str | None = Field(None, max_length=500)
+
+
+class PriorityRequest(_Input):
+    priority: Literal[0, 1, 2] = Field(description="0 normal, 1 needs assistance, 2 urgent")

@@ -1,5 +1,6 @@
 """What the screen packages share: templates, the page's language, errors shown to people."""
 
+from datetime import datetime
 from pathlib import Path
 
 import jinja2
@@ -38,6 +39,7 @@ def _make_templates() -> Jinja2Templates:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
+    env.filters["fromisoformat"] = datetime.fromisoformat
     return Jinja2Templates(env=env)
 
 

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from server import queue
+from server import counters, queue
 from server.errors import Conflict, Invalid, NotFound
 from server.models import Event, PrintJob, StaffUser, Ticket
 from server.staff import hash_password
@@ -35,11 +35,11 @@ def add_clerks(db, count: int) -> list[int]:
 
 def open_counters(db, clerks: list[int], services=("advice",)) -> list[int]:
     with db.read() as session:
-        counters = queue.site_counters(session, queue.get_site(session, "demo"))
+        site_counters = queue.site_counters(session, queue.get_site(session, "demo"))
     ids = []
-    for counter, clerk in zip(counters, clerks):
+    for counter, clerk in zip(site_counters, clerks):
         with db.write() as session:
-            queue.open_counter(session, counter.id, clerk, list(services))
+            counters.open_counter(session, counter.id, clerk, list(services))
         ids.append(counter.id)
     return ids
 
@@ -91,15 +91,17 @@ def test_call_next_takes_the_longest_waiting_ticket_and_finish_ends_it(db):
     issue(db, "advice")
     issue(db, "building")  # not served at this counter
     with db.write() as session:
-        ticket, service = queue.call_next(session, counter_id, clerk)
+        ticket, service = counters.call_next(session, counter_id, clerk)
     assert (ticket.number, ticket.status, service.code) == ("B001", "called", "housing")
     with pytest.raises(Conflict), db.write() as session:
-        queue.call_next(session, counter_id, clerk)  # the current customer first
+        counters.call_next(session, counter_id, clerk)  # the current customer first
     with db.write() as session:
-        finished, _ = queue.finish_ticket(session, ticket.public_id, clerk)
+        counters.start_serving(session, ticket.public_id, clerk)
+    with db.write() as session:
+        finished, _ = counters.finish(session, ticket.public_id, clerk)
     assert finished.status == "finished" and finished.finished_at is not None
     with db.write() as session:
-        assert queue.call_next(session, counter_id, clerk)[0].number == "A001"
+        assert counters.call_next(session, counter_id, clerk)[0].number == "A001"
     with db.read() as session:
         waiting = queue.waiting_counts(session, queue.get_site(session, "demo"))
     assert sum(waiting.values()) == 1  # only building control's ticket waits
@@ -109,18 +111,20 @@ def test_illegal_transitions_are_refused(db):
     first, second = add_clerks(db, 2)
     [counter_id] = open_counters(db, [first])
     ticket = issue(db).ticket
-    with pytest.raises(Conflict, match="not being served"), db.write() as session:
-        queue.finish_ticket(session, ticket.public_id, first)
+    with pytest.raises(Conflict, match="not at your counter"), db.write() as session:
+        counters.finish(session, ticket.public_id, first)
     with pytest.raises(Conflict, match="another clerk"), db.write() as session:
-        queue.call_next(session, counter_id, second)
+        counters.call_next(session, counter_id, second)
     with db.read() as session:
         closed = queue.site_counters(session, queue.get_site(session, "demo"))[-1]
     with pytest.raises(Conflict, match="closed"), db.write() as session:
-        queue.call_next(session, closed.id, first)
+        counters.call_next(session, closed.id, first)
     with db.write() as session:
-        queue.call_next(session, counter_id, first)
-    with pytest.raises(Conflict, match="another clerk"), db.write() as session:
-        queue.finish_ticket(session, ticket.public_id, second)
+        counters.call_next(session, counter_id, first)
+    with pytest.raises(Conflict, match="not being served"), db.write() as session:
+        counters.finish(session, ticket.public_id, first)
+    with pytest.raises(Conflict, match="Open a counter first"), db.write() as session:
+        counters.finish(session, ticket.public_id, second)
 
 
 def test_every_change_appends_one_event_with_a_gapless_seq(db):
@@ -128,13 +132,16 @@ def test_every_change_appends_one_event_with_a_gapless_seq(db):
     [counter_id] = open_counters(db, [clerk])
     ticket = issue(db).ticket
     with db.write() as session:
-        queue.call_next(session, counter_id, clerk)
+        counters.call_next(session, counter_id, clerk)
     with db.write() as session:
-        queue.finish_ticket(session, ticket.public_id, clerk)
+        counters.start_serving(session, ticket.public_id, clerk)
+    with db.write() as session:
+        counters.finish(session, ticket.public_id, clerk)
     with db.read() as session:
         events = list(session.exec(select(Event).order_by(Event.seq)))
-    assert [e.type for e in events] == ["counter.opened", "ticket.issued", "ticket.called", "ticket.finished"]
-    assert [e.seq for e in events] == [1, 2, 3, 4]
+    assert [e.type for e in events] == ["counter.opened", "ticket.issued", "ticket.called",
+                                        "ticket.serving", "ticket.finished"]
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
     called = json.loads(events[2].data)
     assert called["ticket"]["number"] == "A001" and called["counter"]["number"] == "1"
 
@@ -166,26 +173,27 @@ def test_concurrent_kiosks_never_get_the_same_number(db):
 
 def test_counters_calling_at_once_never_call_one_ticket_twice(db):
     clerks = add_clerks(db, 6)
-    counters = open_counters(db, clerks)
+    counter_ids = open_counters(db, clerks)
     for _ in range(60):
         issue(db)
     called: list[str] = []
     lock = threading.Lock()
-    start = threading.Barrier(len(counters))
+    start = threading.Barrier(len(counter_ids))
 
     def work(counter_id: int, clerk: int) -> None:
         start.wait()
         while True:
             with db.write() as session:
-                result = queue.call_next(session, counter_id, clerk)
+                result = counters.call_next(session, counter_id, clerk)
             if result is None:
                 return
             with lock:
                 called.append(result[0].number)
             with db.write() as session:
-                queue.finish_ticket(session, result[0].public_id, clerk)
+                counters.start_serving(session, result[0].public_id, clerk)
+                counters.finish(session, result[0].public_id, clerk)
 
-    with ThreadPoolExecutor(len(counters)) as pool:
-        list(pool.map(work, counters, clerks))
+    with ThreadPoolExecutor(len(counter_ids)) as pool:
+        list(pool.map(work, counter_ids, clerks))
     assert len(called) == 60
     assert len(set(called)) == 60

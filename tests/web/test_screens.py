@@ -65,11 +65,16 @@ def test_a_clerk_opens_a_counter_calls_and_finishes(web):
     assert nothing.status_code == 422 and "vähintään yksi palvelu" in nothing.text
     assert web.post("/counter/open", data={"counter": "4", "service": "payments"}).status_code == 303
     called = web.post("/counter/call-next", data={"counter": "4"}, headers={"HX-Request": "true"})
-    assert "E001" in called.text and "Valmis" in called.text
+    assert "E001" in called.text and "Asiakas on paikalla – aloita" in called.text
     twice = web.post("/counter/call-next", data={"counter": "4"}, headers={"HX-Request": "true"})
     assert twice.status_code == 409 and "Päätä nykyisen asiakkaan palvelu" in twice.text
     ticket_id = called.text.split('name="ticket" value="')[1].split('"')[0]
-    done = web.post("/counter/finish", data={"counter": "4", "ticket": ticket_id}, headers={"HX-Request": "true"})
+    early = web.post("/counter/finish", data={"ticket": ticket_id}, headers={"HX-Request": "true"})
+    assert early.status_code == 409 and "E001" in early.text
+    serving = web.post("/counter/start", data={"ticket": ticket_id}, headers={"HX-Request": "true"})
+    assert "Valmis" in serving.text
+    done = web.post("/counter/finish", data={"ticket": ticket_id, "outcome": "resolved"},
+                    headers={"HX-Request": "true"})
     assert "Kutsu seuraava" in done.text
     empty = web.post("/counter/call-next", data={"counter": "4"}, headers={"HX-Request": "true"})
     assert "Palveluissasi ei ole jonottajia." in empty.text

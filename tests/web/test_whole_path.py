@@ -78,7 +78,8 @@ def test_a_kiosk_tap_reaches_paper_the_counter_and_the_display(printing_server, 
         status = httpx.get(f"{server.url}/t/{issued['ticket']['id']}?lang=en")
         assert "please go to counter 1" in status.text
 
-        done = clerk.post("/counter/finish", data={"counter": "1", "ticket": issued["ticket"]["id"]},
+        clerk.post("/counter/start", data={"ticket": issued["ticket"]["id"]}, headers={"HX-Request": "true"})
+        done = clerk.post("/counter/finish", data={"ticket": issued["ticket"]["id"]},
                           headers={"HX-Request": "true"})
         assert done.status_code == 200 and "Kutsu seuraava" in done.text  # the counter is free again
         assert next_event(events, "ticket.finished")["ticket"]["status"] == "finished"
@@ -120,5 +121,6 @@ def test_the_same_path_works_on_postgresql(tmp_path):
             assert api.post("/counters/5/call-next", headers=auth).json()["number"] == "C001"
             call = next_event(events, "ticket.called")
             assert call["ticket"]["number"] == "C001" and call["counter"]["number"] == "5"
+            assert api.post(f"/tickets/{ticket.json()['id']}/start", headers=auth).status_code == 200
             assert api.post(f"/tickets/{ticket.json()['id']}/finish", headers=auth).status_code == 200
-            assert next_event(events, "ticket.finished")["seq"] == call["seq"] + 1
+            assert next_event(events, "ticket.finished")["seq"] == call["seq"] + 2

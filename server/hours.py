@@ -1,0 +1,81 @@
+"""Opening hours of a site, in its local time, and the end of the day for tickets still open.
+
+A site with no opening hours at all is open around the clock (a new install, the demo). Once it
+has hours, a weekday without a row is closed, and an exception for a date overrides the weekday.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from server.models import OpeningException, OpeningHours, Site
+
+
+@dataclass(frozen=True)
+class DayHours:
+    """``opens``/``closes`` are local times; both None means closed all day."""
+
+    opens: time | None
+    closes: time | None
+    around_the_clock: bool = False
+
+    @property
+    def closed_all_day(self) -> bool:
+        return not self.around_the_clock and self.opens is None
+
+
+ALWAYS = DayHours(time(0, 0), None, around_the_clock=True)
+
+
+def local_now(site: Site, now: datetime) -> datetime:
+    return now.astimezone(ZoneInfo(site.timezone))
+
+
+def hours_on(session: Session, site: Site, day: date) -> DayHours:
+    exception = session.exec(
+        select(OpeningException).where(OpeningException.site_id == site.id, OpeningException.day == day)
+    ).first()
+    if exception is not None:
+        return DayHours(exception.opens, exception.closes if exception.opens else None)
+    has_hours = session.execute(
+        sa.select(sa.func.count()).select_from(OpeningHours).where(OpeningHours.site_id == site.id)
+    ).scalar_one()
+    if not has_hours:
+        return ALWAYS
+    row = session.exec(
+        select(OpeningHours).where(
+            OpeningHours.site_id == site.id, OpeningHours.weekday == day.weekday()
+        )
+    ).first()
+    return DayHours(row.opens, row.closes) if row else DayHours(None, None)
+
+
+def is_open(session: Session, site: Site, now: datetime) -> bool:
+    local = local_now(site, now)
+    hours = hours_on(session, site, local.date())
+    if hours.around_the_clock:
+        return True
+    if hours.opens is None:
+        return False
+    return hours.opens <= local.time() < hours.closes
+
+
+def past_closing(session: Session, site: Site, now: datetime) -> bool:
+    """True once today's closing time has passed (never for a site open around the clock)."""
+    local = local_now(site, now)
+    hours = hours_on(session, site, local.date())
+    if hours.around_the_clock:
+        return False
+    return hours.opens is None or local.time() >= hours.closes
+
+
+def set_weekly_hours(session: Session, site: Site, hours: dict[int, tuple[time, time]]) -> None:
+    """Replaces the site's weekly hours: {weekday (0 = Monday): (opens, closes)}."""
+    session.execute(sa.delete(OpeningHours).where(OpeningHours.site_id == site.id))
+    for weekday, (opens, closes) in sorted(hours.items()):
+        if not 0 <= weekday <= 6 or closes <= opens:
+            raise ValueError(f"bad opening hours for weekday {weekday}: {opens}–{closes}")
+        session.add(OpeningHours(site_id=site.id, weekday=weekday, opens=opens, closes=closes))
