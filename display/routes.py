@@ -13,7 +13,10 @@ from server.db import run_read
 from server.errors import NotFound
 from server.live import relay
 
-REFRESHING_EVENTS = {"ticket.called", "ticket.finished", "counter.closed", "counter.opened"}
+# Events that change what the display shows; the first two announce a call (highlighted).
+CALL_EVENTS = {"ticket.called", "ticket.recalled"}
+REFRESHING_EVENTS = CALL_EVENTS | {"ticket.finished", "ticket.transferred", "ticket.no_show",
+                                   "ticket.unserved", "counter.closed", "counter.opened"}
 
 
 def _calls_context(session, site_slug: str) -> dict:
@@ -46,7 +49,7 @@ async def display_socket(websocket: WebSocket):
 
     async def on_event(event: dict) -> None:
         if event["type"] in REFRESHING_EVENTS:
-            await push_calls(fresh=event["type"] == "ticket.called")
+            await push_calls(fresh=event["type"] in CALL_EVENTS)
 
     await relay(websocket, websocket.app.state.bus, slug, push_calls, on_event)
 

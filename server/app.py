@@ -3,6 +3,8 @@
 import asyncio
 import contextlib
 
+import anyio
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -15,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 import counter.routes
 import display.routes
 import kiosk.routes
-from server import api, i18n, web
+from server import api, housekeeping, i18n, web
 from server.bus import InProcessBus
 from server.db import Database, run_read
 from server.errors import DomainError, N_
@@ -71,7 +73,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         bus.start(asyncio.get_running_loop())
-        yield
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(housekeeping.run_periodically, db, settings.housekeeping_interval_s)
+            yield
+            tasks.cancel_scope.cancel()
         db.dispose()
 
     routes = [

@@ -50,7 +50,8 @@ def cmd_demo(args) -> None:
     print(f"""
 Luukku demo is ready ({settings.database_url}).
   Kiosk:    {base}/kiosk/demo
-  Counter:  {base}/counter      (log in as clerk or admin, password: {settings.demo_password})
+  Counter:  {base}/counter      (log in as clerk, expert or admin, password: {settings.demo_password})
+  Overview: {base}/counter/overview   (admin: every counter, the queues and alarms)
   Display:  {base}/display/demo
   API:      {base}/api/openapi.json
   Tickets print to {settings.printer_dir}/ (set LUUKKU_PRINTER_TRANSPORT=network for a real printer).
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     p = commands.add_parser("create-user", help="create a staff user or set a password")
     p.add_argument("username")
     p.add_argument("--name")
-    p.add_argument("--role", choices=["clerk", "admin"], default="clerk")
+    p.add_argument("--role", choices=["clerk", "expert", "admin"], default="clerk")
     p.set_defaults(func=cmd_create_user)
     commands.add_parser("settings", help="show the settings and what each does").set_defaults(func=cmd_settings)
     args = parser.parse_args(argv)

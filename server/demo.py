@@ -17,7 +17,11 @@ SERVICES = [
     ("e-services", "F", "Sähköisen asioinnin tuki", "Hjälp med e-tjänster", "Help with e-services", "generalist", 7),
 ]
 COUNTERS = ["1", "2", "3", "4", "5", "6"]
-USERS = [("admin", "Anna Admin", "admin"), ("clerk", "Kalle Virkailija", "clerk")]
+USERS = [
+    ("admin", "Anna Admin", "admin"),
+    ("clerk", "Kalle Virkailija", "clerk"),
+    ("expert", "Eeva Asiantuntija", "expert"),
+]
 
 
 def seed_demo(session: Session, password: str) -> Site:

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     printer_profile: str = Field("TM-T88V", description="python-escpos capability profile")
     token_max_age_s: int = Field(8 * 3600, description="Lifetime of an API bearer token, seconds")
     kiosk_return_s: int = Field(8, description="Seconds the kiosk shows a ticket before returning")
+    housekeeping_interval_s: float = Field(
+        60, description="Seconds between runs of the jobs that close unserved tickets at closing time"
+    )
 
 
 @lru_cache

@@ -1,0 +1,37 @@
+"""Jobs the server runs by itself while it is up: closing the day's unserved tickets."""
+
+import logging
+from datetime import datetime
+
+import anyio
+
+from server import queue
+from server.db import Database
+from server.models import utcnow
+
+log = logging.getLogger("luukku.housekeeping")
+
+
+def close_days(db: Database, now: datetime | None = None) -> int:
+    """Closes, site by site, the tickets left open past closing time; returns how many."""
+    now = now or utcnow()
+    with db.read() as session:
+        slugs = [site.slug for site in queue.all_sites(session)]
+    closed = 0
+    for slug in slugs:
+        with db.write() as session:
+            tickets = queue.close_day(session, queue.get_site(session, slug), now)
+        if tickets:
+            log.info("closed %d unserved tickets at %s", len(tickets), slug)
+        closed += len(tickets)
+    return closed
+
+
+async def run_periodically(db: Database, interval_s: float) -> None:
+    """Runs the jobs every ``interval_s`` seconds until cancelled; a failing run is logged."""
+    while True:
+        try:
+            await anyio.to_thread.run_sync(close_days, db)
+        except Exception:  # the next run tries again; the server must not stop for this
+            log.exception("housekeeping failed")
+        await anyio.sleep(interval_s)

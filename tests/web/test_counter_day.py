@@ -1,0 +1,267 @@
+"""A clerk's working day on the counter screen and the JSON API, over real HTTP and websockets
+against uvicorn on loopback: transfers to an expert, parking, walk-ins, no-shows, alarms."""
+
+import json
+import re
+from contextlib import contextmanager
+from datetime import time
+
+import httpx
+import pytest
+from sqlmodel import select
+from websockets.sync.client import connect
+
+from server import hours, queue
+from server.db import Database
+from server.housekeeping import close_days
+from server.models import Event, Service, Ticket
+from tests.conftest import DEMO_PASSWORD
+
+HX = {"HX-Request": "true"}
+
+
+@contextmanager
+def log_in(server, username: str, lang: str = "en"):
+    with httpx.Client(base_url=server.url, timeout=10, headers={"Accept-Language": lang}) as client:
+        response = client.post("/counter/login", data={"username": username, "password": DEMO_PASSWORD})
+        assert response.status_code == 303
+        yield client
+
+
+def session_cookie(client: httpx.Client) -> str:
+    return f"luukku_session={client.cookies['luukku_session']}"
+
+
+def open_counter(client, counter: int, *services: str, **extra) -> None:
+    response = client.post("/counter/open", data={"counter": str(counter), "service": list(services), **extra})
+    assert response.status_code == 303, response.text
+
+
+def take(server, service: str) -> dict:
+    response = httpx.post(f"{server.url}/api/v1/sites/demo/tickets", json={"service": service})
+    assert response.status_code == 201
+    return response.json()
+
+
+def ticket_of(fragment: str) -> str:
+    return re.search(r'name="ticket" value="([^"]+)"', fragment).group(1)
+
+
+def events_of(server, ticket_id: str) -> list[Event]:
+    db = Database(server.settings.database_url)
+    try:
+        with db.read() as session:
+            ticket = session.exec(select(Ticket).where(Ticket.public_id == ticket_id)).one()
+            return list(session.exec(select(Event).where(Event.ticket_id == ticket.id).order_by(Event.seq)))
+    finally:
+        db.dispose()
+
+
+def test_a_transfer_to_the_expert_reaches_the_experts_screen_with_the_note(live_server):
+    with log_in(live_server, "clerk") as clerk, log_in(live_server, "expert") as expert:
+        open_counter(clerk, 1, "advice")
+        open_counter(expert, 5, "building")
+        ticket = take(live_server, "advice")
+        with connect(f"{live_server.ws_url}/counter/ws?lang=en",
+                     additional_headers={"Cookie": session_cookie(expert)}) as expert_screen:
+            assert 'id="queue-panel"' in expert_screen.recv(timeout=5)  # the snapshot
+            called = clerk.post("/counter/call-next", data={"counter": "1", "key": "k1"}, headers=HX)
+            assert "A001" in called.text
+            clerk.post("/counter/start", data={"ticket": ticket["id"]}, headers=HX)
+            expert_id = re.search(r'<option value="(\d+)">Eeva Asiantuntija', called.text).group(1)
+            moved = clerk.post("/counter/transfer", headers=HX, data={
+                "ticket": ticket["id"], "service": "building", "expert": expert_id,
+                "note": "Needs a permit for a sauna extension"})
+            assert moved.status_code == 200 and "Transferred." in moved.text
+            assert "No customer at the counter." in moved.text  # the clerk is free
+            pushed = expert_screen.recv(timeout=5)
+            while "Sent to you" not in pushed:
+                pushed = expert_screen.recv(timeout=5)
+            assert "A001" in pushed and "Needs a permit for a sauna extension" in pushed
+        # Only the expert may call it: the clerk's counter, now serving building too, does not get it.
+        assert clerk.post("/counter/call", data={"counter": "1", "ticket": "A1"}, headers=HX).status_code == 409
+        got = expert.post("/counter/call-next", data={"counter": "5", "key": "e1"}, headers=HX)
+        assert "A001" in got.text and "Rakennusvalvonta" not in got.text  # English page
+        assert "Building control" in got.text and "Needs a permit for a sauna extension" in got.text
+        assert "advice → building (Eeva Asiantuntija)" in got.text  # the history
+    events = events_of(live_server, ticket["id"])
+    transferred = next(e for e in events if e.type == "ticket.transferred")
+    published = json.loads(transferred.data)
+    assert published["escalated"] is True and published["from_tier"] == "generalist"
+    assert "sauna" not in transferred.data  # the note is for staff only
+    assert json.loads(transferred.private)["note"] == "Needs a permit for a sauna extension"
+
+
+def test_recalls_then_a_no_show_free_the_counter(live_server):
+    with log_in(live_server, "clerk", "fi") as clerk:
+        open_counter(clerk, 2, "payments")
+        take(live_server, "payments")
+        called = clerk.post("/counter/call-next", data={"counter": "2", "key": "a"}, headers=HX)
+        ticket = ticket_of(called.text)
+        early = clerk.post("/counter/no-show", data={"ticket": ticket}, headers=HX)
+        assert early.status_code == 409 and "Kutsu numeroa E001 3 kertaa" in early.text
+        for calls in (2, 3):
+            again = clerk.post("/counter/recall", data={"ticket": ticket}, headers=HX)
+            assert f"{calls} kutsua" in again.text
+        gone = clerk.post("/counter/no-show", data={"ticket": ticket}, headers=HX)
+        assert gone.status_code == 200 and "Kutsu seuraava" in gone.text
+    assert [e.type for e in events_of(live_server, ticket)] == [
+        "ticket.issued", "ticket.called", "ticket.recalled", "ticket.recalled", "ticket.no_show"]
+
+
+def test_a_double_click_on_call_next_calls_one_ticket(live_server):
+    with log_in(live_server, "clerk") as clerk:
+        open_counter(clerk, 3, "advice")
+        take(live_server, "advice")
+        take(live_server, "advice")
+        page = clerk.get("/counter").text
+        key = re.search(r'name="key" value="([^"]+)"', page).group(1)
+        first = clerk.post("/counter/call-next", data={"counter": "3", "key": key}, headers=HX)
+        second = clerk.post("/counter/call-next", data={"counter": "3", "key": key}, headers=HX)
+        assert first.status_code == second.status_code == 200
+        assert ticket_of(first.text) == ticket_of(second.text)
+        queue_now = httpx.get(f"{live_server.url}/api/v1/sites/demo/queue").json()
+        assert next(s for s in queue_now["services"] if s["code"] == "advice")["waiting"] == 1
+
+
+def test_park_return_walk_in_priority_and_pause(live_server):
+    with log_in(live_server, "clerk") as clerk:
+        open_counter(clerk, 4, "advice", "housing")
+        first, second = take(live_server, "advice"), take(live_server, "housing")
+        clerk.post("/counter/call", data={"counter": "4", "ticket": "a1"}, headers=HX)
+        parked = clerk.post("/counter/park", data={"ticket": first["id"], "note": "fetching ID"}, headers=HX)
+        assert "No customer at the counter." in parked.text
+        page = clerk.get("/counter").text
+        assert "Put aside" in page and "fetching ID" in page
+        clerk.post("/counter/return", data={"ticket": first["id"]}, headers=HX)
+        # Returned to the front: A001 goes before B001, which was issued later but never left.
+        third = take(live_server, "housing")
+        clerk.post("/counter/priority", data={"ticket": third["id"], "priority": "1"}, headers=HX)
+        order = []
+        for _ in range(3):
+            called = clerk.post("/counter/call-next", data={"counter": "4"}, headers=HX)
+            order.append(re.search(r'id="current-number">(\w+)<', called.text).group(1))
+            clerk.post("/counter/start", data={"ticket": ticket_of(called.text)}, headers=HX)
+            clerk.post("/counter/finish", data={"ticket": ticket_of(called.text)}, headers=HX)
+        assert order == ["B002", "A001", "B001"]  # needs assistance, then the returned one
+        walk = clerk.post("/counter/walk-in", data={"counter": "4", "service": "payments"}, headers=HX)
+        assert "E001" in walk.text and "walk-in" in walk.text and "Done" in walk.text
+        busy = clerk.post("/counter/pause", data={"counter": "4"}, headers=HX)
+        assert busy.status_code == 409 and "before pausing" in busy.text
+        elsewhere = clerk.post("/counter/start", data={"ticket": second["id"]}, headers=HX)
+        assert elsewhere.status_code == 409 and "not at your counter" in elsewhere.text  # B001 is done
+        clerk.post("/counter/finish", data={"ticket": ticket_of(walk.text)}, headers=HX)
+        assert clerk.post("/counter/pause", data={"counter": "4"}).status_code == 303
+        paused = clerk.post("/counter/call-next", data={"counter": "4"}, headers=HX)
+        assert paused.status_code == 409 and "paused" in paused.text
+        assert clerk.post("/counter/resume", data={"counter": "4"}).status_code == 303
+
+
+def test_an_alarm_reaches_the_other_counters_and_the_overview_but_not_the_public(live_server):
+    with log_in(live_server, "clerk") as clerk, log_in(live_server, "admin") as admin:
+        open_counter(clerk, 1, "advice")
+        open_counter(admin, 2, "advice")
+        cookie = {"Cookie": session_cookie(admin)}
+        with connect(f"{live_server.ws_url}/counter/ws?lang=fi", additional_headers=cookie) as counter_screen, \
+             connect(f"{live_server.ws_url}/counter/ws?view=overview&site=demo&lang=fi",
+                     additional_headers=cookie) as overview, \
+             connect(f"{live_server.ws_url}/api/v1/sites/demo/events") as public:
+            counter_screen.recv(timeout=5)
+            overview.recv(timeout=5)
+            assert clerk.post("/counter/alarm", data={"site": "demo"}, headers=HX).status_code == 204
+            for screen in (counter_screen, overview):
+                pushed = screen.recv(timeout=5)
+                assert "HÄLYTYS" in pushed and "Palvelupiste 1" in pushed and "Kalle Virkailija" in pushed
+            seq = re.search(r'name="alarm" value="(\d+)"', pushed).group(1)
+            assert admin.post("/counter/alarm/clear", data={"site": "demo", "alarm": seq},
+                              headers=HX).status_code == 204
+            assert "HÄLYTYS" not in overview.recv(timeout=5)
+            take(live_server, "advice")
+            assert json.loads(public.recv(timeout=5))["type"] == "ticket.issued"  # no alarm before it
+        assert "Counters" in admin.get("/counter/overview").text
+        refused = clerk.get("/counter/overview")
+        assert refused.status_code == 403
+
+
+def test_the_api_carries_a_whole_visit_with_idempotent_calls(live_server):
+    with httpx.Client(base_url=f"{live_server.url}/api/v1", timeout=10,
+                      headers={"Accept-Language": "en"}) as api:
+        token = api.post("/token", json={"username": "clerk", "password": DEMO_PASSWORD}).json()
+        auth = {"Authorization": f"Bearer {token['access_token']}"}
+        opened = api.post("/counters/6/open", headers=auth,
+                          json={"services": ["housing", "advice"], "weights": {"housing": 2}})
+        assert opened.status_code == 200 and opened.json()["profile"] == "fair"
+        ticket = api.post("/sites/demo/tickets", json={"service": "housing"}).json()
+        key = {**auth, "Idempotency-Key": "call-1"}
+        first = api.post("/counters/6/call-next", headers=key)
+        again = api.post("/counters/6/call-next", headers=key)
+        assert first.json()["id"] == again.json()["id"] == ticket["id"]
+        assert api.post(f"/tickets/{ticket['id']}/recall", headers=auth).json()["status"] == "called"
+        assert api.post(f"/tickets/{ticket['id']}/start", headers=auth).json()["status"] == "serving"
+        bad = api.post(f"/tickets/{ticket['id']}/finish", headers=auth, json={"outcome": "happy"})
+        assert bad.status_code == 422 and "outcome" in bad.json()["detail"]
+        nowhere = api.post(f"/tickets/{ticket['id']}/transfer", headers=auth, json={})
+        assert nowhere.status_code == 422 and "Choose where to transfer" in nowhere.json()["detail"]
+        parked = api.post(f"/tickets/{ticket['id']}/park", headers=auth)
+        assert parked.json()["status"] == "parked"
+        back = api.post(f"/tickets/{ticket['id']}/return", headers=auth)
+        assert back.json()["status"] == "waiting"
+        called = api.post("/counters/6/call", headers=auth, json={"ticket": "B1"})
+        assert called.json()["id"] == ticket["id"]
+        api.post(f"/tickets/{ticket['id']}/start", headers=auth)
+        done = api.post(f"/tickets/{ticket['id']}/finish", headers=auth, json={"outcome": "resolved"})
+        assert done.status_code == 200 and done.json()["status"] == "finished"
+        walk = api.post("/counters/6/walk-in", headers=auth, json={"service": "advice"})
+        assert walk.json()["status"] == "serving" and walk.json()["number"] == "A001"
+        closed = api.post("/counters/6/close", headers=auth)
+        assert closed.status_code == 409 and "Finish the current customer" in closed.json()["detail"]
+
+
+def test_outside_opening_hours_the_kiosk_issues_nothing_and_closing_ends_the_queue(live_server):
+    take(live_server, "advice")
+    db = Database(live_server.settings.database_url)
+    try:
+        with db.write() as session:
+            site = queue.get_site(session, "demo")
+            # Open one minute a day, at 03.00 local: the test runs outside it on every day.
+            hours.set_weekly_hours(session, site, {d: (time(3, 0), time(3, 1)) for d in range(7)})
+        page = httpx.get(f"{live_server.url}/kiosk/demo", headers={"Accept-Language": "sv"})
+        assert "Servicestället är stängt nu." in page.text and "Öppet i dag 03:00–03:01." in page.text
+        refused = httpx.post(f"{live_server.url}/kiosk/demo/tickets", data={"service": "advice"},
+                             headers={"Accept-Language": "en", **HX})
+        assert refused.status_code == 409 and "closed now" in refused.text
+        assert close_days(db) == 1  # the waiting A001 is closed as unserved, with its event
+        with db.read() as session:
+            ticket = session.exec(select(Ticket)).one()
+            assert ticket.status == "unserved"
+            assert session.exec(select(Event).where(Event.type == "ticket.unserved")).one()
+        assert close_days(db) == 0
+    finally:
+        db.dispose()
+
+
+def test_a_closed_counter_disappears_from_the_display(live_server):
+    with log_in(live_server, "clerk") as clerk:
+        open_counter(clerk, 3, "advice")
+        ticket = take(live_server, "advice")
+        clerk.post("/counter/call-next", data={"counter": "3"}, headers=HX)
+        with connect(f"{live_server.ws_url}/display/demo/ws?lang=fi") as display:
+            assert "A001" in display.recv(timeout=5)
+            clerk.post("/counter/start", data={"ticket": ticket["id"]}, headers=HX)
+            clerk.post("/counter/finish", data={"ticket": ticket["id"]}, headers=HX)
+            assert "A001" in display.recv(timeout=5)  # finished: the call stays on the list
+            assert clerk.post("/counter/close", data={"counter": "3"}).status_code == 303
+            assert "A001" not in display.recv(timeout=5)
+
+
+@pytest.mark.parametrize("path", ["/counter/transfer", "/counter/park", "/counter/recall",
+                                  "/counter/no-show", "/counter/start", "/counter/finish",
+                                  "/counter/return", "/counter/priority", "/counter/call"])
+def test_bad_counter_forms_get_a_clear_4xx(live_server, path):
+    with log_in(live_server, "clerk", "fi") as clerk:
+        open_counter(clerk, 1, "advice")
+        empty = clerk.post(path, data={"counter": "1", "priority": "1"}, headers=HX)
+        assert empty.status_code == 422 and "Anna vuoronumero" in empty.text
+        unknown = clerk.post(path, data={"counter": "1", "ticket": "Z999", "priority": "1"}, headers=HX)
+        assert unknown.status_code in (404, 409) and "<" in unknown.text
+        assert empty.headers["HX-Retarget"] == "#errors"
