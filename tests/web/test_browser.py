@@ -111,6 +111,7 @@ def test_a_transfer_to_an_expert_appears_on_the_experts_screen(browser, live_ser
         clerk.get_by_role("button", name="Kutsu seuraava").click()
         assert clerk.locator("#current-number").inner_text(timeout=5000) == "A001"
         clerk.get_by_role("button", name="Asiakas on paikalla – aloita").click()
+        clerk.locator(".current-ticket.serving").wait_for(timeout=5000)  # swapped in by htmx
         clerk.locator("details.transfer summary").click()
         clerk.get_by_label("Jonoon").select_option("building")
         clerk.get_by_label("Vain virkailijalle").select_option(label="Eeva Asiantuntija (asiantuntija)")
