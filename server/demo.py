@@ -7,7 +7,8 @@ from server.staff import hash_password
 
 SITE = {"slug": "demo", "name": "Kaupungintalon asiakaspalvelu", "timezone": "Europe/Helsinki"}
 
-# code, prefix, Finnish, Swedish, English, tier, typical minutes per customer
+# code, prefix, Finnish, Swedish, English, tier, typical minutes per customer.
+# Building control is the expert tier: its clerks record an outcome for every visit.
 SERVICES = [
     ("advice", "A", "Yleisneuvonta", "Allmän rådgivning", "General advice", "generalist", 5),
     ("housing", "B", "Asuminen ja asumisneuvonta", "Boende och bostadsrådgivning", "Housing", "generalist", 10),
@@ -33,7 +34,8 @@ def seed_demo(session: Session, password: str) -> Site:
         session.flush()
         for position, (code, prefix, fi, sv, en, tier, minutes) in enumerate(SERVICES):
             session.add(Service(site_id=site.id, code=code, prefix=prefix, name_fi=fi, name_sv=sv,
-                                name_en=en, tier=tier, service_min=minutes, position=position))
+                                name_en=en, tier=tier, service_min=minutes, position=position,
+                                outcome_required=tier == "expert"))
         session.add_all(Counter(site_id=site.id, number=number) for number in COUNTERS)
     for username, display_name, role in USERS:
         user = session.exec(select(StaffUser).where(StaffUser.username == username)).first()

@@ -122,5 +122,8 @@ def test_the_same_path_works_on_postgresql(tmp_path):
             call = next_event(events, "ticket.called")
             assert call["ticket"]["number"] == "C001" and call["counter"]["number"] == "5"
             assert api.post(f"/tickets/{ticket.json()['id']}/start", headers=auth).status_code == 200
-            assert api.post(f"/tickets/{ticket.json()['id']}/finish", headers=auth).status_code == 200
+            # Building control asks for an outcome.
+            assert api.post(f"/tickets/{ticket.json()['id']}/finish", headers=auth).status_code == 422
+            assert api.post(f"/tickets/{ticket.json()['id']}/finish", headers=auth,
+                            json={"outcome": "resolved"}).status_code == 200
             assert next_event(events, "ticket.finished")["seq"] == call["seq"] + 2
