@@ -251,41 +251,22 @@ async def walk_in(request: Request, user):
     return _ticket_answer(request, opened)
 
 
-def _ticket_state_action(fn):
+def _ticket_action(fn, model: type[BaseModel] | None = None, arguments=None, optional: bool = False):
+    """A transition of the ticket in the path: ``fn(session, ticket_id, user_id, **arguments(body))``.
+
+    With ``optional`` an empty body stands for the model's defaults.
+    """
+
     async def handler(request: Request, user):
-        done = await run_write(request.app.state.db, _with_counter(fn), request.path_params["ticket_id"], user.id)
+        kwargs = {}
+        if model is not None:
+            body = await _parse(request, model) if not optional or await request.body() else model()
+            kwargs = arguments(body)
+        done = await run_write(request.app.state.db, _with_counter(fn), request.path_params["ticket_id"],
+                               user.id, **kwargs)
         return _ticket_answer(request, done)
 
     return handler
-
-
-async def finish(request: Request, user):
-    body = await _parse(request, FinishRequest) if await request.body() else FinishRequest()
-    done = await run_write(request.app.state.db, _with_counter(counters.finish),
-                           request.path_params["ticket_id"], user.id, body.outcome)
-    return _ticket_answer(request, done)
-
-
-async def transfer(request: Request, user):
-    body = await _parse(request, TransferRequest)
-    done = await run_write(request.app.state.db, _with_counter(counters.transfer),
-                           request.path_params["ticket_id"], user.id, service_code=body.service,
-                           counter_id=body.counter, expert_id=body.expert, note=body.note)
-    return _ticket_answer(request, done)
-
-
-async def park(request: Request, user):
-    body = await _parse(request, ParkRequest) if await request.body() else ParkRequest()
-    done = await run_write(request.app.state.db, _with_counter(counters.park),
-                           request.path_params["ticket_id"], user.id, body.note)
-    return _ticket_answer(request, done)
-
-
-async def set_priority(request: Request, user):
-    body = await _parse(request, PriorityRequest)
-    done = await run_write(request.app.state.db, _with_counter(counters.set_priority),
-                           request.path_params["ticket_id"], user.id, body.priority)
-    return _ticket_answer(request, done)
 
 
 async def events(websocket: WebSocket):
@@ -319,13 +300,19 @@ routes = [
     Route("/v1/counters/{counter_id:int}/call-next", _endpoint(call_next), methods=["POST"]),
     Route("/v1/counters/{counter_id:int}/call", _endpoint(call_ticket), methods=["POST"]),
     Route("/v1/counters/{counter_id:int}/walk-in", _endpoint(walk_in), methods=["POST"]),
-    Route("/v1/tickets/{ticket_id}/recall", _endpoint(_ticket_state_action(counters.recall)), methods=["POST"]),
-    Route("/v1/tickets/{ticket_id}/no-show", _endpoint(_ticket_state_action(counters.mark_no_show)), methods=["POST"]),
-    Route("/v1/tickets/{ticket_id}/start", _endpoint(_ticket_state_action(counters.start_serving)), methods=["POST"]),
-    Route("/v1/tickets/{ticket_id}/finish", _endpoint(finish), methods=["POST"]),
-    Route("/v1/tickets/{ticket_id}/transfer", _endpoint(transfer), methods=["POST"]),
-    Route("/v1/tickets/{ticket_id}/park", _endpoint(park), methods=["POST"]),
-    Route("/v1/tickets/{ticket_id}/return", _endpoint(_ticket_state_action(counters.return_to_queue)), methods=["POST"]),
-    Route("/v1/tickets/{ticket_id}/priority", _endpoint(set_priority), methods=["POST"]),
+    Route("/v1/tickets/{ticket_id}/recall", _endpoint(_ticket_action(counters.recall)), methods=["POST"]),
+    Route("/v1/tickets/{ticket_id}/no-show", _endpoint(_ticket_action(counters.mark_no_show)), methods=["POST"]),
+    Route("/v1/tickets/{ticket_id}/start", _endpoint(_ticket_action(counters.start_serving)), methods=["POST"]),
+    Route("/v1/tickets/{ticket_id}/finish", _endpoint(_ticket_action(
+        counters.finish, FinishRequest, lambda b: {"outcome": b.outcome}, optional=True)), methods=["POST"]),
+    Route("/v1/tickets/{ticket_id}/transfer", _endpoint(_ticket_action(
+        counters.transfer, TransferRequest,
+        lambda b: {"service_code": b.service, "counter_id": b.counter, "expert_id": b.expert, "note": b.note},
+    )), methods=["POST"]),
+    Route("/v1/tickets/{ticket_id}/park", _endpoint(_ticket_action(
+        counters.park, ParkRequest, lambda b: {"note": b.note}, optional=True)), methods=["POST"]),
+    Route("/v1/tickets/{ticket_id}/return", _endpoint(_ticket_action(counters.return_to_queue)), methods=["POST"]),
+    Route("/v1/tickets/{ticket_id}/priority", _endpoint(_ticket_action(
+        counters.set_priority, PriorityRequest, lambda b: {"priority": b.priority})), methods=["POST"]),
     WebSocketRoute("/v1/sites/{site}/events", events),
 ]
