@@ -65,14 +65,13 @@ def _status_context(session, public_id: str) -> dict:
     site = session.get(Site, ticket.site_id)
     counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
     ahead = queue.people_ahead(session, ticket) if ticket.status == "waiting" else 0
-    waiting = queue.waiting_counts(session, site)
     return {
         "ticket": ticket,
         "service": service,
         "site": site,
         "counter": counter,
         "ahead": ahead,
-        "wait": estimate_wait_min(session, service, ahead, ticket.service_day, waiting),
+        "wait": estimate_wait_min(session, site, ticket, utcnow()) if ticket.status == "waiting" else 0,
     }
 
 

@@ -52,8 +52,10 @@ def open_counter(
     service_codes: list[str],
     weights: dict[str, int] | None = None,
     profile: str = "fair",
+    now: datetime | None = None,
 ) -> Counter:
     """Binds the clerk to the counter with a work profile: the services in the given order."""
+    now = now or utcnow()
     counter = get_counter(session, counter_id)
     if counter.is_open and counter.staff_user_id not in (None, staff_user_id):
         raise Conflict(N_("Counter %(counter)s is already open for another clerk."),
@@ -80,10 +82,11 @@ def open_counter(
     )
     counter.is_open = True
     counter.paused = False
+    counter.paused_at = None
     counter.profile = profile
     counter.staff_user_id = staff_user_id
     session.add(counter)
-    record_event(session, site, "counter.opened", counter=counter, staff_user_id=staff_user_id,
+    record_event(session, site, "counter.opened", at=now, counter=counter, staff_user_id=staff_user_id,
                  services=[s.code for s in services], profile=profile)
     return counter
 
@@ -113,40 +116,49 @@ def _idle_counter(session: Session, counter_id: int, staff_user_id: int, message
     return counter
 
 
-def close_counter(session: Session, counter_id: int, staff_user_id: int) -> Counter:
+def close_counter(session: Session, counter_id: int, staff_user_id: int,
+                  now: datetime | None = None) -> Counter:
     """Ends the clerk's session at the counter; its profile stays for the next opening."""
+    now = now or utcnow()
     counter = _idle_counter(session, counter_id, staff_user_id,
                             N_("Finish the current customer before closing the counter."))
     counter.is_open = False
     counter.paused = False
+    counter.paused_at = None
     counter.staff_user_id = None
     counter.call_key = None
     counter.call_key_ticket_id = None
     session.add(counter)
-    record_event(session, session.get(Site, counter.site_id), "counter.closed", counter=counter,
+    record_event(session, session.get(Site, counter.site_id), "counter.closed", at=now, counter=counter,
                  staff_user_id=staff_user_id)
     return counter
 
 
-def pause_counter(session: Session, counter_id: int, staff_user_id: int) -> Counter:
+def pause_counter(session: Session, counter_id: int, staff_user_id: int,
+                  now: datetime | None = None) -> Counter:
+    now = now or utcnow()
     counter = _idle_counter(session, counter_id, staff_user_id,
                             N_("Finish the current customer before pausing the counter."))
     if counter.paused:
         raise Conflict(N_("Counter %(counter)s is already paused."), counter=counter.number)
     counter.paused = True
+    counter.paused_at = now
     session.add(counter)
-    record_event(session, session.get(Site, counter.site_id), "counter.paused", counter=counter,
+    record_event(session, session.get(Site, counter.site_id), "counter.paused", at=now, counter=counter,
                  staff_user_id=staff_user_id)
     return counter
 
 
-def resume_counter(session: Session, counter_id: int, staff_user_id: int) -> Counter:
+def resume_counter(session: Session, counter_id: int, staff_user_id: int,
+                   now: datetime | None = None) -> Counter:
+    now = now or utcnow()
     counter = _bound_counter(session, counter_id, staff_user_id)
     if not counter.paused:
         raise Conflict(N_("Counter %(counter)s is not paused."), counter=counter.number)
     counter.paused = False
+    counter.paused_at = None
     session.add(counter)
-    record_event(session, session.get(Site, counter.site_id), "counter.resumed", counter=counter,
+    record_event(session, session.get(Site, counter.site_id), "counter.resumed", at=now, counter=counter,
                  staff_user_id=staff_user_id)
     return counter
 
@@ -224,7 +236,7 @@ def _call(session: Session, site: Site, counter: Counter, ticket: Ticket, staff_
     ticket.target_counter_id = None
     ticket.target_staff_user_id = None
     session.add(ticket)
-    record_event(session, site, "ticket.called", ticket=ticket, service=service, counter=counter,
+    record_event(session, site, "ticket.called", at=now, ticket=ticket, service=service, counter=counter,
                  staff_user_id=staff_user_id, calls=1)
     return ticket, service
 
@@ -302,18 +314,20 @@ def _own_ticket(session: Session, public_id: str, staff_user_id: int, states: tu
 
 def recall(session: Session, public_id: str, staff_user_id: int, now: datetime | None = None):
     """Announces the call again; the call count goes up."""
+    now = now or utcnow()
     ticket, counter, site, service = _own_ticket(
         session, public_id, staff_user_id, ("called",),
         N_("Ticket %(number)s is not waiting for the counter, so it cannot be called again."))
     ticket.call_count += 1
     session.add(ticket)
-    record_event(session, site, "ticket.recalled", ticket=ticket, service=service, counter=counter,
+    record_event(session, site, "ticket.recalled", at=now, ticket=ticket, service=service, counter=counter,
                  staff_user_id=staff_user_id, calls=ticket.call_count)
     return ticket, service
 
 
 def mark_no_show(session: Session, public_id: str, staff_user_id: int, now: datetime | None = None):
     """The customer did not come after enough calls: the ticket ends, the counter is free."""
+    now = now or utcnow()
     ticket, counter, site, service = _own_ticket(
         session, public_id, staff_user_id, ("called",),
         N_("Ticket %(number)s is not waiting for the counter, so it cannot be a no-show."))
@@ -321,21 +335,22 @@ def mark_no_show(session: Session, public_id: str, staff_user_id: int, now: date
         raise Conflict(N_("Call ticket %(number)s %(calls)d times before marking it a no-show."),
                        number=ticket.number, calls=site.no_show_after_calls)
     ticket.status = "no_show"
-    ticket.finished_at = now or utcnow()
+    ticket.finished_at = now
     session.add(ticket)
-    record_event(session, site, "ticket.no_show", ticket=ticket, service=service, counter=counter,
+    record_event(session, site, "ticket.no_show", at=now, ticket=ticket, service=service, counter=counter,
                  staff_user_id=staff_user_id, calls=ticket.call_count)
     return ticket, service
 
 
 def start_serving(session: Session, public_id: str, staff_user_id: int, now: datetime | None = None):
+    now = now or utcnow()
     ticket, counter, site, service = _own_ticket(
         session, public_id, staff_user_id, ("called",),
         N_("Ticket %(number)s is not waiting for the counter, so serving cannot start."))
     ticket.status = "serving"
-    ticket.served_at = now or utcnow()
+    ticket.served_at = now
     session.add(ticket)
-    record_event(session, site, "ticket.serving", ticket=ticket, service=service, counter=counter,
+    record_event(session, site, "ticket.serving", at=now, ticket=ticket, service=service, counter=counter,
                  staff_user_id=staff_user_id)
     return ticket, service
 
@@ -365,7 +380,7 @@ def finish(
     ticket.finished_at = now
     ticket.outcome = outcome
     session.add(ticket)
-    record_event(session, site, "ticket.finished", ticket=ticket, service=service, counter=counter,
+    record_event(session, site, "ticket.finished", at=now, ticket=ticket, service=service, counter=counter,
                  staff_user_id=staff_user_id, outcome=outcome, tier=service.tier,
                  service_s=_service_seconds(ticket, now))
     return ticket, service
@@ -426,7 +441,7 @@ def transfer(
     ticket.note = note
     session.add(ticket)
     record_event(
-        session, site, "ticket.transferred", ticket=ticket, service=to_service, counter=counter,
+        session, site, "ticket.transferred", at=now, ticket=ticket, service=to_service, counter=counter,
         staff_user_id=staff_user_id,
         from_service=from_service.code, from_tier=from_service.tier, to_tier=to_service.tier,
         # Generalist → expert: the visit was not resolved at the first tier (reported later).
@@ -442,6 +457,7 @@ def transfer(
 def park(session: Session, public_id: str, staff_user_id: int, note: str | None = None,
          now: datetime | None = None):
     """Puts the customer aside (fetching a document); the counter is free for the next one."""
+    now = now or utcnow()
     ticket, counter, site, service = _own_ticket(
         session, public_id, staff_user_id, ("called", "serving"),
         N_("Ticket %(number)s is not at the counter, so it cannot be put aside."))
@@ -450,7 +466,7 @@ def park(session: Session, public_id: str, staff_user_id: int, note: str | None 
     if note:
         ticket.note = note
     session.add(ticket)
-    record_event(session, site, "ticket.parked", ticket=ticket, service=service, counter=counter,
+    record_event(session, site, "ticket.parked", at=now, ticket=ticket, service=service, counter=counter,
                  staff_user_id=staff_user_id, private={"note": note} if note else None)
     return ticket, service
 
@@ -458,6 +474,7 @@ def park(session: Session, public_id: str, staff_user_id: int, note: str | None 
 def return_to_queue(session: Session, public_id: str, staff_user_id: int,
                     now: datetime | None = None):
     """A parked customer is back: the ticket waits again, at the front of its queue."""
+    now = now or utcnow()
     counter = counter_of(session, staff_user_id)
     if counter is None:
         raise Conflict(N_("Open a counter first."))
@@ -473,7 +490,7 @@ def return_to_queue(session: Session, public_id: str, staff_user_id: int,
     ticket.call_count = 0
     session.add(ticket)
     site = session.get(Site, ticket.site_id)
-    record_event(session, site, "ticket.returned", ticket=ticket,
+    record_event(session, site, "ticket.returned", at=now, ticket=ticket,
                  service=session.get(Service, ticket.service_id), counter=counter,
                  staff_user_id=staff_user_id)
     return ticket
@@ -489,13 +506,15 @@ def walk_in(session: Session, counter_id: int, staff_user_id: int, service_code:
     ticket = new_ticket(session, site, service, lang, now, status="serving", walk_in=True,
                         called_at=now, served_at=now, counter_id=counter.id,
                         staff_user_id=staff_user_id)
-    record_event(session, site, "ticket.walk_in", ticket=ticket, service=service, counter=counter,
+    record_event(session, site, "ticket.walk_in", at=now, ticket=ticket, service=service, counter=counter,
                  staff_user_id=staff_user_id)
     return ticket, service
 
 
-def set_priority(session: Session, public_id: str, staff_user_id: int, priority: int):
+def set_priority(session: Session, public_id: str, staff_user_id: int, priority: int,
+                 now: datetime | None = None):
     """Staff move a waiting customer up (needs assistance) or back to normal."""
+    now = now or utcnow()
     counter = counter_of(session, staff_user_id)
     if counter is None:
         raise Conflict(N_("Open a counter first."))
@@ -509,7 +528,7 @@ def set_priority(session: Session, public_id: str, staff_user_id: int, priority:
     ticket.priority = priority
     session.add(ticket)
     site = session.get(Site, ticket.site_id)
-    record_event(session, site, "ticket.priority", ticket=ticket,
+    record_event(session, site, "ticket.priority", at=now, ticket=ticket,
                  service=session.get(Service, ticket.service_id), counter=counter,
                  staff_user_id=staff_user_id, priority=priority)
     return ticket
@@ -518,8 +537,10 @@ def set_priority(session: Session, public_id: str, staff_user_id: int, priority:
 # --- safety ------------------------------------------------------------------------------------
 
 
-def raise_alarm(session: Session, staff_user_id: int, site_slug: str | None = None) -> dict:
+def raise_alarm(session: Session, staff_user_id: int, site_slug: str | None = None,
+                now: datetime | None = None) -> dict:
     """The clerk needs help now: every counter screen and the overview show it at once."""
+    now = now or utcnow()
     counter = counter_of(session, staff_user_id)
     if counter is not None:
         site = session.get(Site, counter.site_id)
@@ -528,14 +549,16 @@ def raise_alarm(session: Session, staff_user_id: int, site_slug: str | None = No
     else:
         raise Conflict(N_("Open a counter first."))
     user = session.get(StaffUser, staff_user_id)
-    return record_event(session, site, "counter.alarm", counter=counter, staff_user_id=staff_user_id,
+    return record_event(session, site, "counter.alarm", at=now, counter=counter, staff_user_id=staff_user_id,
                         audience="staff", by=user.display_name if user else None)
 
 
-def clear_alarm(session: Session, staff_user_id: int, site_slug: str, alarm_seq: int) -> dict:
+def clear_alarm(session: Session, staff_user_id: int, site_slug: str, alarm_seq: int,
+                now: datetime | None = None) -> dict:
+    now = now or utcnow()
     site = get_site(session, site_slug)
     user = session.get(StaffUser, staff_user_id)
-    return record_event(session, site, "counter.alarm_cleared", staff_user_id=staff_user_id,
+    return record_event(session, site, "counter.alarm_cleared", at=now, staff_user_id=staff_user_id,
                         audience="staff", alarm=alarm_seq, by=user.display_name if user else None)
 
 

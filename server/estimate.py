@@ -1,29 +1,38 @@
-"""The estimated waiting time of a service: people ahead × recent service time ÷ counter capacity.
+"""The estimated waiting time: call-next replayed on the queue as it is now.
 
-- The service time is the mean of the service's last ``SAMPLES`` finished customers of the day
+Each open counter becomes free when its customer is expected to leave (half a recent service time
+of their service), then calls whom the engine's own rule (server/fairness.py) would call, and is
+busy for that service's recent service time. The estimate is the moment the ticket is called. So a
+counter shared by several services is shared the way call-next really shares it, and services that
+share counters see each other's queues.
+
+- **Recent service time**: the mean of the service's last ``SAMPLES`` finished customers of the day
   (serving started → finished), blended with the configured ``service_min`` as if it were
   ``PRIOR_WEIGHT`` more customers, so the first customers of the day do not swing it.
-- The capacity is what the open, unpaused counters give the service: a counter that serves several
-  services with people waiting shares itself among them by the profile's weights.
-- A customer who is first in line still waits for a counter to free up: half a service time when
-  every counter for the service is busy (a counter that is free now takes the first in line and is
-  then busy for a whole service time).
+- **A paused counter** is reckoned back ``EXPECTED_PAUSE_MIN`` after its pause began (at once if that
+  is past).
+- **No open counter** for the service: people ahead × service time, as if one busy counter served it.
 
-docs/PERFORMANCE.md reports the error of this estimate against a simulated day (bench/).
+Left out: tickets sent to a particular counter or clerk, appointments, and customers who will
+arrive later. docs/PERFORMANCE.md reports the error against a simulated day (bench/).
 """
 
-from datetime import datetime
+from collections import deque
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from server.models import Counter, CounterService, Service, Ticket
+from server import fairness
+from server.models import Counter, CounterService, Service, Site, Ticket
 
 SAMPLES = 20
 PRIOR_WEIGHT = 3
+EXPECTED_PAUSE_MIN = 30
+NEW = -1  # the id of the imagined ticket taken now, for "how long if I take a number now?"
 
 
-def recent_service_min(session: Session, service: Service, day) -> float:
+def recent_service_min(session: Session, service: Service, day: date) -> float:
     rows = session.execute(
         sa.select(Ticket.served_at, Ticket.finished_at)
         .where(
@@ -39,49 +48,83 @@ def recent_service_min(session: Session, service: Service, day) -> float:
     return (sum(minutes) + PRIOR_WEIGHT * service.service_min) / (len(minutes) + PRIOR_WEIGHT)
 
 
-def capacity(session: Session, service: Service, waiting: dict[int, int]) -> tuple[float, int]:
-    """(counters' worth of capacity for the service, counters for it that are free right now)."""
-    counters = session.exec(
-        select(Counter)
-        .join(CounterService, CounterService.counter_id == Counter.id)
-        .where(CounterService.service_id == service.id, Counter.is_open, sa.not_(Counter.paused))
-    ).all()
-    if not counters:
-        return 0.0, 0
-    ids = [c.id for c in counters]
-    profiles: dict[int, dict[int, int]] = {}
-    for row in session.exec(select(CounterService).where(CounterService.counter_id.in_(ids))):
-        profiles.setdefault(row.counter_id, {})[row.service_id] = max(1, row.weight)
-    busy = set(
-        session.execute(
-            sa.select(Ticket.counter_id).where(
-                Ticket.counter_id.in_(ids), Ticket.status.in_(("called", "serving"))
-            )
-        ).scalars()
-    )
-    total = 0.0
-    for counter_id, weights in profiles.items():
-        # Shared among the services that have people waiting, this one always included.
-        shares = {s: w for s, w in weights.items() if waiting.get(s) or s == service.id}
-        total += shares[service.id] / sum(shares.values())
-    return total, len(set(ids) - busy)
+class QueueNow:
+    """What the replay needs, read once: the open counters, their profiles and customers, the queues."""
+
+    def __init__(self, session: Session, site: Site, now: datetime, day: date):
+        self.now = now
+        self.services = {s.id: s for s in session.exec(select(Service).where(Service.site_id == site.id))}
+        self.mean = {sid: recent_service_min(session, s, day) for sid, s in self.services.items()}
+        self.counters = {c.id: c for c in session.exec(
+            select(Counter).where(Counter.site_id == site.id, Counter.is_open))}
+        self.profiles: dict[int, dict[int, CounterService]] = {}
+        for row in session.exec(select(CounterService).where(CounterService.counter_id.in_(list(self.counters)))):
+            self.profiles.setdefault(row.counter_id, {})[row.service_id] = row
+        self.current = {t.counter_id: t for t in session.exec(
+            select(Ticket).where(Ticket.counter_id.in_(list(self.counters)),
+                                 Ticket.status.in_(("called", "serving"))))}
+        self.waiting = list(session.exec(
+            select(Ticket)
+            .where(Ticket.site_id == site.id, Ticket.service_day == day, Ticket.status == "waiting",
+                   Ticket.target_counter_id.is_(None), Ticket.target_staff_user_id.is_(None))
+            .order_by(Ticket.priority.desc(), Ticket.front.desc(), Ticket.queued_at, Ticket.id)))
+
+    def _free_at(self) -> dict[int, float]:
+        """Minutes from now until each open counter can call."""
+        free_at = {}
+        for cid, counter in self.counters.items():
+            if counter.paused:
+                back = (counter.paused_at or self.now) + timedelta(minutes=EXPECTED_PAUSE_MIN)
+                free_at[cid] = max(0.0, (back - self.now).total_seconds() / 60)
+            elif cid in self.current:
+                free_at[cid] = 0.5 * self.mean[self.current[cid].service_id]
+            else:
+                free_at[cid] = 0.0
+        return free_at
+
+    def wait_min(self, service_id: int, ticket_id: int = NEW) -> int:
+        """Minutes until the ticket is called; ``NEW``: a ticket of the service taken now."""
+        queues: dict[int, deque] = {}
+        for t in self.waiting:
+            queues.setdefault(t.service_id, deque()).append(
+                (t.id, t.queued_at, t.priority, t.front))
+        if ticket_id == NEW:
+            queues.setdefault(service_id, deque()).append((NEW, self.now, 0, False))
+        free_at = self._free_at()
+        if not any(service_id in self.profiles.get(cid, {}) for cid in free_at):
+            return self._no_counter(service_id, queues.get(service_id, ()), ticket_id)
+        while free_at:
+            cid = min(free_at, key=lambda c: (free_at[c], c))
+            at = free_at[cid]
+            heads = [
+                fairness.Candidate(ticket_id=q[0][0], queued_at=q[0][1],
+                                   target_wait_min=self.services[sid].target_wait_min,
+                                   weight=row.weight, position=row.position, priority=q[0][2],
+                                   front=q[0][3])
+                for sid, row in self.profiles.get(cid, {}).items() if (q := queues.get(sid))
+            ]
+            chosen = fairness.pick(heads, self.now + timedelta(minutes=at), self.counters[cid].profile)
+            if chosen is None:
+                del free_at[cid]  # no one left for this counter; no one new comes in the replay
+                continue
+            if chosen.ticket_id == ticket_id:
+                return round(at)
+            called_service = next(sid for sid, q in queues.items() if q and q[0][0] == chosen.ticket_id)
+            queues[called_service].popleft()
+            free_at[cid] = at + self.mean[called_service]
+        return self._no_counter(service_id, queues.get(service_id, ()), ticket_id)
+
+    def _no_counter(self, service_id: int, line, ticket_id: int) -> int:
+        ahead = next((i for i, t in enumerate(line) if t[0] == ticket_id), len(line))
+        return round((ahead + 0.5) * self.mean[service_id])
 
 
-def estimate_wait_min(
-    session: Session, service: Service, ahead: int, day, waiting: dict[int, int] | None = None
-) -> int:
-    """Minutes until a customer with ``ahead`` people before them is called, rounded.
+def estimate_wait_min(session: Session, site: Site, ticket: Ticket, now: datetime) -> int:
+    """Minutes until this waiting ticket is called."""
+    return QueueNow(session, site, now, ticket.service_day).wait_min(ticket.service_id, ticket.id)
 
-    With no counter open for the service it is reckoned as if one counter were open.
-    """
-    waiting = waiting if waiting is not None else {service.id: ahead}
-    per_customer = recent_service_min(session, service, day)
-    counters, free = capacity(session, service, waiting)
-    if counters == 0:
-        counters, free = 1.0, 0
-    if ahead < free:
-        return 0
-    # Free counters take the first ones at once and are then busy for a whole service time;
-    # a busy counter has, on average, half a service time left.
-    in_line = ahead - free + (1.0 if free else 0.5)
-    return round(in_line * per_customer / counters)
+
+def estimates(session: Session, site: Site, services: list[Service], now: datetime, day: date) -> dict[int, int]:
+    """Per service, the estimated wait of a ticket taken now, in minutes."""
+    state = QueueNow(session, site, now, day)
+    return {s.id: state.wait_min(s.id) for s in services}

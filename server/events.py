@@ -7,6 +7,7 @@ sockets drop them.
 """
 
 import json
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -38,6 +39,7 @@ def record_event(
     counter: Counter | None = None,
     staff_user_id: int | None = None,
     private: dict | None = None,
+    at: datetime | None = None,
     **extra,
 ) -> dict:
     # An UPDATE … RETURNING takes the site row's write lock, so seq is gap-free and ordered per site
@@ -48,7 +50,7 @@ def record_event(
         .values(last_event_seq=Site.last_event_seq + 1)
         .returning(Site.last_event_seq)
     ).scalar_one()
-    at = utcnow()
+    at = at or utcnow()
     data: dict = {"seq": seq, "site": site.slug, "type": type, "at": at.isoformat()}
     if ticket is not None and service is not None:
         data["ticket"] = ticket_view(ticket, service)

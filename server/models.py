@@ -127,6 +127,7 @@ class Counter(SQLModel, table=True):
     is_open: bool = Field(default=False)
     # Open but taking no calls (a break); the clerk stays bound to the counter.
     paused: bool = Field(default=False)
+    paused_at: datetime | None = _at(default=None)  # the wait estimate expects it back after a while
     staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
     # How call-next picks among the profile's services: "fair" or "ordered" (docs/queueing.md).
     profile: str = Field(default="fair", max_length=10)

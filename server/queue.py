@@ -15,9 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from server import hours
+from server import estimate, hours
 from server.errors import Conflict, Invalid, NotFound, N_
-from server.estimate import estimate_wait_min
 from server.events import record_event
 from server.models import (
     Counter,
@@ -164,15 +163,14 @@ def issue_ticket(
     if printed:
         job = PrintJob(id=secrets.token_hex(16), ticket_id=ticket.id, created_at=now, updated_at=now)
         session.add(job)
-    record_event(session, site, "ticket.issued", ticket=ticket, service=service)
+    record_event(session, site, "ticket.issued", at=now, ticket=ticket, service=service)
     ahead = people_ahead(session, ticket)
     return IssuedTicket(
         site=site,
         service=service,
         ticket=ticket,
         people_ahead=ahead,
-        estimated_wait_min=estimate_wait_min(session, service, ahead, ticket.service_day,
-                                             waiting_counts(session, site, now)),
+        estimated_wait_min=estimate.estimate_wait_min(session, site, ticket, now),
         print_job_id=job.id if job else None,
     )
 
@@ -277,9 +275,7 @@ def longest_waits(session: Session, site: Site, now: datetime) -> dict[int, date
 
 def estimates(session: Session, site: Site, services: list[Service], now: datetime) -> dict[int, int]:
     """Per service, the estimated wait of a ticket taken now, in minutes."""
-    waiting = waiting_counts(session, site, now)
-    day = local_day(site, now)
-    return {s.id: estimate_wait_min(session, s, waiting.get(s.id, 0), day, waiting) for s in services}
+    return estimate.estimates(session, site, services, now, local_day(site, now))
 
 
 def waiting_tickets(session: Session, site: Site, now: datetime, limit: int = 50) -> list[tuple[Ticket, Service]]:
@@ -356,6 +352,6 @@ def close_day(session: Session, site: Site, now: datetime | None = None) -> list
         ticket.status = "unserved"
         ticket.finished_at = now
         session.add(ticket)
-        record_event(session, site, "ticket.unserved", ticket=ticket,
+        record_event(session, site, "ticket.unserved", at=now, ticket=ticket,
                      service=services[ticket.service_id], previous=previous)
     return tickets

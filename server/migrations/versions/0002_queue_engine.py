@@ -47,6 +47,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('counter', schema=None) as batch_op:
         batch_op.add_column(sa.Column('paused', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column('paused_at', server.models.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('profile', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False, server_default='fair'))
         batch_op.add_column(sa.Column('call_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
         batch_op.add_column(sa.Column('call_key_ticket_id', sa.Integer(), nullable=True))
@@ -128,6 +129,7 @@ def downgrade() -> None:
         batch_op.drop_column('call_key_ticket_id')
         batch_op.drop_column('call_key')
         batch_op.drop_column('profile')
+        batch_op.drop_column('paused_at')
         batch_op.drop_column('paused')
 
     with op.batch_alter_table('opening_hours', schema=None) as batch_op:
