@@ -13,13 +13,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
+from sqlmodel import select
 
 from server import counters, i18n, queue, staff, web
 from server.db import run_read, run_write
 from server.errors import Conflict, Invalid, N_
 from server.live import relay
-from server.models import OUTCOMES, CounterService, Service, Site, StaffUser, utcnow
-from sqlmodel import select
+from server.models import OUTCOMES, Service, Site, StaffUser, utcnow
 
 OUTCOME_LABELS = {
     "resolved": N_("Resolved here"),
@@ -105,19 +105,17 @@ async def logout(request: Request):
 # --- what the screen shows ---------------------------------------------------------------------
 
 
-def _history(session, ticket, site: Site) -> list[dict]:
-    entries = []
-    for event in queue.ticket_history(session, ticket):
-        entries.append({**event, "label": HISTORY_LABELS.get(event["type"], event["type"])})
-    return entries
+def _history(session, ticket) -> list[dict]:
+    return [{**event, "label": HISTORY_LABELS.get(event["type"], event["type"])}
+            for event in queue.ticket_history(session, ticket)]
 
 
-def _current(session, counter, site):
+def _current(session, counter):
     ticket = queue.current_ticket(session, counter)
     if ticket is None:
         return None
     return {"ticket": ticket, "service": session.get(Service, ticket.service_id),
-            "history": _history(session, ticket, site)}
+            "history": _history(session, ticket)}
 
 
 def _queue_panel(session, counter, site, user_id: int) -> dict:
@@ -152,7 +150,7 @@ def _workspace(session, user_id: int) -> dict | None:
     return {
         "site": site,
         "counter": counter,
-        "current": _current(session, counter, site),
+        "current": _current(session, counter),
         "panel": _queue_panel(session, counter, site, user_id),
         "all_services": queue.active_services(session, site),
         "other_counters": [c for c in queue.site_counters(session, site) if c.id != counter.id],
@@ -167,16 +165,11 @@ def _opening_context(session, site_slug: str | None) -> dict:
     site = queue.get_site(session, site_slug) if site_slug else (sites[0] if sites else None)
     if site is None:
         return {"site": None, "counter": None}
-    site_counters = queue.site_counters(session, site)
-    profiles = {}
-    for row in session.exec(select(CounterService)):
-        profiles.setdefault(row.counter_id, set()).add(row.service_id)
     return {
         "site": site,
         "counter": None,
         "sites": sites,
-        "counters": site_counters,
-        "profiles": profiles,
+        "counters": queue.site_counters(session, site),
         "services": queue.active_services(session, site),
         "alarms": counters.active_alarms(session, site),
     }
