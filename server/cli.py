@@ -80,6 +80,31 @@ def cmd_create_user(args) -> None:
     print(f"User {args.username} ({args.role}) saved.")
 
 
+def cmd_hours(args) -> None:
+    from datetime import date
+
+    from server import hours, queue
+    from server.db import Database
+    from server.errors import DomainError
+
+    db = Database(get_settings().database_url)
+    try:
+        with db.write() as session:
+            site = queue.get_site(session, args.site)
+            if args.weekly:
+                hours.set_weekly_hours(session, site, hours.parse_weekly(args.weekly))
+            if args.always:
+                hours.set_weekly_hours(session, site, {})
+            for exception in args.exception:
+                day, _, span = exception.partition("=")
+                hours.set_exception(session, site, date.fromisoformat(day), span)
+            print("\n".join(hours.describe(session, site)))
+    except (ValueError, DomainError) as exc:
+        sys.exit(f"luukku hours: {exc}")
+    finally:
+        db.dispose()
+
+
 def cmd_settings(args) -> None:
     settings = get_settings()
     for name, field in Settings.model_fields.items():
@@ -106,6 +131,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--name")
     p.add_argument("--role", choices=["clerk", "expert", "admin"], default="clerk")
     p.set_defaults(func=cmd_create_user)
+    p = commands.add_parser("hours", help="show or set a site's opening hours (site's local time)",
+                            epilog='e.g. luukku hours demo "mon-fri 08:00-16:15" --exception 2026-12-24=closed')
+    p.add_argument("site")
+    p.add_argument("weekly", nargs="*", help='"mon-fri 08:00-16:15", "sat 10:00-14:00": replaces the week')
+    p.add_argument("--always", action="store_true", help="open around the clock (no weekly hours)")
+    p.add_argument("--exception", action="append", default=[], metavar="DATE=HH:MM-HH:MM|closed")
+    p.set_defaults(func=cmd_hours)
     commands.add_parser("settings", help="show the settings and what each does").set_defaults(func=cmd_settings)
     args = parser.parse_args(argv)
     args.func(args)

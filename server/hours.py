@@ -79,3 +79,51 @@ def set_weekly_hours(session: Session, site: Site, hours: dict[int, tuple[time, 
         if not 0 <= weekday <= 6 or closes <= opens:
             raise ValueError(f"bad opening hours for weekday {weekday}: {opens}–{closes}")
         session.add(OpeningHours(site_id=site.id, weekday=weekday, opens=opens, closes=closes))
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_span(text: str) -> tuple[time, time]:
+    """"08:00-16:15" (or 8.00–16.15) as (opens, closes)."""
+    try:
+        opens, closes = (time.fromisoformat(part.strip().replace(".", ":").zfill(5))
+                         for part in text.replace("–", "-").split("-"))
+    except ValueError:
+        raise ValueError(f"not a time span like 08:00-16:15: {text!r}") from None
+    if closes <= opens:
+        raise ValueError(f"closes before it opens: {text!r}")
+    return opens, closes
+
+
+def parse_weekly(specs: list[str]) -> dict[int, tuple[time, time]]:
+    """["mon-fri 08:00-16:15", "sat 10:00-14:00"] as {weekday: (opens, closes)}."""
+    hours: dict[int, tuple[time, time]] = {}
+    for spec in specs:
+        days, _, span = spec.strip().partition(" ")
+        first, _, last = days.lower().partition("-")
+        if first not in WEEKDAYS or (last and last not in WEEKDAYS):
+            raise ValueError(f"not days like mon-fri or sat: {days!r}")
+        start, end = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
+        for weekday in range(start, end + 1):
+            hours[weekday] = parse_span(span)
+    return hours
+
+
+def set_exception(session: Session, site: Site, day: date, span: str) -> None:
+    """One day's hours ("08:00-18:00") or "closed", instead of the weekday's."""
+    opens, closes = (None, None) if span.strip().lower() == "closed" else parse_span(span)
+    row = session.exec(
+        select(OpeningException).where(OpeningException.site_id == site.id, OpeningException.day == day)
+    ).first() or OpeningException(site_id=site.id, day=day)
+    row.opens, row.closes = opens, closes
+    session.add(row)
+
+
+def describe(session: Session, site: Site) -> list[str]:
+    rows = session.exec(select(OpeningHours).where(OpeningHours.site_id == site.id).order_by(OpeningHours.weekday))
+    lines = [f"{WEEKDAYS[r.weekday]} {r.opens:%H:%M}-{r.closes:%H:%M}" for r in rows] or ["open around the clock"]
+    exceptions = session.exec(
+        select(OpeningException).where(OpeningException.site_id == site.id).order_by(OpeningException.day))
+    lines += [f"{e.day} " + (f"{e.opens:%H:%M}-{e.closes:%H:%M}" if e.opens else "closed") for e in exceptions]
+    return lines

@@ -47,3 +47,28 @@ def test_migrate_is_idempotent(tmp_path):
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         assert "up to date" in result.stdout
+
+
+def test_hours_are_set_shown_and_refused_when_garbled(tmp_path):
+    from tests.conftest import prepare_demo_database
+
+    url = prepare_demo_database(f"sqlite:///{tmp_path / 'h.db'}")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LUUKKU_")}, "LUUKKU_DATABASE_URL": url}
+
+    def hours(*args):
+        return subprocess.run([sys.executable, "-m", "server.cli", "hours", "demo", *args], env=env,
+                              capture_output=True, text=True, timeout=60)
+
+    assert hours().stdout.strip() == "open around the clock"
+    done = hours("mon-fri 8:00-16:15", "sat 10.00-14.00", "--exception", "2026-12-24=closed",
+                 "--exception", "2026-12-23=08:00-18:00")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:6] == ["mon 08:00-16:15", "tue 08:00-16:15", "wed 08:00-16:15",
+                                           "thu 08:00-16:15", "fri 08:00-16:15", "sat 10:00-14:00"]
+    assert "2026-12-23 08:00-18:00" in done.stdout and "2026-12-24 closed" in done.stdout
+    bad = hours("mon-fri 16:00-08:00")
+    assert bad.returncode != 0 and "closes before it opens" in bad.stderr
+    unknown = subprocess.run([sys.executable, "-m", "server.cli", "hours", "harbour"], env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert unknown.returncode != 0 and "harbour" in unknown.stderr
+    assert "mon 08:00-16:15" in hours().stdout  # a refused change changed nothing
