@@ -56,7 +56,7 @@ def open_counter(
 ) -> Counter:
     """Binds the clerk to the counter with a work profile: the services in the given order."""
     now = now or utcnow()
-    counter = get_counter(session, counter_id)
+    counter = get_counter(session, counter_id, lock=True)
     if counter.is_open and counter.staff_user_id not in (None, staff_user_id):
         raise Conflict(N_("Counter %(counter)s is already open for another clerk."),
                        counter=counter.number)
@@ -92,7 +92,7 @@ def open_counter(
 
 
 def _bound_counter(session: Session, counter_id: int, staff_user_id: int) -> Counter:
-    counter = get_counter(session, counter_id)
+    counter = get_counter(session, counter_id, lock=True)
     if not counter.is_open:
         raise Conflict(N_("Counter %(counter)s is closed. Open it first."), counter=counter.number)
     if counter.staff_user_id != staff_user_id:
@@ -296,10 +296,18 @@ def call_ticket(
 # --- the customer at the counter ---------------------------------------------------------------
 
 
+def _locked_ticket(session: Session, public_id: str) -> Ticket | None:
+    """The ticket with its row locked: two actions on one ticket run one after the other."""
+    return session.exec(
+        select(Ticket).where(Ticket.public_id == public_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
 def _own_ticket(session: Session, public_id: str, staff_user_id: int, states: tuple[str, ...],
                 refused: str) -> tuple[Ticket, Counter, Site, Service]:
-    """The ticket, if it is at the clerk's own counter and in one of ``states``."""
-    ticket = session.exec(select(Ticket).where(Ticket.public_id == public_id)).first()
+    """The ticket, if it is at the clerk's own counter and in one of ``states``; its row is locked."""
+    ticket = _locked_ticket(session, public_id)
     if ticket is None:
         raise NotFound(N_("There is no such ticket."))
     counter = counter_of(session, staff_user_id)
@@ -478,7 +486,7 @@ def return_to_queue(session: Session, public_id: str, staff_user_id: int,
     counter = counter_of(session, staff_user_id)
     if counter is None:
         raise Conflict(N_("Open a counter first."))
-    ticket = session.exec(select(Ticket).where(Ticket.public_id == public_id)).first()
+    ticket = _locked_ticket(session, public_id)
     if ticket is None or ticket.site_id != counter.site_id:
         raise NotFound(N_("There is no such ticket."))
     if ticket.status != "parked":
@@ -520,7 +528,7 @@ def set_priority(session: Session, public_id: str, staff_user_id: int, priority:
         raise Conflict(N_("Open a counter first."))
     if priority not in PRIORITIES:
         raise Invalid(N_("Priority must be 0 (normal), 1 (needs assistance) or 2 (urgent)."))
-    ticket = session.exec(select(Ticket).where(Ticket.public_id == public_id)).first()
+    ticket = _locked_ticket(session, public_id)
     if ticket is None or ticket.site_id != counter.site_id:
         raise NotFound(N_("There is no such ticket."))
     if ticket.status not in ("waiting", "parked"):

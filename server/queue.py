@@ -236,8 +236,11 @@ def counter_of(session: Session, staff_user_id: int) -> Counter | None:
     ).first()
 
 
-def get_counter(session: Session, counter_id: int) -> Counter:
-    counter = session.get(Counter, counter_id)
+def get_counter(session: Session, counter_id: int, lock: bool = False) -> Counter:
+    """The counter; with ``lock`` its row stays locked until the transaction ends (PostgreSQL),
+    so two requests for one counter (a double click, two tabs) act one after the other."""
+    query = select(Counter).where(Counter.id == counter_id).execution_options(populate_existing=True)
+    counter = session.exec(query.with_for_update() if lock else query).first()
     if counter is None:
         raise NotFound(N_("There is no counter with id %(counter)s."), counter=counter_id)
     return counter
