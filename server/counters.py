@@ -166,10 +166,10 @@ def resume_counter(session: Session, counter_id: int, staff_user_id: int,
 # --- calling -----------------------------------------------------------------------------------
 
 
-def _head_query(site: Site, now: datetime):
+def _head_query(site: Site, now: datetime, passed: set[int]):
     """Waiting tickets of today that may be called now, in their queue's order (docs/queueing.md)."""
     due = sa.case((Ticket.appointment_at.is_not(None), 1), else_=0)
-    return (
+    query = (
         select(Ticket)
         .where(
             Ticket.site_id == site.id,
@@ -180,13 +180,24 @@ def _head_query(site: Site, now: datetime):
         .order_by(due.desc(), Ticket.priority.desc(), Ticket.front.desc(),
                   sa.func.coalesce(Ticket.appointment_at, Ticket.queued_at), Ticket.id)
         .limit(1)
-        # SKIP LOCKED: on PostgreSQL counters calling at once each lock different heads without
-        # waiting for each other. SQLite ignores it; BEGIN IMMEDIATE serialises its writers.
-        .with_for_update(skip_locked=True)
     )
+    return query.where(Ticket.id.not_in(passed)) if passed else query
 
 
-def _candidates(session: Session, site: Site, counter: Counter, staff_user_id: int, now: datetime):
+def _take(session: Session, ticket_id: int) -> Ticket | None:
+    """Locks the chosen ticket if it still waits and no other counter is taking it right now.
+
+    SKIP LOCKED: on PostgreSQL a counter never waits for another; if the other one got the ticket,
+    this one picks again without it. SQLite ignores it: BEGIN IMMEDIATE serialises its writers.
+    """
+    return session.exec(
+        select(Ticket).where(Ticket.id == ticket_id, Ticket.status == "waiting")
+        .with_for_update(skip_locked=True).execution_options(populate_existing=True)
+    ).first()
+
+
+def _candidates(session: Session, site: Site, counter: Counter, staff_user_id: int, now: datetime,
+                passed: set[int]):
     """The head of each queue the counter serves, and of the tickets sent to it or its clerk."""
     profile = {
         row.service_id: row
@@ -198,12 +209,12 @@ def _candidates(session: Session, site: Site, counter: Counter, staff_user_id: i
     untargeted = sa.and_(Ticket.target_counter_id.is_(None), Ticket.target_staff_user_id.is_(None))
     for service_id in profile:
         ticket = session.exec(
-            _head_query(site, now).where(Ticket.service_id == service_id, untargeted)
+            _head_query(site, now, passed).where(Ticket.service_id == service_id, untargeted)
         ).first()
         if ticket is not None:
             heads.append((ticket, False))
     directed = session.exec(
-        _head_query(site, now).where(sa.or_(Ticket.target_counter_id == counter.id,
+        _head_query(site, now, passed).where(sa.or_(Ticket.target_counter_id == counter.id,
                                             Ticket.target_staff_user_id == staff_user_id))
     ).first()
     if directed is not None:
@@ -260,11 +271,18 @@ def call_next(
     counter = _calling_counter(session, counter_id, staff_user_id)
     site = session.get(Site, counter.site_id)
     now = now or utcnow()
-    candidates = _candidates(session, site, counter, staff_user_id, now)
-    chosen = fairness.pick([c for _, c in candidates.values()], now, counter.profile)
-    if chosen is None:
-        return None
-    ticket = candidates[chosen.ticket_id][0]
+    # The heads are read without locks, so that a counter deciding does not hide its other queues'
+    # heads from the counters calling beside it; only the chosen ticket is locked.
+    passed: set[int] = set()
+    while True:
+        candidates = _candidates(session, site, counter, staff_user_id, now, passed)
+        chosen = fairness.pick([c for _, c in candidates.values()], now, counter.profile)
+        if chosen is None:
+            return None
+        ticket = _take(session, chosen.ticket_id)
+        if ticket is not None:
+            break
+        passed.add(chosen.ticket_id)  # another counter is calling it at this moment
     if key:
         counter.call_key = key
         counter.call_key_ticket_id = ticket.id
