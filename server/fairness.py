@@ -5,7 +5,8 @@ it to that with generated queues (tests/core/test_fairness.py).
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from fractions import Fraction
 
 
 @dataclass(frozen=True)
@@ -21,13 +22,14 @@ class Candidate:
     appointment_at: datetime | None = None  # a due appointment's booked time
 
 
-def relative_wait(candidate: Candidate, now: datetime) -> float:
+def relative_wait(candidate: Candidate, now: datetime) -> Fraction:
     """Minutes waited, as a share of the service's target wait, times the profile's weight.
 
-    A due appointment has waited since its booked time, not since check-in.
+    A due appointment has waited since its booked time, not since check-in. Exact (a fraction of
+    microseconds), so that equal waits tie and the tie rule decides, not floating point.
     """
     since = candidate.appointment_at or candidate.queued_at
-    waited = max(0.0, (now - since).total_seconds() / 60)
+    waited = Fraction(max(0, (now - since) // timedelta(microseconds=1)), 60_000_000)
     return waited / max(1, candidate.target_wait_min) * max(1, candidate.weight)
 
 

@@ -165,8 +165,9 @@ OUTCOMES = ("resolved", "transferred", "service_request", "left")
 class Ticket(SQLModel, table=True):
     """A visit: from the kiosk (or a walk-in at the desk) to its end, across transfers."""
 
+    # No unique (service, day, seq): a transfer moves a ticket into another service's queue, where the
+    # same seq may have been given out. Numbers come from ticket_number's atomic counter.
     __table_args__ = (
-        sa.UniqueConstraint("service_id", "service_day", "seq"),
         sa.Index("ix_ticket_queue", "site_id", "status", "service_day"),
         sa.Index("ix_ticket_service_queue", "service_id", "status", "service_day"),
     )

@@ -1,13 +1,19 @@
 """Shared fixtures: real databases (SQLite files, the local PostgreSQL), a real uvicorn on loopback."""
 
+import atexit
+import functools
 import os
 import secrets
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import uvicorn
 
 from server.app import create_app
@@ -31,13 +37,13 @@ def _pg_available() -> str | None:
 
 
 @contextmanager
-def postgres_database():
-    """A fresh, empty PostgreSQL database, dropped afterwards."""
+def postgres_database(template: str | None = None):
+    """A fresh PostgreSQL database (empty, or a copy of ``template``), dropped afterwards."""
     import psycopg
 
     name = f"luukku_test_{secrets.token_hex(6)}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
     try:
         yield f"{base}/{name}"
@@ -59,12 +65,32 @@ def database_url(request, tmp_path):
         yield url
 
 
-@pytest.fixture
-def db(database_url):
-    """A migrated database with the demo site."""
-    database = Database(prepare_demo_database(database_url))
-    yield database
-    database.dispose()
+@pytest.fixture(scope="session")
+def postgres_demo_template():
+    """A migrated PostgreSQL database with the demo site, made once: tests get copies of it."""
+    if _pg_available():
+        yield None
+        return
+    with postgres_database() as url:
+        prepare_demo_database(url)
+        yield sa.make_url(url).database
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db(request, tmp_path, postgres_demo_template):
+    """A migrated database with the demo site: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        database = Database(prepare_demo_database(f"sqlite:///{tmp_path / 'luukku.db'}"))
+        yield database
+        database.dispose()
+        return
+    reason = _pg_available()
+    if reason:
+        pytest.skip(reason)
+    with postgres_database(template=postgres_demo_template) as url:
+        database = Database(url)
+        yield database
+        database.dispose()
 
 
 def free_port() -> int:
@@ -114,13 +140,33 @@ def make_settings(database_url: str, port: int, **overrides) -> Settings:
 
 
 def prepare_demo_database(url: str) -> str:
-    """Migrates the database at ``url`` and seeds the demo site."""
+    """Migrates the database at ``url`` and seeds the demo site; a SQLite file is copied from a
+    template made once per test run (migrating and hashing the demo passwords take a while)."""
+    if url.startswith("sqlite:///"):
+        shutil.copyfile(_sqlite_demo_template(), sa.make_url(url).database)
+        return url
+    _migrate_and_seed(url)
+    return url
+
+
+def _migrate_and_seed(url: str) -> None:
     upgrade(url)
     database = Database(url)
     with database.write() as session:
         seed_demo(session, DEMO_PASSWORD)
+    if database.is_sqlite:
+        with database.engine.connect() as connection:  # everything into the main file, to copy it
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     database.dispose()
-    return url
+
+
+@functools.cache
+def _sqlite_demo_template() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="luukku-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / "demo.db"
+    _migrate_and_seed(f"sqlite:///{path}")
+    return path
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from sqlmodel import select
 from server import counters, queue
 from server.errors import Conflict, Invalid, NotFound
 from server.models import Event, PrintJob, StaffUser, Ticket
-from server.staff import hash_password
 
 
 def utc(text: str) -> datetime:
@@ -27,7 +26,7 @@ def issue(db, service="advice", lang="fi", now=None, **kw):
 def add_clerks(db, count: int) -> list[int]:
     with db.write() as session:
         users = [StaffUser(username=f"clerk{i}", display_name=f"Clerk {i}",
-                           password_hash=hash_password("x" * 12)) for i in range(count)]
+                           password_hash="-") for i in range(count)]  # they never log in
         session.add_all(users)
         session.flush()
         return [u.id for u in users]

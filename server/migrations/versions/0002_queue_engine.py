@@ -17,6 +17,8 @@ down_revision: Union[str, None] = '0001'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
+UNIQUE_NAME = {"uq": "%(table_name)s_%(column_0_N_name)s_key"}
+
 
 def upgrade() -> None:
     op.create_table('opening_exception',
@@ -68,6 +70,11 @@ def upgrade() -> None:
     with op.batch_alter_table('site', schema=None) as batch_op:
         batch_op.add_column(sa.Column('no_show_after_calls', sa.Integer(), nullable=False, server_default='3'))
 
+    # 0001's unnamed unique (service_id, service_day, seq): PostgreSQL named it by this pattern; the
+    # naming convention lets the SQLite batch find it by the same name.
+    with op.batch_alter_table('ticket', schema=None, naming_convention=UNIQUE_NAME) as batch_op:
+        batch_op.drop_constraint('ticket_service_id_service_day_seq_key', type_='unique')
+
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.add_column(sa.Column('queued_at', server.models.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('served_at', server.models.UTCDateTime(), nullable=True))
@@ -108,6 +115,10 @@ def downgrade() -> None:
         batch_op.drop_column('call_count')
         batch_op.drop_column('served_at')
         batch_op.drop_column('queued_at')
+
+    with op.batch_alter_table('ticket', schema=None, naming_convention=UNIQUE_NAME) as batch_op:
+        batch_op.create_unique_constraint('ticket_service_id_service_day_seq_key',
+                                          ['service_id', 'service_day', 'seq'])
 
     with op.batch_alter_table('site', schema=None) as batch_op:
         batch_op.drop_column('no_show_after_calls')
