@@ -6,6 +6,7 @@ one event. A refused action raises Conflict (409) and changes nothing.
 """
 
 import json
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,7 @@ from server.queue import (
 )
 
 PROFILES = ("fair", "ordered")
+BUSY_WAIT_S = 2.0  # how long call-next waits for heads other counters are deciding on
 PRIORITIES = (0, 1, 2)  # normal, needs assistance, urgent
 MAX_WEIGHT = 10
 
@@ -166,7 +168,7 @@ def resume_counter(session: Session, counter_id: int, staff_user_id: int,
 # --- calling -----------------------------------------------------------------------------------
 
 
-def _head_query(site: Site, now: datetime, passed: set[int]):
+def _head_query(site: Site, now: datetime, lock: bool):
     """Waiting tickets of today that may be called now, in their queue's order (docs/queueing.md)."""
     due = sa.case((Ticket.appointment_at.is_not(None), 1), else_=0)
     query = (
@@ -180,24 +182,15 @@ def _head_query(site: Site, now: datetime, passed: set[int]):
         .order_by(due.desc(), Ticket.priority.desc(), Ticket.front.desc(),
                   sa.func.coalesce(Ticket.appointment_at, Ticket.queued_at), Ticket.id)
         .limit(1)
+        .execution_options(populate_existing=True)
     )
-    return query.where(Ticket.id.not_in(passed)) if passed else query
-
-
-def _take(session: Session, ticket_id: int) -> Ticket | None:
-    """Locks the chosen ticket if it still waits and no other counter is taking it right now.
-
-    SKIP LOCKED: on PostgreSQL a counter never waits for another; if the other one got the ticket,
-    this one picks again without it. SQLite ignores it: BEGIN IMMEDIATE serialises its writers.
-    """
-    return session.exec(
-        select(Ticket).where(Ticket.id == ticket_id, Ticket.status == "waiting")
-        .with_for_update(skip_locked=True).execution_options(populate_existing=True)
-    ).first()
+    # SKIP LOCKED: on PostgreSQL counters calling at once each lock a different head and never wait
+    # for each other. SQLite ignores it: BEGIN IMMEDIATE serialises its writers.
+    return query.with_for_update(skip_locked=True) if lock else query
 
 
 def _candidates(session: Session, site: Site, counter: Counter, staff_user_id: int, now: datetime,
-                passed: set[int]):
+                lock: bool = True):
     """The head of each queue the counter serves, and of the tickets sent to it or its clerk."""
     profile = {
         row.service_id: row
@@ -209,12 +202,12 @@ def _candidates(session: Session, site: Site, counter: Counter, staff_user_id: i
     untargeted = sa.and_(Ticket.target_counter_id.is_(None), Ticket.target_staff_user_id.is_(None))
     for service_id in profile:
         ticket = session.exec(
-            _head_query(site, now, passed).where(Ticket.service_id == service_id, untargeted)
+            _head_query(site, now, lock).where(Ticket.service_id == service_id, untargeted)
         ).first()
         if ticket is not None:
             heads.append((ticket, False))
     directed = session.exec(
-        _head_query(site, now, passed).where(sa.or_(Ticket.target_counter_id == counter.id,
+        _head_query(site, now, lock).where(sa.or_(Ticket.target_counter_id == counter.id,
                                             Ticket.target_staff_user_id == staff_user_id))
     ).first()
     if directed is not None:
@@ -271,18 +264,20 @@ def call_next(
     counter = _calling_counter(session, counter_id, staff_user_id)
     site = session.get(Site, counter.site_id)
     now = now or utcnow()
-    # The heads are read without locks, so that a counter deciding does not hide its other queues'
-    # heads from the counters calling beside it; only the chosen ticket is locked.
-    passed: set[int] = set()
+    deadline = time.monotonic() + BUSY_WAIT_S
     while True:
-        candidates = _candidates(session, site, counter, staff_user_id, now, passed)
+        candidates = _candidates(session, site, counter, staff_user_id, now)
         chosen = fairness.pick([c for _, c in candidates.values()], now, counter.profile)
-        if chosen is None:
-            return None
-        ticket = _take(session, chosen.ticket_id)
-        if ticket is not None:
+        if chosen is not None:
+            ticket = candidates[chosen.ticket_id][0]
             break
-        passed.add(chosen.ticket_id)  # another counter is calling it at this moment
+        # Every head we could call is locked by a counter deciding right now: if one of them is
+        # still waiting when it has decided, it is ours. "No one is waiting" only when that is true.
+        if not _candidates(session, site, counter, staff_user_id, now, lock=False):
+            return None
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.005)
     if key:
         counter.call_key = key
         counter.call_key_ticket_id = ticket.id
