@@ -4,7 +4,8 @@ against uvicorn on loopback: transfers to an expert, parking, walk-ins, no-shows
 import json
 import re
 from contextlib import contextmanager
-from datetime import time
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -45,6 +46,14 @@ def take(server, service: str) -> dict:
 
 def ticket_of(fragment: str) -> str:
     return re.search(r'name="ticket" value="([^"]+)"', fragment).group(1)
+
+
+def closed_today(db: Database) -> None:
+    """Today (local) is a holiday: its closing time has passed, whatever the clock says."""
+    with db.write() as session:
+        site = queue.get_site(session, "demo")
+        today = datetime.now(ZoneInfo(site.timezone)).date()
+        hours.set_exception(session, site, today, "closed")
 
 
 def events_of(server, ticket_id: str) -> list[Event]:
@@ -221,16 +230,19 @@ def test_outside_opening_hours_the_kiosk_issues_nothing_and_closing_ends_the_que
     take(live_server, "advice")
     db = Database(live_server.settings.database_url)
     try:
+        # Open one minute a day, two hours from now (local): closed now, whenever the test runs.
+        hour = (datetime.now(ZoneInfo("Europe/Helsinki")).hour + 2) % 24
         with db.write() as session:
             site = queue.get_site(session, "demo")
-            # Open one minute a day, at 03.00 local: the test runs outside it on every day.
-            hours.set_weekly_hours(session, site, {d: (time(3, 0), time(3, 1)) for d in range(7)})
+            hours.set_weekly_hours(session, site, {d: (time(hour, 0), time(hour, 1)) for d in range(7)})
         page = httpx.get(f"{live_server.url}/kiosk/demo", headers={"Accept-Language": "sv"})
-        assert "Servicestället är stängt nu." in page.text and "Öppet i dag 03:00–03:01." in page.text
+        assert "Servicestället är stängt nu." in page.text
+        assert f"Öppet i dag {hour:02d}:00–{hour:02d}:01." in page.text
         refused = httpx.post(f"{live_server.url}/kiosk/demo/tickets", data={"service": "advice"},
                              headers={"Accept-Language": "en", **HX})
         assert refused.status_code == 409 and "closed now" in refused.text
-        assert close_days(db) == 1  # the waiting A001 is closed as unserved, with its event
+        closed_today(db)
+        assert close_days(db) == 1  # past closing time A001 is closed as unserved, with its event
         with db.read() as session:
             ticket = session.exec(select(Ticket)).one()
             assert ticket.status == "unserved"
@@ -265,3 +277,29 @@ def test_bad_counter_forms_get_a_clear_4xx(live_server, path):
         unknown = clerk.post(path, data={"counter": "1", "ticket": "Z999", "priority": "1"}, headers=HX)
         assert unknown.status_code in (404, 409) and "<" in unknown.text
         assert empty.headers["HX-Retarget"] == "#errors"
+
+
+def test_the_server_closes_unserved_tickets_by_itself_after_closing_time(tmp_path):
+    import time as clock
+
+    from tests.conftest import LiveServer, free_port, make_settings, prepare_demo_database
+
+    url = prepare_demo_database(f"sqlite:///{tmp_path / 'closing.db'}")
+    port = free_port()
+    settings = make_settings(url, port, printer_dir=tmp_path / "prints", housekeeping_interval_s=0.2)
+    with LiveServer(settings, port) as server:
+        ticket = take(server, "advice")
+        db = Database(url)
+        try:
+            closed_today(db)
+            deadline = clock.monotonic() + 10
+            while clock.monotonic() < deadline:
+                status = httpx.get(f"{server.url}/t/{ticket['id']}?lang=en").text
+                if "This visit has ended" in status:
+                    break
+                clock.sleep(0.1)
+            assert "This visit has ended" in status
+            with db.read() as session:
+                assert session.exec(select(Ticket)).one().status == "unserved"
+        finally:
+            db.dispose()
