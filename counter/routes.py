@@ -123,14 +123,12 @@ def _queue_panel(session, counter, site, user_id: int) -> dict:
     now = utcnow()
     services = queue.counter_services(session, counter)
     waiting = queue.waiting_counts(session, site, now)
-    longest = queue.longest_waits(session, site, now)
-    waits = {sid: max(0, int((now - at).total_seconds() // 60)) for sid, at in longest.items()}
     tickets = queue.waiting_tickets(session, site, now)
     profile_ids = {s.id for s in services}
     return {
         "services": services,
         "waiting": waiting,
-        "longest_min": waits,
+        "longest_min": queue.longest_wait_min(session, site, now),
         "estimates": queue.estimates(session, site, services, now),
         "sent_to_me": [(t, s) for t, s in tickets if t.status == "waiting"
                        and (t.target_counter_id == counter.id or t.target_staff_user_id == user_id)],
@@ -356,14 +354,13 @@ def _overview(session, site_slug: str | None) -> dict:
         rows.append({"counter": c, "clerk": names.get(c.staff_user_id),
                      "services": queue.counter_services(session, c) if c.is_open else [],
                      "current": current})
-    longest = queue.longest_waits(session, site, now)
     return {
         "site": site,
         "sites": sites,
         "rows": rows,
         "services": services,
         "waiting": queue.waiting_counts(session, site, now),
-        "longest_min": {sid: max(0, int((now - at).total_seconds() // 60)) for sid, at in longest.items()},
+        "longest_min": queue.longest_wait_min(session, site, now),
         "estimates": queue.estimates(session, site, services, now),
         "alarms": counters.active_alarms(session, site, now),
     }

@@ -265,15 +265,15 @@ def current_ticket(session: Session, counter: Counter) -> Ticket | None:
     ).first()
 
 
-def longest_waits(session: Session, site: Site, now: datetime) -> dict[int, datetime]:
-    """Per service, the arrival time of the ticket that has waited longest."""
+def longest_wait_min(session: Session, site: Site, now: datetime) -> dict[int, int]:
+    """Per service with someone waiting, the whole minutes the longest waiter has waited."""
     rows = session.execute(
         sa.select(Ticket.service_id, sa.func.min(Ticket.queued_at))
         .where(Ticket.site_id == site.id, Ticket.status == "waiting",
                Ticket.service_day == local_day(site, now))
         .group_by(Ticket.service_id)
     )
-    return dict(rows.all())
+    return {sid: max(0, int((now - since).total_seconds() // 60)) for sid, since in rows.all()}
 
 
 def estimates(session: Session, site: Site, services: list[Service], now: datetime) -> dict[int, int]:

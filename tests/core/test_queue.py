@@ -196,3 +196,14 @@ def test_counters_calling_at_once_never_call_one_ticket_twice(db):
         list(pool.map(work, counter_ids, clerks))
     assert len(called) == 60
     assert len(set(called)) == 60
+
+
+def test_the_longest_wait_per_service_is_in_whole_minutes(db):
+    issue(db, now=utc("2026-11-23T08:00:00"))
+    issue(db, now=utc("2026-11-23T08:05:00"))
+    issue(db, "housing", now=utc("2026-11-23T08:10:30"))
+    with db.read() as session:
+        site = queue.get_site(session, "demo")
+        waits = queue.longest_wait_min(session, site, utc("2026-11-23T08:12:59"))
+        services = {s.code: s.id for s in queue.active_services(session, site)}
+    assert waits == {services["advice"]: 12, services["housing"]: 2}
