@@ -15,7 +15,7 @@ from websockets.sync.client import connect
 from server import hours, queue
 from server.db import Database
 from server.housekeeping import close_days
-from server.models import Event, Service, Ticket
+from server.models import Event, Ticket
 from tests.conftest import DEMO_PASSWORD
 
 HX = {"HX-Request": "true"}
