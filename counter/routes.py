@@ -19,7 +19,8 @@ from server import counters, i18n, queue, staff, web
 from server.db import run_read, run_write
 from server.errors import Conflict, Invalid, N_
 from server.live import relay
-from server.models import OUTCOMES, Service, Site, StaffUser, utcnow
+from printers import jobs
+from server.models import OUTCOMES, Printer, Service, Site, StaffUser, utcnow
 
 OUTCOME_LABELS = {
     "resolved": N_("Resolved here"),
@@ -41,7 +42,18 @@ HISTORY_LABELS = {
     "ticket.finished": N_("Finished"),
     "ticket.no_show": N_("Did not come"),
     "ticket.unserved": N_("Unserved at closing time"),
+    "ticket.reprinted": N_("Ticket printed again"),
 }
+JOB_STATE_TEXTS = {
+    "queued": N_("Waiting for the printer"),
+    "sent": N_("Sent to the printer"),
+    "printed": N_("Printed"),
+    "failed": N_("Failed"),
+}
+
+
+def _printer_warnings(session, site) -> list:
+    return [p for p in jobs.site_printers(session, site) if p.condition not in ("online", "unknown")]
 
 
 def _see_other(request: Request, url: str) -> Response:
@@ -154,6 +166,7 @@ def _workspace(session, user_id: int) -> dict | None:
         "other_counters": [c for c in queue.site_counters(session, site) if c.id != counter.id],
         "colleagues": others,
         "alarms": counters.active_alarms(session, site),
+        "printer_warnings": _printer_warnings(session, site),
         "call_key": secrets.token_urlsafe(12),
     }
 
@@ -170,13 +183,19 @@ def _opening_context(session, site_slug: str | None) -> dict:
         "counters": queue.site_counters(session, site),
         "services": queue.active_services(session, site),
         "alarms": counters.active_alarms(session, site),
+        "printer_warnings": _printer_warnings(session, site),
     }
 
 
 def _common(request: Request, context: dict) -> dict:
-    context.update(user=request.state.user, outcomes=OUTCOMES, outcome_labels=OUTCOME_LABELS,
-                   priority_labels=PRIORITY_LABELS, local_time=i18n.local_time)
+    context.update(user=request.state.user, **_labels())
     return context
+
+
+def _labels() -> dict:
+    return dict(outcomes=OUTCOMES, outcome_labels=OUTCOME_LABELS, priority_labels=PRIORITY_LABELS,
+                local_time=i18n.local_time, condition_texts=jobs.CONDITION_TEXTS,
+                job_state_texts=JOB_STATE_TEXTS)
 
 
 async def counter_page(request: Request):
@@ -321,6 +340,20 @@ async def set_priority(request: Request):
     return await _answer(request)
 
 
+async def reprint(request: Request):
+    form = await request.form()
+    ticket = _ticket_field(form)
+
+    def work(session):
+        job = jobs.reprint(session, ticket, request.state.user.id)
+        return session.get(Printer, job.printer_id).name
+
+    printer = await run_write(request.app.state.db, work)
+    if request.headers.get("hx-target") == "current":
+        return await _answer(request, N_("The ticket is printing again on %(printer)s."), printer=printer)
+    return Response(status_code=204) if request.headers.get("hx-request") else _see_other(request, "/counter")
+
+
 async def alarm(request: Request):
     form = await request.form()
     site = str(form.get("site") or "") or None
@@ -346,6 +379,8 @@ def _overview(session, site_slug: str | None) -> dict:
         raise Conflict(N_("No service points yet. Run “luukku demo” for a demo site."))
     now = utcnow()
     services = queue.active_services(session, site)
+    printers = jobs.site_printers(session, site)
+    counts = jobs.job_counts(session, [p.id for p in printers])
     rows = []
     site_counters = queue.site_counters(session, site)
     names = queue.staff_names(session, [c.staff_user_id for c in site_counters])
@@ -363,6 +398,9 @@ def _overview(session, site_slug: str | None) -> dict:
         "longest_min": queue.longest_wait_min(session, site, now),
         "estimates": queue.estimates(session, site, services, now),
         "alarms": counters.active_alarms(session, site, now),
+        "printer_warnings": _printer_warnings(session, site),
+        "printers": [{"printer": p, "jobs": counts[p.id]} for p in printers],
+        "unprinted": jobs.recent_jobs(session, site),
     }
 
 
@@ -408,8 +446,7 @@ async def staff_socket(websocket: WebSocket):
                 await websocket.close(code=4409)
                 return
             template = "_counter_live.html"
-        context.update(user=user, outcomes=OUTCOMES, outcome_labels=OUTCOME_LABELS,
-                       priority_labels=PRIORITY_LABELS, local_time=i18n.local_time, oob=True)
+        context.update(user=user, oob=True, **_labels())
         await websocket.send_text(web.render_fragment(template, lang, **context))
 
     await relay(websocket, websocket.app.state.bus, site.slug, push, push)
@@ -437,6 +474,7 @@ routes = [
     Route("/counter/park", guard(park), methods=["POST"]),
     Route("/counter/return", guard(_ticket_action(counters.return_to_queue)), methods=["POST"]),
     Route("/counter/priority", guard(set_priority), methods=["POST"]),
+    Route("/counter/reprint", guard(reprint), methods=["POST"]),
     Route("/counter/alarm", guard(alarm), methods=["POST"]),
     Route("/counter/alarm/clear", guard(clear_alarm), methods=["POST"]),
     Route("/counter/overview", guard(overview, role="admin")),

@@ -1,23 +1,36 @@
-"""Kiosk pages: service tiles, issuing a ticket, and the ticket's public status page."""
+"""Kiosk pages: service tiles, issuing a ticket, and the ticket's public status page.
 
-import anyio.to_thread
+A kiosk names itself once with ``?kiosk=NAME`` (a registered device, printers/jobs.py); the name is
+kept in a cookie and picks the printer its tickets go to.
+"""
+
+from datetime import timedelta
+
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from printers import jobs
 from server import hours, queue, web
 from server.db import run_read, run_write
-from server.errors import Invalid, N_
+from server.errors import Invalid, NotFound, N_
 from server.estimate import estimate_wait_min
-from server.models import Counter, Service, Site, utcnow
-from server.printing import print_ticket, status_url
+from server.models import Counter, Service, Site, Ticket, utcnow
+
+KIOSK_COOKIE = "luukku_kiosk"
 
 
-def _start_context(session, site_slug: str) -> dict:
+def _kiosk_name(request: Request) -> str | None:
+    return request.query_params.get("kiosk") or request.cookies.get(KIOSK_COOKIE) or None
+
+
+def _start_context(session, site_slug: str, device: str | None) -> dict:
     site = queue.get_site(session, site_slug)
     now = utcnow()
     services = queue.active_services(session, site)
     today = hours.hours_on(session, site, queue.local_day(site, now))
+    printer = jobs.printer_for(session, site, device)
     return {
         "site": site,
         "services": services,
@@ -25,14 +38,34 @@ def _start_context(session, site_slug: str) -> dict:
         "estimates": queue.estimates(session, site, services, now),
         "open": hours.is_open(session, site, now),
         "today": today,
+        "printer_down": printer is None or printer.condition in jobs.DOWN,
     }
 
 
 async def kiosk_page(request: Request):
-    context = await run_read(request.app.state.db, _start_context, request.path_params["site"])
+    device = _kiosk_name(request)
+    context = await run_read(request.app.state.db, _start_context, request.path_params["site"], device)
     context["return_s"] = request.app.state.settings.kiosk_return_s
     template = "_kiosk_start.html" if request.headers.get("hx-request") else "kiosk.html"
-    return web.render(request, template, context)
+    response = web.render(request, template, context)
+    if request.query_params.get("kiosk"):
+        response.set_cookie(KIOSK_COOKIE, device, max_age=10 * 365 * 24 * 3600, samesite="lax")
+    return response
+
+
+def _ticket_context(request: Request, issued: queue.IssuedTicket, paper: str) -> dict:
+    """``paper``: "printing" (the job is on its way), "printed", or "on_screen" (the printer failed)."""
+    settings = request.app.state.settings
+    return_s = settings.kiosk_return_s
+    return {
+        "issued": issued,
+        "paper": paper,
+        # A visitor who has to photograph the screen gets time to find their phone.
+        "return_s": return_s * 4 if paper == "on_screen" else return_s * 2 if paper == "printing" else return_s,
+        "qr": web.qr_svg(jobs.status_url(settings.public_url, issued.ticket.public_id)),
+        "site": issued.site,
+        "default_lang": settings.default_language,
+    }
 
 
 async def issue(request: Request):
@@ -42,21 +75,38 @@ async def issue(request: Request):
     if not service_code:
         raise Invalid(N_("Choose a service."))
     lang = web.page_language(request)
-    issued = await run_write(state.db, queue.issue_ticket, request.path_params["site"], service_code, lang)
-    printed = await anyio.to_thread.run_sync(print_ticket, state.db, state.settings, state.printer, issued)
-    return web.render(
-        request,
-        "_kiosk_ticket.html",
-        {
-            "issued": issued,
-            "printed": printed.printed,
-            "qr": web.qr_svg(status_url(state.settings, issued.ticket.public_id)),
-            "return_s": state.settings.kiosk_return_s,
-            "site": issued.site,
-            "default_lang": state.settings.default_language,
-        },
-        status_code=201,
-    )
+    issued = await run_write(state.db, queue.issue_ticket, request.path_params["site"], service_code, lang,
+                             device=_kiosk_name(request))
+    paper = "on_screen" if issued.printer_condition in (*jobs.DOWN, "none") else "printing"
+    return web.render(request, "_kiosk_ticket.html", _ticket_context(request, issued, paper), status_code=201)
+
+
+def _job_progress(session, site_slug: str, job_id: str, wait_s: float) -> tuple[str, queue.IssuedTicket]:
+    job = jobs.get_job(session, job_id)
+    ticket = session.get(Ticket, job.ticket_id)
+    site = session.get(Site, ticket.site_id)
+    if site.slug != site_slug:
+        raise NotFound(N_("There is no such print job."))
+    issued = queue.IssuedTicket(site=site, service=session.get(Service, ticket.service_id), ticket=ticket,
+                                people_ahead=job.people_ahead, estimated_wait_min=job.estimated_wait_min,
+                                print_job_id=job.id)
+    if job.state == "printed":
+        return "printed", issued
+    late = utcnow() - job.created_at > timedelta(seconds=wait_s)
+    # A retry scheduled means the printer could not take it now: the visitor should not wait for it.
+    if job.state == "failed" or late or (job.state == "queued" and job.attempts > 0):
+        return "on_screen", issued
+    return "printing", issued
+
+
+async def print_progress(request: Request):
+    """Polled by the ticket screen while its paper is on the way; 204 (no change) until it is decided."""
+    state = request.app.state
+    paper, issued = await run_read(state.db, _job_progress, request.path_params["site"],
+                                   request.path_params["job"], state.settings.kiosk_print_wait_s)
+    if paper == "printing":
+        return Response(status_code=204)
+    return web.render(request, "_kiosk_ticket.html", _ticket_context(request, issued, paper))
 
 
 def _status_context(session, public_id: str) -> dict:
@@ -84,5 +134,6 @@ routes = [
     Mount("/kiosk/static", StaticFiles(directory=web.ROOT / "kiosk" / "static"), name="kiosk_static"),
     Route("/kiosk/{site}", kiosk_page),
     Route("/kiosk/{site}/tickets", issue, methods=["POST"]),
+    Route("/kiosk/{site}/print-jobs/{job}", print_progress),
     Route("/t/{public_id}", ticket_status),
 ]

@@ -2,13 +2,13 @@
 
 import json
 
-import anyio.to_thread
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
+from printers import jobs
 from server import counters, i18n, queue, staff, web
 from server.db import run_read, run_write
 from server.errors import BadRequest, DomainError, N_, NotFound
@@ -16,7 +16,6 @@ from server.events import counter_view, is_public, ticket_view
 from server.live import relay
 from server.models import Counter, Service, StaffUser, utcnow
 from server.openapi import openapi_document
-from server.printing import print_ticket, status_url
 from server.schemas import (
     CallTicketRequest,
     FinishRequest,
@@ -96,7 +95,7 @@ def _ticket_json(settings, ticket, service, **extra) -> dict:
         **ticket_view(ticket, service),
         "issued_at": ticket.issued_at.isoformat(),
         "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
-        "status_url": status_url(settings, ticket.public_id),
+        "status_url": jobs.status_url(settings.public_url, ticket.public_id),
         **extra,
     }
 
@@ -120,17 +119,41 @@ async def create_ticket(request: Request):
     body = await _parse(request, TicketRequest)
     state = request.app.state
     issued = await run_write(state.db, queue.issue_ticket, request.path_params["site"],
-                             body.service, body.lang, printed=body.print)
-    printed = None
-    if body.print:
-        result = await anyio.to_thread.run_sync(print_ticket, state.db, state.settings, state.printer, issued)
-        printed = result.printed
+                             body.service, body.lang, printed=body.print, device=body.kiosk)
+    job = await run_read(state.db, jobs.job_json, issued.print_job_id) if issued.print_job_id else None
     return JSONResponse(
         _ticket_json(state.settings, issued.ticket, issued.service,
                      position=issued.people_ahead, estimated_wait_min=issued.estimated_wait_min,
-                     printed=printed),
+                     print_job=job),
         status_code=201,
     )
+
+
+async def print_job(request: Request):
+    """A print job's state, for a kiosk or integration that queued one (its id is unguessable)."""
+    return JSONResponse(await run_read(request.app.state.db, jobs.job_json, request.path_params["job_id"]))
+
+
+async def reprint(request: Request, user):
+    def work(session):
+        return jobs.job_json(session, jobs.reprint(session, request.path_params["ticket_id"], user.id).id)
+
+    return JSONResponse(await run_write(request.app.state.db, work), status_code=201)
+
+
+def _site_printers(session, site_slug: str) -> dict:
+    site = queue.get_site(session, site_slug)
+    printers = jobs.site_printers(session, site)
+    counts = jobs.job_counts(session, [p.id for p in printers])
+    return {"site": site.slug, "printers": [
+        {**jobs.printer_view(p), "profile": p.profile, "via_agent": p.via_agent,
+         "condition_at": p.condition_at.isoformat() if p.condition_at else None, "jobs": counts[p.id]}
+        for p in printers
+    ]}
+
+
+async def site_printers(request: Request, user):
+    return JSONResponse(await run_read(request.app.state.db, _site_printers, request.path_params["site"]))
 
 
 def _queue_snapshot(session, site_slug: str) -> dict:
@@ -293,6 +316,9 @@ routes = [
     Route("/v1/token", _public(token), methods=["POST"]),
     Route("/v1/sites/{site}/tickets", _public(create_ticket), methods=["POST"]),
     Route("/v1/sites/{site}/queue", site_queue),
+    Route("/v1/sites/{site}/printers", _endpoint(site_printers)),
+    Route("/v1/print-jobs/{job_id}", print_job),
+    Route("/v1/tickets/{ticket_id}/reprint", _endpoint(reprint), methods=["POST"]),
     Route("/v1/counters/{counter_id:int}/open", _endpoint(open_counter), methods=["POST"]),
     Route("/v1/counters/{counter_id:int}/close", _endpoint(_counter_state_action(counters.close_counter)), methods=["POST"]),
     Route("/v1/counters/{counter_id:int}/pause", _endpoint(_counter_state_action(counters.pause_counter)), methods=["POST"]),

@@ -17,11 +17,12 @@ from starlette.staticfiles import StaticFiles
 import counter.routes
 import display.routes
 import kiosk.routes
-from server import api, housekeeping, i18n, web
+import printers.routes
+from printers.worker import PrintWorker
+from server import api, demo, housekeeping, i18n, web
 from server.bus import InProcessBus
 from server.db import Database, run_read
 from server.errors import DomainError, N_
-from server.printing import make_transport
 from server.queue import all_sites
 from server.settings import Settings, get_settings
 
@@ -69,12 +70,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
     db = Database(settings.database_url)
     bus = InProcessBus()
     db.after_commit.append(bus.publish)
+    print_worker = PrintWorker(db, settings.public_url, poll_s=settings.print_retry_poll_s,
+                               status_every_s=settings.printer_status_interval_s)
+    db.after_commit.append(print_worker.on_commit)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         bus.start(asyncio.get_running_loop())
+        if settings.demo:
+            with db.write() as session:
+                demo.set_demo_printer(session, settings.demo_printer, settings.demo_printer_profile)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(housekeeping.run_periodically, db, settings.housekeeping_interval_s)
+            tasks.start_soon(print_worker.run)
             yield
             tasks.cancel_scope.cancel()
         db.dispose()
@@ -85,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *kiosk.routes.routes,
         *counter.routes.routes,
         *display.routes.routes,
+        *printers.routes.routes,
         Mount("/api", routes=api.routes),
         Mount("/static", StaticFiles(directory=web.ROOT / "server" / "static"), name="static"),
     ]
@@ -106,5 +115,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.settings = settings
     app.state.db = db
     app.state.bus = bus
-    app.state.printer = make_transport(settings)
+    app.state.print_worker = print_worker
     return app

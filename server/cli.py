@@ -1,4 +1,4 @@
-"""The ``luukku`` command: serve, migrate, demo, create-user, settings."""
+"""The ``luukku`` command: serve, migrate, demo, create-user, hours, printers, kiosks, settings."""
 
 import argparse
 import getpass
@@ -54,7 +54,7 @@ Luukku demo is ready ({settings.database_url}).
   Overview: {base}/counter/overview   (admin: every counter, the queues and alarms)
   Display:  {base}/display/demo
   API:      {base}/api/openapi.json
-  Tickets print to {settings.printer_dir}/ (set LUUKKU_PRINTER_TRANSPORT=network for a real printer).
+  Tickets print to {settings.demo_printer} (set LUUKKU_DEMO_PRINTER=tcp://HOST:9100 for a real printer).
 """, flush=True)
     _serve(settings, args.host, args.port)
 
@@ -105,6 +105,163 @@ def cmd_hours(args) -> None:
         db.dispose()
 
 
+def _site_session(args, fn):
+    """Runs ``fn(session, site)`` in one write transaction; a refused input ends the command."""
+    from server import queue
+    from server.db import Database
+    from server.errors import DomainError
+
+    db = Database(get_settings().database_url)
+    try:
+        with db.write() as session:
+            return fn(session, queue.get_site(session, args.site))
+    except (ValueError, DomainError) as exc:
+        sys.exit(f"luukku {args.command}: {exc}")
+    finally:
+        db.dispose()
+
+
+def _printer_named(session, site, name: str):
+    from sqlmodel import select
+
+    from server.models import Printer
+
+    printer = session.exec(select(Printer).where(Printer.site_id == site.id, Printer.name == name)).first()
+    if printer is None:
+        raise ValueError(f"There is no printer called {name!r} at {site.slug}.")
+    return printer
+
+
+def cmd_printer(args) -> None:
+    from escpos.capabilities import get_profile
+
+    from printers.transports import open_transport
+    from printers.jobs import site_printers
+    from server.models import Printer
+
+    def work(session, site):
+        if args.action == "set":
+            if args.connection != "agent":
+                open_transport(args.connection)  # refuses a connection string it cannot use
+            try:
+                get_profile(args.profile)
+            except Exception:
+                raise ValueError(f"python-escpos has no printer profile called {args.profile!r}.") from None
+            try:
+                printer = _printer_named(session, site, args.name)
+            except ValueError:
+                printer = Printer(site_id=site.id, name=args.name, connection=args.connection)
+            printer.connection, printer.profile, printer.condition = args.connection, args.profile, "unknown"
+            session.add(printer)
+        elif args.action == "remove":
+            printer = _printer_named(session, site, args.name)
+            from sqlmodel import select
+
+            from server.models import Device, PrintJob
+
+            for device in session.exec(select(Device).where(Device.printer_id == printer.id)):
+                device.printer_id = None
+                session.add(device)
+            for job in session.exec(select(PrintJob).where(PrintJob.printer_id == printer.id)):
+                job.printer_id = None
+                if job.state in ("queued", "sent"):
+                    job.state, job.error = "failed", "The printer was removed."
+                session.add(job)
+            session.delete(printer)
+        for printer in site_printers(session, site):
+            print(f"{printer.name}\t{printer.connection}\t{printer.profile}\t{printer.condition}")
+
+    _site_session(args, work)
+
+
+def cmd_kiosk(args) -> None:
+    from sqlmodel import select
+
+    from printers import jobs
+    from server.models import Device, Printer, utcnow
+
+    def work(session, site):
+        device = session.exec(select(Device).where(Device.site_id == site.id, Device.name == args.name)).first()
+        if args.action == "set":
+            device = device or Device(site_id=site.id, kind="kiosk", name=args.name)
+            device.printer_id = _printer_named(session, site, args.printer).id if args.printer else None
+            session.add(device)
+        elif device is None:
+            raise ValueError(f"There is no kiosk called {args.name!r} at {site.slug}.")
+        elif args.action == "token":
+            session.flush()
+            print(jobs.issue_token(session, device, utcnow()))
+            print("Give this token to the kiosk's printer agent; it is shown only once.", file=sys.stderr)
+        elif args.action == "revoke":
+            jobs.revoke_token(session, device, utcnow())
+            print(f"The token of {device.name} no longer works.", file=sys.stderr)
+        if args.action == "set":
+            session.flush()
+            printer = session.get(Printer, device.printer_id) if device.printer_id else None
+            print(f"{device.name}\tprinter: {printer.name if printer else '-'}")
+
+    _site_session(args, work)
+
+
+def cmd_ticket_layout(args) -> None:
+    from pathlib import Path
+
+    from printers.ticket import check_logo
+
+    def work(session, site):
+        for part in ("header", "footer"):
+            for lang in ("fi", "sv", "en"):
+                value = getattr(args, f"{part}_{lang}")
+                if value is not None:
+                    setattr(site, f"ticket_{part}_{lang}", value.replace("\\n", "\n")[:500])
+        if args.logo:
+            data = Path(args.logo).read_bytes()
+            check_logo(data)
+            site.ticket_logo = data
+        if args.no_logo:
+            site.ticket_logo = None
+        session.add(site)
+        for lang in ("fi", "sv", "en"):
+            print(f"{lang}: header {site.ticket_header(lang)!r}, footer {site.ticket_footer(lang)!r}")
+        print(f"logo: {len(site.ticket_logo)} bytes" if site.ticket_logo else "logo: none")
+
+    _site_session(args, work)
+
+
+def cmd_print_test(args) -> None:
+    from printers.ticket import render_test_page
+    from printers.transports import PrinterUnavailable, open_transport
+
+    connection, profile, name = args.printer, args.profile, args.printer
+    if "/" in args.printer and "://" not in args.printer and not args.printer.startswith("file:"):
+        site_slug, _, printer_name = args.printer.partition("/")
+        args.site = site_slug
+        printer = _site_session(args, lambda session, site: _printer_named(session, site, printer_name))
+        if printer.via_agent:
+            sys.exit("luukku print-test: this printer is reached through its kiosk's agent; "
+                     "run print-test on the kiosk PC with the agent's --printer connection.")
+        connection, profile, name = printer.connection, printer.profile, printer.name
+    try:
+        transport = open_transport(connection)
+        status = transport.query_status(2.0)
+        print(f"{name}: {status.condition}")
+        data = render_test_page(profile, details=(f"Printer: {name}", f"Connection: {connection}",
+                                                  f"Profile: {profile}"))
+        transport.send("print-test", data, "Luukku test page")
+    except (PrinterUnavailable, ValueError) as exc:
+        sys.exit(f"luukku print-test: {exc}")
+    after = transport.query_status(2.0)
+    print(f"Sent {len(data)} bytes; the printer now reports: {after.condition}")
+    if not after.can_print:
+        sys.exit(1)
+
+
+def cmd_printer_agent(args) -> None:
+    from printers import agent
+
+    agent.run(args)
+
+
 def cmd_settings(args) -> None:
     settings = get_settings()
     for name, field in Settings.model_fields.items():
@@ -138,6 +295,45 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--always", action="store_true", help="open around the clock (no weekly hours)")
     p.add_argument("--exception", action="append", default=[], metavar="DATE=HH:MM-HH:MM|closed")
     p.set_defaults(func=cmd_hours)
+    p = commands.add_parser("printer", help="list, add or change, or remove a site's printers",
+                            epilog="e.g. luukku printer demo set hall tcp://10.0.0.5:9100 --profile TM-T88V")
+    p.add_argument("site")
+    actions = p.add_subparsers(dest="action", required=False)
+    q = actions.add_parser("set", help="add a printer or change its connection and profile")
+    q.add_argument("name")
+    q.add_argument("connection", help="tcp://HOST[:9100], usb://VID:PID, serial:///dev/ttyUSB0, file:DIR or agent")
+    q.add_argument("--profile", default="TM-T88V", help="python-escpos capability profile")
+    q = actions.add_parser("remove", help="remove a printer (its unprinted jobs fail)")
+    q.add_argument("name")
+    p.set_defaults(func=cmd_printer, action="list")
+    p = commands.add_parser("kiosk", help="register a kiosk, choose its printer, give or revoke its agent token")
+    p.add_argument("site")
+    p.add_argument("action", choices=["set", "token", "revoke"])
+    p.add_argument("name")
+    p.add_argument("--printer", help="the printer its tickets go to (with set)")
+    p.set_defaults(func=cmd_kiosk)
+    p = commands.add_parser("ticket-layout", help="a site's ticket header, footer and logo",
+                            epilog='e.g. luukku ticket-layout demo --header-fi "Tervetuloa" --logo logo.png '
+                                   '(\\n in a text starts a new line)')
+    p.add_argument("site")
+    for part in ("header", "footer"):
+        for lang in ("fi", "sv", "en"):
+            p.add_argument(f"--{part}-{lang}", metavar="TEXT")
+    p.add_argument("--logo", metavar="IMAGE", help="PNG, JPEG or GIF, printed at the top of every ticket")
+    p.add_argument("--no-logo", action="store_true")
+    p.set_defaults(func=cmd_ticket_layout)
+    p = commands.add_parser("print-test", help="print a test page with every letter that matters")
+    p.add_argument("printer", help="SITE/NAME of a configured printer, or a connection string")
+    p.add_argument("--profile", default="TM-T88V", help="profile, when a connection string is given")
+    p.set_defaults(func=cmd_print_test)
+    p = commands.add_parser("printer-agent", help="on a kiosk PC: print this kiosk's tickets on its own printer")
+    try:
+        from printers import agent
+
+        agent.add_arguments(p)
+    except ImportError:  # the agent module is optional on a server without the USB/serial libraries
+        pass
+    p.set_defaults(func=cmd_printer_agent)
     commands.add_parser("settings", help="show the settings and what each does").set_defaults(func=cmd_settings)
     args = parser.parse_args(argv)
     args.func(args)

@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, select
 
-from server.models import Counter, Service, Site, StaffUser
+from server.models import Counter, Device, Printer, Service, Site, StaffUser
 from server.staff import hash_password
 
 SITE = {"slug": "demo", "name": "Kaupungintalon asiakaspalvelu", "timezone": "Europe/Helsinki"}
@@ -18,6 +18,7 @@ SERVICES = [
     ("e-services", "F", "Sähköisen asioinnin tuki", "Hjälp med e-tjänster", "Help with e-services", "generalist", 7),
 ]
 COUNTERS = ["1", "2", "3", "4", "5", "6"]
+KIOSK = "kiosk-1"  # the demo's one kiosk and its printer share this name
 USERS = [
     ("admin", "Anna Admin", "admin"),
     ("clerk", "Kalle Virkailija", "clerk"),
@@ -45,3 +46,21 @@ def seed_demo(session: Session, password: str) -> Site:
         user.password_hash = hash_password(password)
         session.add(user)
     return site
+
+
+def set_demo_printer(session: Session, connection: str, profile: str) -> Printer | None:
+    """Points the demo kiosk's printer at ``connection`` (LUUKKU_DEMO_PRINTER), creating it if needed."""
+    site = session.exec(select(Site).where(Site.slug == SITE["slug"])).first()
+    if site is None:
+        return None
+    printer = session.exec(select(Printer).where(Printer.site_id == site.id, Printer.name == KIOSK)).first()
+    if printer is None:
+        printer = Printer(site_id=site.id, name=KIOSK, connection=connection, profile=profile)
+    elif (printer.connection, printer.profile) != (connection, profile):
+        printer.connection, printer.profile, printer.condition = connection, profile, "unknown"
+    session.add(printer)
+    session.flush()
+    device = session.exec(select(Device).where(Device.site_id == site.id, Device.name == KIOSK)).first()
+    if device is None:
+        session.add(Device(site_id=site.id, kind="kiosk", name=KIOSK, printer_id=printer.id))
+    return printer

@@ -49,6 +49,21 @@ class Site(SQLModel, table=True):
     last_event_seq: int = Field(default=0)
     # A called ticket may be marked no-show once it has been called this many times.
     no_show_after_calls: int = Field(default=3)
+    # The ticket's own lines above and below the number, per language (newlines allowed), and an
+    # optional logo image (PNG, JPEG or GIF) printed once at the top.
+    ticket_header_fi: str = Field(default="", max_length=500)
+    ticket_header_sv: str = Field(default="", max_length=500)
+    ticket_header_en: str = Field(default="", max_length=500)
+    ticket_footer_fi: str = Field(default="", max_length=500)
+    ticket_footer_sv: str = Field(default="", max_length=500)
+    ticket_footer_en: str = Field(default="", max_length=500)
+    ticket_logo: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+
+    def ticket_header(self, lang: str) -> str:
+        return getattr(self, f"ticket_header_{lang}", "") or self.ticket_header_fi
+
+    def ticket_footer(self, lang: str) -> str:
+        return getattr(self, f"ticket_footer_{lang}", "") or self.ticket_footer_fi
 
 
 class OpeningHours(SQLModel, table=True):
@@ -220,12 +235,67 @@ class Event(SQLModel, table=True):
     private: str | None = Field(default=None, sa_type=sa.Text)
 
 
+PRINTER_CONDITIONS = (
+    "unknown", "online", "paper_near_end", "paper_out", "cover_open", "offline", "error", "no_answer",
+)
+PRINT_JOB_STATES = ("queued", "sent", "printed", "failed")
+
+
+class Printer(SQLModel, table=True):
+    """A receipt printer of a site, reached by the server (tcp://, usb://, serial://, file:) or
+    through the printer agent on a kiosk PC (connection "agent")."""
+
+    __table_args__ = (sa.UniqueConstraint("site_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    name: str = Field(max_length=60)
+    connection: str = Field(max_length=300)
+    profile: str = Field(default="TM-T88V", max_length=40)  # python-escpos capability profile
+    condition: str = Field(default="unknown", max_length=20)  # one of PRINTER_CONDITIONS
+    condition_at: datetime | None = _at(default=None)
+
+    @property
+    def via_agent(self) -> bool:
+        return self.connection == "agent"
+
+
+class Device(SQLModel, table=True):
+    """A registered kiosk PC. Its token (only a hash is kept) lets its printer agent connect."""
+
+    __table_args__ = (sa.UniqueConstraint("site_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    kind: str = Field(default="kiosk", max_length=20)
+    name: str = Field(max_length=60)
+    printer_id: int | None = Field(default=None, foreign_key="printer.id")
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    token_created_at: datetime | None = _at(default=None)
+    token_revoked_at: datetime | None = _at(default=None)
+    last_seen_at: datetime | None = _at(default=None)
+
+
 class PrintJob(SQLModel, table=True):
+    """One ticket to print, written in the same transaction as the ticket (or the staff's reprint).
+
+    Printed at most once: only a queued job is ever sent, and a job is marked sent before its bytes
+    leave. A job whose outcome is unknown (the printer went away mid-job) fails; staff may reprint.
+    """
+
     __tablename__ = "print_job"
+    __table_args__ = (sa.Index("ix_print_job_due", "printer_id", "state", "next_attempt_at"),)
     id: str = Field(primary_key=True, max_length=32)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
-    state: str = Field(default="queued", max_length=20)  # queued, sent, printed, failed
+    printer_id: int | None = Field(default=None, foreign_key="printer.id")
+    reprint: bool = Field(default=False)
+    requested_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    # What the slip says about the queue, as it was when the job was made.
+    people_ahead: int = Field(default=0)
+    estimated_wait_min: int = Field(default=0)
+    state: str = Field(default="queued", max_length=20)  # one of PRINT_JOB_STATES
     attempts: int = Field(default=0)
     error: str | None = Field(default=None, max_length=500)
+    next_attempt_at: datetime = _at()
     created_at: datetime = _at()
     updated_at: datetime = _at()
+    sent_at: datetime | None = _at(default=None)
+    printed_at: datetime | None = _at(default=None)

@@ -18,6 +18,8 @@ _ERROR = {"description": "A message a person can read, in the request's language
           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 _TICKET = {"description": "The ticket",
            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ticket"}}}}
+_PRINT_JOB = {"description": "The print job", "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/PrintJob"}}}}
 
 
 def _body(model) -> dict:
@@ -122,6 +124,19 @@ def openapi_document() -> dict:
                               "401": _ERROR, "404": _ERROR, "409": _ERROR}}},
             **_counter_actions(bearer),
             **_ticket_actions(bearer),
+            "/v1/tickets/{ticket_id}/reprint": {"post": {
+                "summary": "Print the ticket again (a new print job on the printer of its last one)",
+                "security": bearer, "parameters": [_path_param("ticket_id")],
+                "responses": {"201": _PRINT_JOB, "401": _ERROR, "404": _ERROR, "409": _ERROR}}},
+            "/v1/print-jobs/{job_id}": {"get": {
+                "summary": "A print job's state: queued, sent, printed or failed",
+                "parameters": [_path_param("job_id")],
+                "responses": {"200": _PRINT_JOB, "404": _ERROR}}},
+            "/v1/sites/{site}/printers": {"get": {
+                "summary": "The site's printers: condition and jobs per state", "security": bearer,
+                "parameters": [_path_param("site")],
+                "responses": {"200": {"description": "The printers", "content": {"application/json": {
+                    "schema": {"type": "object"}}}}, "401": _ERROR, "404": _ERROR}}},
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -134,6 +149,14 @@ def openapi_document() -> dict:
                 "Token": {"type": "object", "required": ["access_token", "token_type"], "properties": {
                     "access_token": {"type": "string"}, "token_type": {"const": "bearer"},
                     "expires_in": {"type": "integer"}}},
+                "PrintJob": {"type": "object", "required": ["id", "state"], "properties": {
+                    "id": {"type": "string", "description": "Random (128 bits)"},
+                    "state": {"enum": ["queued", "sent", "printed", "failed"]},
+                    "reprint": {"type": "boolean"}, "attempts": {"type": "integer"},
+                    "error": {"type": ["string", "null"]},
+                    "printer": {"type": ["object", "null"]},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "printed_at": {"type": ["string", "null"], "format": "date-time"}}},
                 "Error": {"type": "object", "required": ["detail"],
                           "properties": {"detail": {"type": "string"}}},
                 "Ticket": {"type": "object",
@@ -149,7 +172,8 @@ def openapi_document() -> dict:
                                "status_url": {"type": "string", "format": "uri"},
                                "issued_at": {"type": "string", "format": "date-time"},
                                "called_at": {"type": ["string", "null"], "format": "date-time"},
-                               "printed": {"type": ["boolean", "null"]},
+                               "print_job": {"oneOf": [{"$ref": "#/components/schemas/PrintJob"},
+                                                       {"type": "null"}]},
                                "counter": {"type": "object"}}},
             },
         },

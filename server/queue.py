@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from printers import jobs
 from server import estimate, hours
 from server.errors import Conflict, Invalid, NotFound, N_
 from server.events import record_event
@@ -22,7 +23,6 @@ from server.models import (
     Counter,
     CounterService,
     Event,
-    PrintJob,
     Service,
     Site,
     StaffUser,
@@ -42,6 +42,8 @@ class IssuedTicket:
     people_ahead: int
     estimated_wait_min: int
     print_job_id: str | None
+    # The printer's last known condition when the ticket was issued; None without a print job.
+    printer_condition: str | None = None
 
 
 def local_day(site: Site, at: datetime) -> date:
@@ -149,8 +151,10 @@ def issue_ticket(
     lang: str,
     now: datetime | None = None,
     printed: bool = True,
+    device: str | None = None,
 ) -> IssuedTicket:
-    """A new ticket at the end of the service's queue; with ``printed``, its print job too."""
+    """A new ticket at the end of the service's queue; with ``printed``, its print job too, for the
+    printer of the kiosk ``device`` (printers/jobs.py says which printer that is)."""
     if lang not in LANGUAGES:
         raise Invalid(N_("Language must be one of fi, sv, en."))
     site = get_site(session, site_slug)
@@ -158,20 +162,20 @@ def issue_ticket(
     now = now or utcnow()
     if not hours.is_open(session, site, now):
         raise Conflict(N_("The service point is closed now. No queue numbers are given."))
+    printer = jobs.printer_for(session, site, device) if printed else None
     ticket = new_ticket(session, site, service, lang, now)
-    job = None
-    if printed:
-        job = PrintJob(id=secrets.token_hex(16), ticket_id=ticket.id, created_at=now, updated_at=now)
-        session.add(job)
-    record_event(session, site, "ticket.issued", at=now, ticket=ticket, service=service)
     ahead = people_ahead(session, ticket)
+    wait = estimate.estimate_wait_min(session, site, ticket, now)
+    job = jobs.create_job(session, ticket, printer, now, ahead, wait) if printed else None
+    record_event(session, site, "ticket.issued", at=now, ticket=ticket, service=service)
     return IssuedTicket(
         site=site,
         service=service,
         ticket=ticket,
         people_ahead=ahead,
-        estimated_wait_min=estimate.estimate_wait_min(session, site, ticket, now),
+        estimated_wait_min=wait,
         print_job_id=job.id if job else None,
+        printer_condition=(printer.condition if printer else "none") if printed else None,
     )
 
 

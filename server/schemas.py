@@ -17,7 +17,9 @@ class TokenRequest(_Input):
 class TicketRequest(_Input):
     service: str = Field(min_length=1, max_length=40, description="The service's code")
     lang: Literal["fi", "sv", "en"] = Field("fi", description="Language of the ticket")
-    print: bool = Field(False, description="Print the ticket on the site's printer")
+    print: bool = Field(False, description="Queue a print job for the ticket (see print_job in the answer)")
+    kiosk: str | None = Field(None, max_length=60,
+                              description="The kiosk whose printer prints it; default: the site's first")
 
 
 class OpenCounterRequest(_Input):

@@ -30,13 +30,22 @@ class Settings(BaseSettings):
         description="Address visitors' phones reach the server at (used in ticket QR codes)",
     )
     default_language: Literal["fi", "sv", "en"] = Field("fi", description="Language of a new screen")
-    printer_transport: Literal["file", "network"] = Field(
-        "file", description="Where tickets print: file (var/prints/) or network (raw TCP 9100)"
+    demo_printer: str = Field(
+        "file:var/prints",
+        description="Connection of the demo site's printer: file:DIR, tcp://HOST:9100, usb://VID:PID, "
+        "serial:///dev/ttyUSB0 or agent (docs/printers.md); production printers are set with "
+        "`luukku printer`",
     )
-    printer_dir: Path = Field(Path("var/prints"), description="Folder of the file transport")
-    printer_host: str = Field("127.0.0.1", description="Host of the network printer")
-    printer_port: int = Field(9100, description="Port of the network printer")
-    printer_profile: str = Field("TM-T88V", description="python-escpos capability profile")
+    demo_printer_profile: str = Field("TM-T88V", description="python-escpos profile of the demo printer")
+    printer_status_interval_s: float = Field(
+        5, description="Seconds between status queries to each printer the server reaches itself"
+    )
+    print_retry_poll_s: float = Field(
+        1, description="Seconds between looks for print jobs due for a retry or written by another worker"
+    )
+    kiosk_print_wait_s: float = Field(
+        6, description="Seconds the kiosk waits for the paper before it shows the ticket on screen instead"
+    )
     token_max_age_s: int = Field(8 * 3600, description="Lifetime of an API bearer token, seconds")
     kiosk_return_s: int = Field(8, description="Seconds the kiosk shows a ticket before returning")
     housekeeping_interval_s: float = Field(

@@ -18,7 +18,7 @@ import uvicorn
 
 from server.app import create_app
 from server.db import Database
-from server.demo import seed_demo
+from server.demo import seed_demo, set_demo_printer
 from server.migrate import upgrade
 from server.settings import Settings
 
@@ -130,6 +130,7 @@ class LiveServer:
 def make_settings(database_url: str, port: int, **overrides) -> Settings:
     values = dict(
         database_url=database_url,
+        demo_printer=f"file:{_scratch_folder('luukku-prints-')}",
         secret_key=secrets.token_hex(32),
         demo=True,
         demo_password=DEMO_PASSWORD,
@@ -154,17 +155,34 @@ def _migrate_and_seed(url: str) -> None:
     database = Database(url)
     with database.write() as session:
         seed_demo(session, DEMO_PASSWORD)
+        # Jobs wait for a worker; a live server in demo mode points the printer at its own folder.
+        set_demo_printer(session, f"file:{_scratch_folder('luukku-prints-')}", "TM-T88V")
     if database.is_sqlite:
         with database.engine.connect() as connection:  # everything into the main file, to copy it
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     database.dispose()
 
 
+def _scratch_folder(prefix: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def printed_files(settings: Settings, pattern: str, count: int = 1, timeout: float = 10) -> list[Path]:
+    """The files the print worker wrote for a file-transport demo printer, once ``count`` are there."""
+    folder = Path(settings.demo_printer.removeprefix("file:"))
+    deadline = time.monotonic() + timeout
+    while True:
+        found = sorted(folder.glob(pattern))
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
 @functools.cache
 def _sqlite_demo_template() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="luukku-template-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    path = folder / "demo.db"
+    path = _scratch_folder("luukku-template-") / "demo.db"
     _migrate_and_seed(f"sqlite:///{path}")
     return path
 
@@ -174,6 +192,6 @@ def live_server(tmp_path):
     """A migrated SQLite database with the demo site, served by uvicorn; tickets print to files."""
     url = prepare_demo_database(f"sqlite:///{tmp_path / 'live.db'}")
     port = free_port()
-    settings = make_settings(url, port, printer_dir=tmp_path / "prints", kiosk_return_s=2)
+    settings = make_settings(url, port, demo_printer=f"file:{tmp_path / 'prints'}", kiosk_return_s=2)
     with LiveServer(settings, port) as server:
         yield server

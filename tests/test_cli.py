@@ -30,7 +30,10 @@ def test_luukku_demo_serves_the_demo_site_on_the_embedded_defaults(tmp_path):
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
             assert "Yleisneuvonta" in client.get("/kiosk/demo").text
             client.post("/kiosk/demo/tickets", data={"service": "advice"})
-        printed = list((tmp_path / "var" / "prints").glob("*-A001-*"))
+        deadline = time.monotonic() + 10  # the print worker writes it a moment later
+        while len(printed := list((tmp_path / "var" / "prints").glob("*-A001-*"))) < 2:
+            assert time.monotonic() < deadline, printed
+            time.sleep(0.05)
         assert sorted(p.suffix for p in printed) == [".bin", ".txt"]
         assert "A001" in next(p for p in printed if p.suffix == ".txt").read_text()
     finally:

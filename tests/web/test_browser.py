@@ -4,6 +4,8 @@ import shutil
 
 import pytest
 
+from tests.conftest import printed_files
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -40,7 +42,8 @@ def test_tapping_a_tile_shows_the_new_number(page, live_server):
     number.wait_for(timeout=5000)
     assert number.inner_text() == "B001"
     assert page.locator(".issued-qr svg").count() == 1
-    assert len(list(live_server.settings.printer_dir.glob("*-B001-*.bin"))) == 1
+    assert len(printed_files(live_server.settings, "*-B001-*.bin")) == 1
+    page.get_by_text("Ota vuorolappusi tulostimesta.").wait_for(timeout=5000)
     # By itself, after kiosk_return_s (2 s here), the kiosk is ready for the next visitor.
     page.get_by_role("button", name="Asuminen ja asumisneuvonta").wait_for(timeout=5000)
     assert page.locator("#issued-number").count() == 0

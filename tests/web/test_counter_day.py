@@ -286,7 +286,7 @@ def test_the_server_closes_unserved_tickets_by_itself_after_closing_time(tmp_pat
 
     url = prepare_demo_database(f"sqlite:///{tmp_path / 'closing.db'}")
     port = free_port()
-    settings = make_settings(url, port, printer_dir=tmp_path / "prints", housekeeping_interval_s=0.2)
+    settings = make_settings(url, port, housekeeping_interval_s=0.2)
     with LiveServer(settings, port) as server:
         ticket = take(server, "advice")
         db = Database(url)

@@ -1,5 +1,8 @@
 """The HTML screens over real HTTP: languages, logins, and bad input that a person can understand."""
 
+import re
+import time
+
 import httpx
 import pytest
 
@@ -99,20 +102,47 @@ def test_a_ticket_is_issued_and_shown_large_when_the_printer_is_down(tmp_path):
     from server.db import Database
     from sqlmodel import select
 
-    from server.models import PrintJob
+    from server.models import Printer, PrintJob
 
     url = prepare_demo_database(f"sqlite:///{tmp_path / 'down.db'}")
     port = free_port()
     unplugged = free_port()  # nothing listens there: a printer switched off
-    settings = make_settings(url, port, printer_transport="network", printer_port=unplugged)
+    settings = make_settings(url, port, demo_printer=f"tcp://127.0.0.1:{unplugged}",
+                             printer_status_interval_s=0.2)
+    database = Database(url)
     with LiveServer(settings, port) as server, httpx.Client(base_url=server.url, timeout=10) as kiosk:
+        # A ticket issued before the server has heard from the printer waits for its paper, and the
+        # ticket screen asks how it is doing until the answer is in.
         response = kiosk.post("/kiosk/demo/tickets?lang=sv", data={"service": "advice"},
                               headers={"HX-Request": "true"})
         assert response.status_code == 201
         assert 'id="issued-number">A001<' in response.text and "<svg" in response.text
-        assert "Skrivaren fungerar inte." in response.text
-    database = Database(url)
+        progress = re.search(r'hx-get="(/kiosk/demo/print-jobs/[0-9a-f]{32})"', response.text)
+        if progress:
+            deadline = time.monotonic() + 10
+            while (answer := kiosk.get(progress[1] + "?lang=sv", headers={"HX-Request": "true"})).status_code == 204:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+            assert answer.status_code == 200
+        else:  # the status poller had already found the printer dark
+            answer = response
+        assert "Skrivaren fungerar inte." in answer.text and "issued--on-screen" in answer.text
+        assert 'id="issued-number">A001<' in answer.text and "<svg" in answer.text
+
+        # Once the server knows the printer is dark, the next visitor is told before choosing, and
+        # gets the ticket on screen at once.
+        deadline = time.monotonic() + 10
+        while "kiosk-printer-down" not in (start := kiosk.get("/kiosk/demo?lang=sv").text):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert "Biljettskrivaren" in start
+        second = kiosk.post("/kiosk/demo/tickets?lang=sv", data={"service": "advice"},
+                            headers={"HX-Request": "true"})
+        assert "issued--on-screen" in second.text and "print-jobs" not in second.text
     with database.read() as session:
-        [job] = session.exec(select(PrintJob)).all()
+        [job, _] = session.exec(select(PrintJob).order_by(PrintJob.created_at)).all()
+        printer = session.get(Printer, job.printer_id)
     database.dispose()
-    assert job.state == "failed" and job.attempts == 1 and "127.0.0.1" in job.error
+    # Nothing reached paper, so the job waits to be retried when the printer answers again.
+    assert job.state == "queued" and job.attempts >= 1 and "no_answer" in job.error
+    assert printer.condition == "no_answer"

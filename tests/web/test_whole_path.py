@@ -2,12 +2,20 @@
 a kiosk tap prints a ticket, a clerk calls it, the display and the event stream see the call."""
 
 import json
+import time
 
 import httpx
 import pytest
 from websockets.sync.client import connect
 
-from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_settings, prepare_demo_database
+from tests.conftest import (
+    DEMO_PASSWORD,
+    LiveServer,
+    free_port,
+    make_settings,
+    prepare_demo_database,
+    printed_files,
+)
 from tests.printers.escpos_reader import read_escpos
 from tests.printers.fake_printer import FakePrinter
 
@@ -18,6 +26,15 @@ def next_event(ws, type_: str) -> dict:
         event = json.loads(ws.recv(timeout=5))
         if event["type"] == type_:
             return event
+
+
+def wait_for_tickets(printer: FakePrinter, count: int, timeout: float = 10) -> list[bytes]:
+    """The tickets that came out of the test printer, once there are ``count``."""
+    deadline = time.monotonic() + timeout
+    while len(tickets := printer.printed_tickets()) < count:
+        assert time.monotonic() < deadline, f"{len(tickets)} of {count} tickets printed"
+        time.sleep(0.05)
+    return tickets
 
 
 def log_in_clerk(base: str) -> httpx.Client:
@@ -33,8 +50,7 @@ def printing_server(tmp_path):
     url = prepare_demo_database(f"sqlite:///{tmp_path / 'path.db'}")
     with FakePrinter() as printer:
         port = free_port()
-        settings = make_settings(url, port, printer_transport="network",
-                                 printer_host=printer.host, printer_port=printer.port)
+        settings = make_settings(url, port, demo_printer=f"tcp://{printer.host}:{printer.port}")
         with LiveServer(settings, port) as server:
             yield server, printer
 
@@ -55,7 +71,8 @@ def test_a_kiosk_tap_reaches_paper_the_counter_and_the_display(printing_server, 
         issued = next_event(events, "ticket.issued")
         assert issued["ticket"]["number"] == "A001" and issued["site"] == "demo"
 
-        paper = read_escpos(bytes(printer.connections[-1].data))
+        [ticket] = wait_for_tickets(printer, 1)
+        paper = read_escpos(ticket)
         assert "A001" in paper.text and "Yleisneuvonta" in paper.text
         assert paper.qr_payloads == [f"{server.url}/t/{issued['ticket']['id']}"]
 
@@ -108,13 +125,19 @@ def test_the_same_path_works_on_postgresql(tmp_path):
     with postgres_database() as url:
         prepare_demo_database(url)
         port = free_port()
-        settings = make_settings(url, port, printer_dir=tmp_path / "prints")
+        settings = make_settings(url, port)
         with LiveServer(settings, port) as server, \
              connect(f"{server.ws_url}/api/v1/sites/demo/events") as events, \
              httpx.Client(base_url=f"{server.url}/api/v1", timeout=10) as api:
             ticket = api.post("/sites/demo/tickets", json={"service": "building", "print": True})
             assert ticket.status_code == 201 and ticket.json()["number"] == "C001"
-            assert ticket.json()["printed"] is True
+            job = ticket.json()["print_job"]
+            assert job["state"] in ("queued", "sent", "printed") and job["printer"]["name"] == "kiosk-1"
+            deadline = time.monotonic() + 10
+            while api.get(f"/print-jobs/{job['id']}").json()["state"] != "printed":
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            assert len(printed_files(settings, "*-C001-*.bin")) == 1
             token = api.post("/token", json={"username": "clerk", "password": DEMO_PASSWORD}).json()
             auth = {"Authorization": f"Bearer {token['access_token']}"}
             api.post("/counters/5/open", json={"services": ["building"]}, headers=auth)
