@@ -245,6 +245,8 @@ def cmd_print_test(args) -> None:
         transport = open_transport(connection)
         status = transport.query_status(2.0)
         print(f"{name}: {status.condition}")
+        if not status.can_print:
+            sys.exit(f"luukku print-test: the printer cannot print now ({status.condition}); nothing was sent.")
         data = render_test_page(profile, details=(f"Printer: {name}", f"Connection: {connection}",
                                                   f"Profile: {profile}"))
         transport.send("print-test", data, "Luukku test page")

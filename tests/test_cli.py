@@ -75,3 +75,87 @@ def test_hours_are_set_shown_and_refused_when_garbled(tmp_path):
                              capture_output=True, text=True, timeout=60)
     assert unknown.returncode != 0 and "harbour" in unknown.stderr
     assert "mon 08:00-16:15" in hours().stdout  # a refused change changed nothing
+
+
+def luukku(url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LUUKKU_")}, "LUUKKU_DATABASE_URL": url}
+    return subprocess.run([sys.executable, "-m", "server.cli", *args], env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_an_installer_sets_up_printers_kiosks_agent_tokens_and_the_ticket_layout(tmp_path):
+    import io
+
+    from PIL import Image
+    from sqlmodel import select
+
+    from printers import jobs
+    from server.db import Database
+    from server.models import Device, Site
+    from tests.conftest import prepare_demo_database
+
+    url = prepare_demo_database(f"sqlite:///{tmp_path / 'p.db'}")
+    added = luukku(url, "printer", "demo", "set", "hall", "tcp://10.0.0.5:9100", "--profile", "TM-T20II")
+    assert added.returncode == 0, added.stderr
+    assert "hall\ttcp://10.0.0.5:9100\tTM-T20II\tunknown" in added.stdout
+    assert "kiosk-1" in luukku(url, "printer", "demo").stdout
+    bad = luukku(url, "printer", "demo", "set", "x", "lpt1")
+    assert bad.returncode != 0 and "lpt1" in bad.stderr
+    bad_profile = luukku(url, "printer", "demo", "set", "x", "tcp://10.0.0.5", "--profile", "TM-9999")
+    assert bad_profile.returncode != 0 and "TM-9999" in bad_profile.stderr
+
+    assert luukku(url, "printer", "demo", "set", "desk", "agent").returncode == 0
+    kiosk = luukku(url, "kiosk", "demo", "set", "entrance", "--printer", "desk")
+    assert kiosk.returncode == 0 and "entrance\tprinter: desk" in kiosk.stdout
+    token = luukku(url, "kiosk", "demo", "token", "entrance").stdout.strip()
+    db = Database(url)
+    try:
+        with db.write() as session:
+            assert jobs.agent_printer(session, token, jobs.utcnow())[1].name == "desk"
+        assert luukku(url, "kiosk", "demo", "revoke", "entrance").returncode == 0
+        with db.write() as session:
+            assert jobs.agent_printer(session, token, jobs.utcnow()) is None
+            assert session.exec(select(Device).where(Device.name == "entrance")).one().token_hash is None
+
+        logo = tmp_path / "logo.png"
+        image = io.BytesIO()
+        Image.new("1", (200, 60), 1).save(image, format="PNG")
+        logo.write_bytes(image.getvalue())
+        layout = luukku(url, "ticket-layout", "demo", "--header-fi", "Tervetuloa\\nKäynti A-ovesta",
+                        "--footer-sv", "Välkommen åter", "--logo", str(logo))
+        assert layout.returncode == 0, layout.stderr
+        with db.read() as session:
+            site = session.exec(select(Site)).one()
+        assert site.ticket_header("fi") == "Tervetuloa\nKäynti A-ovesta"
+        assert site.ticket_header("sv") == "Tervetuloa\nKäynti A-ovesta"  # Finnish stands in
+        assert site.ticket_footer("sv") == "Välkommen åter" and site.ticket_logo == logo.read_bytes()
+        (tmp_path / "not-a-logo.png").write_text("hello")
+        refused = luukku(url, "ticket-layout", "demo", "--logo", str(tmp_path / "not-a-logo.png"))
+        assert refused.returncode != 0 and "logo" in refused.stderr.lower()
+    finally:
+        db.dispose()
+
+    removed = luukku(url, "printer", "demo", "remove", "hall")
+    assert removed.returncode == 0 and "hall" not in removed.stdout
+
+
+def test_print_test_prints_every_letter_on_a_configured_printer(tmp_path):
+    from tests.conftest import prepare_demo_database
+    from tests.printers.escpos_reader import read_escpos
+    from tests.printers.fake_printer import FakePrinter
+
+    url = prepare_demo_database(f"sqlite:///{tmp_path / 't.db'}")
+    with FakePrinter() as printer:
+        luukku(url, "printer", "demo", "set", "hall", f"tcp://{printer.host}:{printer.port}")
+        done = luukku(url, "print-test", "demo/hall")
+        assert done.returncode == 0, done.stderr
+        assert "hall: online" in done.stdout and "now reports: online" in done.stdout
+        [page] = printer.printed_tickets()
+        text = read_escpos(page).text
+        for letters in ("ÄÖÅ äöå", "Šš Žž", "€"):
+            assert letters in text
+        printer.paper_out = True
+        out_of_paper = luukku(url, "print-test", f"tcp://{printer.host}:{printer.port}")
+        assert out_of_paper.returncode != 0 and "paper_out" in out_of_paper.stdout
+    unknown = luukku(url, "print-test", "demo/nowhere")
+    assert unknown.returncode != 0 and "nowhere" in unknown.stderr

@@ -116,3 +116,32 @@ def test_the_openapi_document_describes_every_api_route(api, live_server):
     served = {route.path.replace(":int}", "}") for route in routes
               if route.path.startswith("/v1/") and hasattr(route, "methods")}
     assert served == described
+
+
+def test_a_printed_ticket_has_a_print_job_staff_can_follow_and_reprint(api, live_server):
+    import time
+
+    ticket = api.post("/v1/sites/demo/tickets", json={"service": "advice", "print": True}).json()
+    job = ticket["print_job"]
+    assert job["state"] in ("queued", "sent", "printed") and len(job["id"]) == 32
+    deadline = time.monotonic() + 10
+    while (state := api.get(f"/v1/print-jobs/{job['id']}").json()["state"]) != "printed":
+        assert time.monotonic() < deadline, state
+        time.sleep(0.05)
+    assert api.get("/v1/print-jobs/0123456789abcdef0123456789abcdef").status_code == 404
+
+    assert api.post(f"/v1/tickets/{ticket['id']}/reprint").status_code == 401
+    again = api.post(f"/v1/tickets/{ticket['id']}/reprint", headers=bearer(api))
+    assert again.status_code == 201
+    assert again.json()["reprint"] is True and again.json()["printer"]["name"] == "kiosk-1"
+    missing = api.post("/v1/tickets/nonexistent/reprint", headers=bearer(api))
+    assert missing.status_code == 404 and missing.json()["detail"] == "There is no such ticket."
+
+    printers = api.get("/v1/sites/demo/printers", headers=bearer(api)).json()["printers"]
+    assert [p["name"] for p in printers] == ["kiosk-1"]
+    assert printers[0]["condition"] == "online" and printers[0]["jobs"]["printed"] >= 1
+    assert api.get("/v1/sites/demo/printers").status_code == 401
+
+
+def test_a_ticket_without_print_has_no_print_job(api):
+    assert api.post("/v1/sites/demo/tickets", json={"service": "advice"}).json()["print_job"] is None
