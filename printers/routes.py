@@ -72,9 +72,8 @@ async def agent_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     log.info("printer agent of %s connected for printer %s", device.name, printer.name)
     resend = [job.id for job in await run_read(db, jobs.sent_jobs, printer.id)]
-    answers: anyio.abc.ObjectSendStream
-    answers, answered = anyio.create_memory_object_stream[dict](16)
     wake = websocket.app.state.print_worker.subscribe(printer.id)
+    awaited: dict[str, anyio.Event] = {}  # the job sent, by id, and the event its answer sets
 
     async def set_condition(condition: str) -> None:
         if condition in CONDITIONS or condition == "disconnected":
@@ -87,9 +86,11 @@ async def agent_socket(websocket: WebSocket) -> None:
             if isinstance(status, dict):
                 await set_condition(str(status.get("condition")))
             if message.get("type") == "done" and message.get("outcome") in OUTCOMES:
-                await run_write(db, jobs.record_outcome, str(message.get("id")), message["outcome"],
-                                utcnow(), message.get("error"))
-                await answers.send(message)
+                job_id = str(message.get("id"))
+                await run_write(db, jobs.record_outcome, job_id, message["outcome"], utcnow(),
+                                str(message.get("error") or "") or None)
+                if job_id in awaited:
+                    awaited.pop(job_id).set()
 
     async def dispatch() -> None:
         while True:
@@ -102,10 +103,10 @@ async def agent_socket(websocket: WebSocket) -> None:
                     await wake.wait()
                 wake.clear()
                 continue
+            answered = awaited[message["id"]] = anyio.Event()
             await websocket.send_text(json.dumps(message))
             with anyio.fail_after(ANSWER_TIMEOUT_S):
-                while (await answered.receive()).get("id") != message["id"]:
-                    pass
+                await answered.wait()
 
     try:
         async with anyio.create_task_group() as tasks:
