@@ -305,7 +305,8 @@ def token_hash(token: str) -> str:
 
 def issue_token(session: Session, device: Device, now: datetime) -> str:
     """A new token for the device; the previous one stops working. Only its hash is stored."""
-    token = secrets.token_urlsafe(32)
+    # Hex: a token that starts with "-" would be taken for an option on the agent's command line.
+    token = secrets.token_hex(32)
     device.token_hash = token_hash(token)
     device.token_created_at = now
     device.token_revoked_at = None

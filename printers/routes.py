@@ -11,7 +11,8 @@ Protocol (JSON text frames; docs/printers.md has it for people):
 STATUS is {"condition": one of printers.transports.CONDITIONS}. The server sends one job at a time
 and waits for its "done". On connect it first sends again the jobs it sent before without an
 answer: the agent's journal knows whether they printed, so none prints twice. A refused or revoked
-token closes the socket with code 4401.
+token closes the socket with code 4401; a newer connection with the same token closes the older one
+with 4409.
 """
 
 import base64
@@ -65,11 +66,12 @@ async def agent_socket(websocket: WebSocket) -> None:
     public_url = websocket.app.state.settings.public_url
     token = _bearer(websocket)
     found = await run_write(db, jobs.agent_printer, token, utcnow())
+    # Accepted first, so that the agent reads the close code: a close before accepting is an HTTP 403.
+    await websocket.accept()
     if found is None:
         await websocket.close(code=4401, reason="unknown or revoked device token")
         return
     device, printer = found
-    await websocket.accept()
     log.info("printer agent of %s connected for printer %s", device.name, printer.name)
     resend = [job.id for job in await run_read(db, jobs.sent_jobs, printer.id)]
     wake = websocket.app.state.print_worker.subscribe(printer.id)
@@ -97,6 +99,11 @@ async def agent_socket(websocket: WebSocket) -> None:
             if not await run_read(db, jobs.token_valid, device.id, token):
                 await websocket.close(code=4401, reason="device token revoked")
                 raise WebSocketDisconnect(4401)
+            if wake.replaced:
+                # A newer connection with the same token took over (the kiosk PC reconnected, or a
+                # second PC uses its token): only one connection resends unanswered jobs.
+                await websocket.close(code=4409, reason="replaced by a newer connection")
+                raise WebSocketDisconnect(4409)
             message = await run_write(db, _next_job, printer.id, resend, public_url)
             if message is None:
                 with anyio.move_on_after(POLL_S):
@@ -114,7 +121,7 @@ async def agent_socket(websocket: WebSocket) -> None:
             tasks.start_soon(dispatch)
     except* (WebSocketDisconnect, TimeoutError):
         pass  # gone, or silent for too long: the agent reconnects and gets its unanswered jobs again
-    except* (json.JSONDecodeError, TypeError, AttributeError):
+    except* (json.JSONDecodeError, TypeError, AttributeError, KeyError):
         log.warning("printer agent of %s sent a message that is not the protocol's", device.name)
     finally:
         with anyio.CancelScope(shield=True):

@@ -105,6 +105,7 @@ class Wake:
 
     def __init__(self) -> None:
         self._event = anyio.Event()
+        self.replaced = False  # set when a newer agent connection of the same printer arrives
 
     def set(self) -> None:
         self._event.set()
@@ -142,6 +143,9 @@ class PrintWorker:
     def subscribe(self, printer_id: int) -> Wake:
         """A printer agent's connection: woken like the worker whenever a job may be waiting."""
         wake = Wake()
+        for older in self._agents.get(printer_id, ()):
+            older.replaced = True
+            older.set()
         self._agents.setdefault(printer_id, set()).add(wake)
         return wake
 

@@ -329,12 +329,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--profile", default="TM-T88V", help="profile, when a connection string is given")
     p.set_defaults(func=cmd_print_test)
     p = commands.add_parser("printer-agent", help="on a kiosk PC: print this kiosk's tickets on its own printer")
-    try:
-        from printers import agent
+    from printers import agent
 
-        agent.add_arguments(p)
-    except ImportError:  # the agent module is optional on a server without the USB/serial libraries
-        pass
+    agent.add_arguments(p)
     p.set_defaults(func=cmd_printer_agent)
     commands.add_parser("settings", help="show the settings and what each does").set_defaults(func=cmd_settings)
     args = parser.parse_args(argv)
