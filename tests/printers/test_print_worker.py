@@ -171,7 +171,7 @@ def test_the_server_restarts_with_jobs_queued_and_prints_each_once(tmp_path, pri
     restarted = make_settings(url, port, demo_printer=f"tcp://{printer.host}:{printer.port}",
                               printer_status_interval_s=0.2, print_retry_poll_s=0.2)
     with LiveServer(restarted, port):
-        wait_until(lambda: len(printer.printed_tickets()) >= 3, what="three tickets on paper")
+        printer.wait_for_tickets(3, timeout=10)
         wait_until(lambda: "sent" not in states(db), what="the cut-off job to be settled")
         time.sleep(1)  # several more rounds of the worker: anything printed twice would show now
     assert sorted(numbers_on_paper(printer)) == ["A001", "A002", "B001"]
@@ -207,14 +207,14 @@ def test_every_counter_shows_a_printer_warning_at_once_and_can_reprint(tmp_path,
                 wait_until(lambda: "Paper is running low" in ws.recv(timeout=5), what="a near-end warning")
 
             ticket = httpx.post(f"{server.url}/kiosk/demo/tickets", data={"service": "advice"}).text
-            wait_until(lambda: len(printer.printed_tickets()) == 1, what="the ticket on paper")
+            printer.wait_for_tickets(1, timeout=10)
             called = clerk.post("/counter/call-next", data={"counter": "1"}, headers={"HX-Request": "true"})
             assert "A001" in called.text and "Print the ticket again" in called.text
             public_id = called.text.split('name="ticket" value="')[1].split('"')[0]
             again = clerk.post("/counter/reprint", data={"ticket": public_id},
                                headers={"HX-Request": "true", "HX-Target": "current"})
             assert again.status_code == 200 and "printing again on kiosk-1" in again.text
-            wait_until(lambda: len(printer.printed_tickets()) == 2, what="the reprint on paper")
+            printer.wait_for_tickets(2, timeout=10)
             assert numbers_on_paper(printer) == ["A001", "A001"]
             assert "A001" in ticket
         finally:

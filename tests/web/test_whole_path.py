@@ -28,15 +28,6 @@ def next_event(ws, type_: str) -> dict:
             return event
 
 
-def wait_for_tickets(printer: FakePrinter, count: int, timeout: float = 10) -> list[bytes]:
-    """The tickets that came out of the test printer, once there are ``count``."""
-    deadline = time.monotonic() + timeout
-    while len(tickets := printer.printed_tickets()) < count:
-        assert time.monotonic() < deadline, f"{len(tickets)} of {count} tickets printed"
-        time.sleep(0.05)
-    return tickets
-
-
 def log_in_clerk(base: str) -> httpx.Client:
     client = httpx.Client(base_url=base, timeout=10)
     response = client.post("/counter/login", data={"username": "clerk", "password": DEMO_PASSWORD})
@@ -71,7 +62,7 @@ def test_a_kiosk_tap_reaches_paper_the_counter_and_the_display(printing_server, 
         issued = next_event(events, "ticket.issued")
         assert issued["ticket"]["number"] == "A001" and issued["site"] == "demo"
 
-        [ticket] = wait_for_tickets(printer, 1)
+        [ticket] = printer.wait_for_tickets(1, timeout=10)
         paper = read_escpos(ticket)
         assert "A001" in paper.text and "Yleisneuvonta" in paper.text
         assert paper.qr_payloads == [f"{server.url}/t/{issued['ticket']['id']}"]
