@@ -428,6 +428,8 @@ def test_an_agent_killed_mid_job_answers_uncertain_and_never_prints_it_again(ser
     service_point.issue_at_kiosk()
     [job] = service_point.jobs()
     wait_until(lambda: f"start {job.id}" in agent.journal(), what="the agent to start the job")
+    # Killed once the whole ticket is on the wire, while the agent still asks how the job went.
+    wait_until(lambda: b"\x1dV" in printer.received(), what="the ticket's cut to reach the printer")
     agent.kill()
     printer.slow = 0
     assert f"done {job.id}" not in agent.journal()
