@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 DLE, EOT, ESC, GS = 0x10, 0x04, 0x1B, 0x1D
 STATUS_QUERIES = (1, 2, 3, 4)  # the n of DLE EOT n
@@ -66,6 +66,19 @@ class EmulatedPrinter:
     silent = _State()  # reads everything, never answers a status query
     stalled = _State()  # never reads: the sender's buffers fill up
     slow = _State()  # seconds to wait before each read of up to READ_BYTES
+
+    # Each kind of test printer runs its line in self._thread and stops it in stop().
+    _thread: threading.Thread
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -216,22 +229,12 @@ class FakePrinter(EmulatedPrinter):
         self.spec = f"tcp://{self.host}:{self.port}"
         self._thread = threading.Thread(target=self._serve, name="fake-printer", daemon=True)
 
-    def start(self) -> FakePrinter:
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         """Switch the printer off: it stops answering and refuses new connections."""
         self._stopping.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
         self._server.close()
-
-    def __enter__(self) -> FakePrinter:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def wait_for_closed_connections(self, count: int, timeout: float = 5.0) -> list[ReceivedConnection]:
         """The first `count` connections, once each has been closed by the client."""

@@ -30,10 +30,6 @@ class FakeSerialPrinter(EmulatedPrinter):
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="fake-serial-printer", daemon=True)
 
-    def start(self) -> FakeSerialPrinter:
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         """Unplug the printer: the port goes away with the pty."""
         self._stopping.set()
@@ -44,12 +40,6 @@ class FakeSerialPrinter(EmulatedPrinter):
                 os.close(descriptor)
             except OSError:
                 pass  # stopped twice
-
-    def __enter__(self) -> FakeSerialPrinter:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def _serve(self) -> None:
         while not self._stopping.is_set():
