@@ -46,6 +46,18 @@ class Settings(BaseSettings):
     kiosk_print_wait_s: float = Field(
         6, description="Seconds the kiosk waits for the paper before it shows the ticket on screen instead"
     )
+    bus: Literal["auto", "memory", "postgresql"] = Field(
+        "auto",
+        description="How events reach screens on other workers: memory (one worker), postgresql "
+        "(LISTEN/NOTIFY, any number of workers and hosts); auto picks postgresql on a PostgreSQL database",
+    )
+    live_heartbeat_s: float = Field(
+        2, description="Seconds between heartbeats on screens' websockets (both ways); a screen marks "
+        "itself offline after about two missed ones"
+    )
+    speech_dir: Path = Field(
+        Path("var/speech"), description="Where spoken calls (espeak-ng WAV files) and the chime are cached"
+    )
     token_max_age_s: int = Field(8 * 3600, description="Lifetime of an API bearer token, seconds")
     kiosk_return_s: int = Field(8, description="Seconds the kiosk shows a ticket before returning")
     housekeeping_interval_s: float = Field(
