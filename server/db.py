@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 AfterCommit = Callable[[list[dict]], None]
+BeforeCommit = Callable[[Session, list[dict]], None]
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -54,6 +55,9 @@ class Database:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._write_lock = threading.Lock() if self.is_sqlite else None
+        # Called inside a write transaction that recorded events, just before it commits (the
+        # PostgreSQL bus notifies there), and with its events once it has committed.
+        self.before_commit: list[BeforeCommit] = []
         self.after_commit: list[AfterCommit] = []
 
     @contextmanager
@@ -63,7 +67,8 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One transaction. Events recorded in it are handed to ``after_commit`` once it commits."""
+        """One transaction. Events recorded in it go to ``before_commit`` inside it, and to
+        ``after_commit`` once it commits."""
         lock = self._write_lock
         if lock is not None:
             lock.acquire()
@@ -72,12 +77,17 @@ class Database:
                 session.info["events"] = []
                 with session.begin():
                     yield session
-                events = session.info["events"]
+                    events = session.info["events"]
+                    if events:
+                        for before in self.before_commit:
+                            before(session, events)
+            # Still under SQLite's write lock: transactions reach after_commit in commit order, so the
+            # in-process bus sees each site's events in sequence order.
+            for callback in self.after_commit:
+                callback(events)
         finally:
             if lock is not None:
                 lock.release()
-        for callback in self.after_commit:
-            callback(events)
 
     def dispose(self) -> None:
         self.engine.dispose()
