@@ -1,6 +1,5 @@
 """The application: ``create_app()`` assembles settings, storage, the bus and every screen's routes."""
 
-import asyncio
 import contextlib
 
 import anyio
@@ -20,7 +19,7 @@ import kiosk.routes
 import printers.routes
 from printers.worker import PrintWorker
 from server import api, demo, housekeeping, i18n, web
-from server.bus import InProcessBus
+from server.bus import PostgresBus, make_bus
 from server.db import Database, run_read
 from server.errors import DomainError, N_
 from server.queue import all_sites
@@ -68,19 +67,21 @@ async def on_http_error(request: Request, exc: HTTPException):
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     db = Database(settings.database_url)
-    bus = InProcessBus()
+    bus = make_bus(db, settings.bus)
     db.after_commit.append(bus.publish)
+    if isinstance(bus, PostgresBus):
+        db.before_commit.append(bus.notify)
     print_worker = PrintWorker(db, settings.public_url, poll_s=settings.print_retry_poll_s,
                                status_every_s=settings.printer_status_interval_s)
     db.after_commit.append(print_worker.on_commit)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        bus.start(asyncio.get_running_loop())
         if settings.demo:
             with db.write() as session:
                 demo.set_demo_printer(session, settings.demo_printer, settings.demo_printer_profile)
         async with anyio.create_task_group() as tasks:
+            await tasks.start(bus.run)  # listening (or its first attempt over) before the app serves
             tasks.start_soon(housekeeping.run_periodically, db, settings.housekeeping_interval_s)
             tasks.start_soon(print_worker.run)
             yield
