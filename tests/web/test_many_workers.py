@@ -1,0 +1,242 @@
+"""Several uvicorn workers on one PostgreSQL database: every websocket hears every worker's events."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from contextlib import AsyncExitStack, contextmanager
+from pathlib import Path
+
+import anyio
+import httpx
+import psycopg
+import pytest
+import sqlalchemy as sa
+import websockets
+
+from tests.conftest import PG_ADMIN_URL, _pg_available, free_port, postgres_database
+
+pytestmark = pytest.mark.postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def pg_url(postgres_demo_template):
+    reason = _pg_available()
+    if reason:
+        pytest.skip(reason)
+    with postgres_database(template=postgres_demo_template) as url:
+        yield url
+
+
+def listening_buses(url: str) -> int:
+    """How many workers' buses are listening on the database at ``url``."""
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        return admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
+            " AND application_name LIKE 'luukku-bus-%%' AND query LIKE 'LISTEN%%'",
+            (sa.make_url(url).database,),
+        ).fetchone()[0]
+
+
+class Uvicorn:
+    """``uvicorn --factory server.app:create_app`` in a process of its own (or a supervisor and
+    ``workers`` processes), on 127.0.0.1."""
+
+    def __init__(self, url: str, port: int, scratch: Path, workers: int = 1):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.ws_url = f"ws://127.0.0.1:{port}"
+        scratch.mkdir(parents=True, exist_ok=True)
+        self.log = scratch / "uvicorn.log"
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "LUUKKU_DATABASE_URL": url,
+            "LUUKKU_DEMO": "false",
+            "LUUKKU_SECRET_KEY": secrets.token_hex(32),
+            "LUUKKU_DEMO_PRINTER": f"file:{scratch / 'prints'}",
+        }
+        command = [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app",
+                   "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+        if workers > 1:
+            command += ["--workers", str(workers)]
+        with self.log.open("wb") as log:  # the process keeps its own copy of the descriptor
+            self.process = subprocess.Popen(command, cwd=scratch, env=env, stdout=log, stderr=log)
+
+    def wait_until_serving(self, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"uvicorn exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not start: {self.log.read_text()[-2000:]}")
+            time.sleep(0.05)
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes of ``--workers`` (not multiprocessing's resource tracker)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+        return [int(pid) for pid in children.split()
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@contextmanager
+def serving(*servers: Uvicorn):
+    try:
+        for server in servers:
+            server.wait_until_serving()
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def wait_for(condition, what: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting: {what}")
+        time.sleep(0.05)
+
+
+class Screen:
+    """A websockets client on a site's event socket, keeping the ticket events it hears."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.tickets: list[dict] = []
+
+    async def next_ticket_event(self, timeout: float) -> dict | None:
+        with anyio.move_on_after(timeout):
+            while True:
+                event = json.loads(await self.connection.recv())
+                if event.get("type") == "ticket.issued":  # heartbeats and the like pass by
+                    self.tickets.append(event)
+                    return event
+        return None
+
+    async def hear(self, ticket_ids: list[str], timeout: float = 5) -> list[str]:
+        """The ids of the tickets heard, in order, until all of ``ticket_ids`` were heard."""
+        heard: list[str] = []
+        with anyio.fail_after(timeout):
+            while not set(ticket_ids) <= set(heard):
+                event = await self.next_ticket_event(timeout)
+                assert event is not None
+                heard.append(event["ticket"]["id"])
+        return heard
+
+
+async def issue(client: httpx.AsyncClient, base_url: str) -> str:
+    answer = await client.post(f"{base_url}/api/v1/sites/demo/tickets", json={"service": "advice"})
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
+
+
+async def until_listening(screens: list[Screen], client: httpx.AsyncClient, base_url: str) -> set[str]:
+    """Issues probe tickets until every screen has heard one: its socket is subscribed by then (a
+    socket is accepted a moment before the server subscribes it). Returns the probes' ids."""
+    probes: set[str] = set()
+    waiting = list(screens)
+    with anyio.fail_after(15):
+        while waiting:
+            probes.add(await issue(client, base_url))
+            async with anyio.create_task_group() as tasks:
+                for screen in waiting:
+                    tasks.start_soon(screen.next_ticket_event, 0.3)
+            waiting = [screen for screen in waiting if not screen.tickets]
+    return probes
+
+
+def heard_after_probes(screen: Screen, probes: set[str]) -> list[dict]:
+    return [event for event in screen.tickets if event["ticket"]["id"] not in probes]
+
+
+def test_a_ticket_issued_on_one_worker_reaches_a_websocket_on_the_other(pg_url, tmp_path):
+    a = Uvicorn(pg_url, free_port(), tmp_path / "a")
+    b = Uvicorn(pg_url, free_port(), tmp_path / "b")
+
+    async def main():
+        async with httpx.AsyncClient(timeout=5) as client, \
+                websockets.connect(f"{a.ws_url}/api/v1/sites/demo/events") as on_a, \
+                websockets.connect(f"{b.ws_url}/api/v1/sites/demo/events") as on_b:
+            screen_a, screen_b = Screen(on_a), Screen(on_b)
+            probes = await until_listening([screen_a], client, a.url)
+            probes |= await until_listening([screen_b], client, b.url)
+            from_a = await issue(client, a.url)
+            from_b = await issue(client, b.url)
+            for screen in (screen_a, screen_b):
+                await screen.hear([from_a, from_b])
+                heard = heard_after_probes(screen, probes)
+                assert [event["ticket"]["id"] for event in heard] == [from_a, from_b]
+                seqs = [event["seq"] for event in screen.tickets]
+                assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+    with serving(a, b):
+        anyio.run(main)
+
+
+def test_every_websocket_hears_every_ticket_whichever_of_two_workers_holds_it(pg_url, tmp_path):
+    server = Uvicorn(pg_url, free_port(), tmp_path / "server", workers=2)
+
+    def sockets_per_worker(local_ports: set[int]) -> list[int]:
+        """How many of our websockets each worker process holds (read from /proc)."""
+        inodes = set()
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port, remote_port = (int(address.split(":")[1], 16) for address in fields[1:3])
+            if local_port == server.port and remote_port in local_ports:
+                inodes.add(f"socket:[{fields[9]}]")
+        counts = []
+        for pid in server.worker_pids():
+            fds = Path(f"/proc/{pid}/fd")
+            counts.append(sum(1 for fd in fds.iterdir() if _readlink(fd) in inodes))
+        return counts
+
+    async def main():
+        async with httpx.AsyncClient(timeout=5) as client, AsyncExitStack() as stack:
+            screens: list[Screen] = []
+            # The kernel hands each new connection to whichever worker accepts first: connect until
+            # both workers hold some (usually the first few do).
+            while len(screens) < 6 or min(sockets_per_worker(ports(screens))) == 0:
+                assert len(screens) < 40, "the connections never reached both workers"
+                connection = await stack.enter_async_context(
+                    websockets.connect(f"{server.ws_url}/api/v1/sites/demo/events"))
+                screens.append(Screen(connection))
+            probes = await until_listening(screens, client, server.url)
+            tickets = [await issue(client, server.url) for _ in range(5)]
+            for screen in screens:
+                await screen.hear(tickets)
+                assert [event["ticket"]["id"] for event in heard_after_probes(screen, probes)] == tickets
+            return sockets_per_worker(ports(screens))
+
+    with serving(server):
+        wait_for(lambda: listening_buses(pg_url) == 2, "both workers' buses listening")
+        held = anyio.run(main)
+    assert len(held) == 2 and min(held) >= 1
+
+
+def ports(screens: list["Screen"]) -> set[int]:
+    return {screen.connection.local_address[1] for screen in screens}
+
+
+def _readlink(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:  # the descriptor closed meanwhile
+        return ""
