@@ -43,9 +43,11 @@ MAX_FILES = 3000
 CHIME_NAME = "chime.wav"
 SAMPLE_RATE = 22050  # espeak-ng's own rate, so the chime and the speech sound alike
 
-_TICKET = re.compile(r"([A-Z]{0,3})([0-9]{1,6})")
-_COUNTER = re.compile(r"[A-Z0-9]{1,10}")
-_RUN = re.compile(r"[A-Z]+|[0-9]+")
+# Prefixes are A-Z in practice; Å, Ä and Ö are letters of the alphabet here too, and espeak-ng
+# names them ("ruotsalainen oo" in Finnish, "A ring" in English).
+_TICKET = re.compile(r"([A-ZÅÄÖ]{0,3})([0-9]{1,6})")
+_COUNTER = re.compile(r"[A-ZÅÄÖ0-9]{1,10}")
+_RUN = re.compile(r"[A-ZÅÄÖ]+|[0-9]+")
 # Letters of any language, digits, spaces and sentence punctuation. This keeps espeak-ng's own
 # markup out: "[[...]]" is read as phoneme codes even without -m.
 _TEXT = re.compile(r"[^\W_]+(?:[ ,.:;!?'-]+[^\W_]+)*[.!?]?")

@@ -73,13 +73,15 @@ def speech(tmp_path):
     ("A0", "A-0"),
     ("0", "0"),
     ("042", "42"),
+    ("Ä042", "Ä-42"),
+    ("ÅÖ001", "Å, Ö-1"),
 ])
 def test_it_drops_leading_zeros_and_spells_the_prefix(number, spoken):
     assert spoken_ticket(number) == spoken
 
 
 @pytest.mark.parametrize("number", [
-    "", "A", "a042", "A 42", "A-42", "42A", "ABCD1", "A1234567", " A042", "A042 ", "Ä042", "A04.2", "-A042",
+    "", "A", "a042", "A 42", "A-42", "42A", "ABCD1", "A1234567", " A042", "A042 ", "É042", "ä042", "A04.2", "-A042",
     "A٤٢",  # Arabic-Indic digits are digits to Python, not to a ticket
 ])
 def test_it_refuses_what_is_not_a_ticket_number(number):
@@ -140,6 +142,9 @@ def test_each_language_reads_numbers_as_numbers(lang, forty_two, three):
     ("fi", "A000", "'a: _ n'olla"),
     ("fi", "C1000", "s'e: _ t'uhat"),
     ("fi", "B007", "b'e: _ s'eitsem&n"),
+    ("fi", "Ä042", "'&: _ n,elj&kymment&k'aksi"),
+    ("fi", "Å001", "r'uotsal,ainen'o: _ 'yksi"),
+    ("sv", "Å001", "'o: _ 'Et"),
     ("sv", "A000", "'A: _ n'Ol"),
     ("en", "A000", "'eI _ z'i@roU"),
     ("en", "C1000", "s'i: _ w'0n T'aUz@nd"),
@@ -153,7 +158,7 @@ def test_edge_numbers_are_read_sensibly(lang, number, expected):
 def test_every_letter_is_read_as_its_name(lang):
     forty_two = sounds(phonemes(lang, "42"))
     misread = {}
-    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖ":
         said = phonemes(lang, call_phrase(lang, f"{letter}042", "3"))
         if letter_name(lang, letter) + forty_two not in sounds(said):
             misread[letter] = said
