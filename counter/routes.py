@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from sqlmodel import select
 
-from server import counters, i18n, queue, staff, web
+from server import counters, events, i18n, queue, staff, web
 from server.db import run_read, run_write
 from server.errors import Conflict, Invalid, N_
 from server.live import relay
@@ -449,7 +449,13 @@ async def staff_socket(websocket: WebSocket):
         context.update(user=user, oob=True, **_labels())
         await websocket.send_text(web.render_fragment(template, lang, **context))
 
-    await relay(websocket, websocket.app.state.bus, site.slug, push, push)
+    async def snapshot(_seen: dict) -> dict:
+        seqs = await run_read(db, events.last_seqs, [site.slug])  # before the state: see server/live.py
+        await push()
+        return seqs
+
+    await relay(websocket, websocket.app.state.bus, [site.slug], snapshot, push,
+                heartbeat_s=websocket.app.state.settings.live_heartbeat_s)
 
 
 guard = login_required

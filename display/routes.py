@@ -1,61 +1,266 @@
-"""The waiting-room display: a page, and a websocket that pushes the calls as HTML fragments.
+"""The waiting-room display: a full-screen page of calls that chimes and speaks each call, kept live
+over a websocket (server/live.py). Configured by its address (docs/display.md):
 
-The wire format is htmx-ext-ws 2: each pushed message holds elements swapped out-of-band by id.
+    /display/main,branch?services=A,B&counters=1,2&layout=portrait&lang=fi,sv&panel=waiting&sound=off
 """
 
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import anyio.to_thread
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
+from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from server import i18n, queue, web
+from server import events, i18n, queue, web
 from server.db import run_read
-from server.errors import NotFound
+from server.errors import DomainError, Invalid, NotFound, N_
 from server.live import relay
+from server.models import utcnow
+from server.speech import Speech, SpeechUnavailable, call_phrase
 
-# Events that change what the display shows; the first two announce a call (highlighted).
 CALL_EVENTS = {"ticket.called", "ticket.recalled"}
-REFRESHING_EVENTS = CALL_EVENTS | {"ticket.finished", "ticket.transferred", "ticket.no_show",
-                                   "ticket.unserved", "counter.closed", "counter.opened"}
+LAYOUTS = ("auto", "landscape", "portrait")
+PANELS = ("none", "waiting")
+CATCH_UP = timedelta(minutes=2)  # a call missed while the screen was cut off is still spoken this late
+TICKET_NUMBER = re.compile(r"[A-Z]{1,3}[0-9]{1,4}")
+COUNTER_NUMBER = re.compile(r"[0-9A-Za-z]{1,10}")
 
 
-def _calls_context(session, site_slug: str) -> dict:
-    site = queue.get_site(session, site_slug)
-    calls = queue.recent_calls(session, site)
-    return {"site": site, "latest": calls[0] if calls else None, "calls": calls[1:]}
+@dataclass(frozen=True)
+class DisplayConfig:
+    sites: tuple[str, ...]
+    services: frozenset[str] | None  # codes or prefixes; None: all
+    counters: frozenset[str] | None  # counter numbers; None: all
+    layout: str
+    langs: tuple[str, ...]  # spoken in this order; the first is the screen's language. Empty: the site's
+    panel: str
+    sound: bool
+    calls: int  # previous calls listed
+
+    def shows(self, event: dict) -> bool:
+        ticket, counter = event.get("ticket"), event.get("counter")
+        if ticket is None or counter is None:
+            return False
+        service_ok = self.services is None or bool({ticket["service"], ticket["number"][:1]} & self.services)
+        return service_ok and (self.counters is None or counter["number"] in self.counters)
+
+    def query(self) -> str:
+        """The configuration as query parameters, for the page's websocket."""
+        values = {"layout": self.layout, "panel": self.panel, "sound": "on" if self.sound else "off",
+                  "calls": self.calls}
+        if self.services is not None:
+            values["services"] = ",".join(sorted(self.services))
+        if self.counters is not None:
+            values["counters"] = ",".join(sorted(self.counters))
+        if self.langs:
+            values["lang"] = ",".join(self.langs)
+        return urlencode(values)
+
+
+def _items(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def parse_config(sites: str, params: QueryParams) -> DisplayConfig:
+    """The display's address, checked: a wrong parameter gets a message naming it, not a blank screen."""
+    slugs = tuple(dict.fromkeys(_items(sites)))
+    if not slugs or len(slugs) > 10:
+        raise Invalid(N_("Name one to ten sites in the address, separated by commas."))
+    layout = params.get("layout", "auto")
+    if layout not in LAYOUTS:
+        raise Invalid(N_("Unknown layout %(value)s: use landscape, portrait or auto."), value=layout[:40])
+    panel = params.get("panel", "none")
+    if panel not in PANELS:
+        raise Invalid(N_("Unknown panel %(value)s: use waiting or none."), value=panel[:40])
+    sound = params.get("sound", "on")
+    if sound not in ("on", "off"):
+        raise Invalid(N_("Sound is either on or off."))
+    langs = tuple(dict.fromkeys(_items(params.get("lang"))))
+    wrong = [lang for lang in langs if lang not in i18n.LANGUAGES]
+    if wrong:
+        raise Invalid(N_("Unknown language %(value)s: use fi, sv or en."), value=wrong[0][:40])
+    calls = params.get("calls", "6")
+    if not calls.isdigit() or not 0 <= int(calls) <= 12:
+        raise Invalid(N_("The number of previous calls shown is from 0 to 12."))
+    services = params.get("services")
+    counters = params.get("counters")
+    return DisplayConfig(
+        sites=slugs,
+        services=frozenset(_items(services)) if services is not None else None,
+        counters=frozenset(_items(counters)) if counters is not None else None,
+        layout=layout, langs=langs, panel=panel, sound=sound == "on", calls=int(calls),
+    )
+
+
+def _state(session, config: DisplayConfig) -> dict:
+    """Everything the display shows, read from the database at one time."""
+    sites = [queue.get_site(session, slug) for slug in config.sites]
+    now = utcnow()
+    calls = []
+    for site in sites:
+        for ticket, service, counter in queue.recent_calls(session, site, now, config.calls + 1,
+                                                           config.services, config.counters):
+            calls.append({"ticket": ticket, "service": service, "counter": counter, "site": site})
+    calls.sort(key=lambda call: call["ticket"].announced_at, reverse=True)
+    waiting = []
+    if config.panel == "waiting":
+        for site in sites:
+            services = [s for s in queue.active_services(session, site)
+                        if config.services is None or {s.code, s.prefix} & config.services]
+            counts = queue.waiting_counts(session, site, now)
+            estimates = queue.estimates(session, site, services, now)
+            waiting += [{"service": s, "count": counts.get(s.id, 0), "minutes": estimates.get(s.id, 0)}
+                        for s in services]
+    langs = config.langs or tuple(lang for lang in sites[0].languages.split(",") if lang in i18n.LANGUAGES)
+    return {
+        "sites": sites,
+        "site": sites[0],
+        "latest": calls[0] if calls else None,
+        "calls": calls[1:config.calls + 1],
+        "waiting": waiting,
+        "langs": langs or ("fi",),
+        "multi_site": len(sites) > 1,
+    }
+
+
+def _labels(langs: tuple[str, ...]):
+    """The display's fixed words in each of its languages, for a room that reads several."""
+
+    def each(message: str, **params) -> list[tuple[str, str]]:
+        return [(lang, i18n.gettext(lang, message, **params)) for lang in langs]
+
+    return each
+
+
+def _context(state: dict, config: DisplayConfig, settings) -> dict:
+    return dict(
+        state, config=config, each=_labels(state["langs"]), heartbeat_s=settings.live_heartbeat_s,
+        notices=[(lang, state["site"].display_notice(lang)) for lang in state["langs"]
+                 if state["site"].display_notice(lang)],
+        brand=brand_style(state["site"].brand_colour),
+    )
+
+
+def brand_style(colour: str) -> dict | None:
+    """The brand colour behind the header, with black or white text, whichever reads better on it."""
+    if not colour:
+        return None
+    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+    on_white = 1.05 / (luminance + 0.05)
+    on_black = (luminance + 0.05) / 0.05
+    return {"background": colour, "text": "#ffffff" if on_white >= on_black else "#000000"}
+
+
+def _announcement(event: dict, langs: tuple[str, ...], speech_ok: bool) -> dict:
+    number, counter = event["ticket"]["number"], event["counter"]["number"]
+    texts = {lang: call_phrase(lang, number, counter) for lang in langs}
+    audio = ["/display/speech/chime.wav"]
+    if speech_ok:
+        audio += [f"/display/speech/{lang}/{number}/{counter}.wav" for lang in langs]
+    return {"key": f'{event["site"]}:{event["seq"]}', "number": number, "counter": counter,
+            "texts": texts, "audio": audio}
 
 
 async def display_page(request: Request):
-    context = await run_read(request.app.state.db, _calls_context, request.path_params["site"])
+    config = parse_config(request.path_params["sites"], request.query_params)
+    state = await run_read(request.app.state.db, _state, config)
+    context = _context(state, config, request.app.state.settings)
+    context["live_url"] = f"/display/{','.join(config.sites)}/ws?{config.query()}"
     return web.render(request, "display.html", context)
 
 
 async def display_socket(websocket: WebSocket):
-    db = websocket.app.state.db
-    slug = websocket.path_params["site"]
-    lang = i18n.pick_language(websocket.query_params.get("lang"),
-                              default=websocket.app.state.settings.default_language)
+    app = websocket.app
+    db, settings = app.state.db, app.state.settings
     try:
-        await run_read(db, queue.get_site, slug)
-    except NotFound:
+        config = parse_config(websocket.path_params["sites"], websocket.query_params)
+        state = await run_read(db, _state, config)
+    except DomainError:
         await websocket.close(code=4404)
         return
     await websocket.accept()
+    langs = state["langs"]
+    speech: Speech = app.state.speech
+    # Announcements use the screen's configured languages; the texts on it use the first.
+    lang = langs[0]
 
-    async def push_calls(fresh: bool = False) -> None:
-        context = await run_read(db, _calls_context, slug)
-        html = web.render_fragment("_display_calls.html", lang, oob=True, fresh=fresh, **context)
+    async def push(announce: list[dict]) -> None:
+        state = await run_read(db, _state, config)
+        context = _context(state, config, settings)
+        html = web.render_fragment("_display_live.html", lang, oob=True, announcements=announce, **context)
         await websocket.send_text(html)
 
-    async def on_event(event: dict) -> None:
-        if event["type"] in REFRESHING_EVENTS:
-            await push_calls(fresh=event["type"] in CALL_EVENTS)
+    async def snapshot(seen: dict[str, int]) -> dict[str, int]:
+        def read(session):
+            seqs = events.last_seqs(session, list(config.sites))  # before the state: see server/live.py
+            missed = []
+            since = utcnow() - CATCH_UP
+            for slug, seq in seen.items():
+                if slug in config.sites:
+                    site = queue.get_site(session, slug)
+                    missed += [e for e in events.events_after(session, site, seq, CALL_EVENTS, since)
+                               if config.shows(e)]
+            return seqs, missed
 
-    await relay(websocket, websocket.app.state.bus, slug, push_calls, on_event)
+        seqs, missed = await run_read(db, read)
+        await push([_announcement(e, langs, speech.available) for e in missed])
+        return seqs
+
+    async def on_event(event: dict) -> None:
+        if not events.is_public(event):
+            return
+        called = event["type"] in CALL_EVENTS and config.shows(event)
+        await push([_announcement(event, langs, speech.available)] if called else [])
+
+    await relay(websocket, app.state.bus, list(config.sites), snapshot, on_event,
+                heartbeat_s=settings.live_heartbeat_s)
+
+
+async def spoken_call(request: Request):
+    """The call spoken in one language, as WAV: made once by espeak-ng, then served from the cache."""
+    lang, number, counter = (request.path_params[k] for k in ("lang", "number", "counter"))
+    if lang not in i18n.LANGUAGES or not TICKET_NUMBER.fullmatch(number) or not COUNTER_NUMBER.fullmatch(counter):
+        raise NotFound(N_("There is no such announcement."))
+    speech: Speech = request.app.state.speech
+    try:
+        path = await anyio.to_thread.run_sync(speech.call_file, lang, number, counter)
+    except SpeechUnavailable:
+        return Response(status_code=503, headers={"Retry-After": "60"})
+    return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "public, max-age=86400"})
+
+
+async def chime(request: Request):
+    path = await anyio.to_thread.run_sync(request.app.state.speech.chime_file)
+    return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "public, max-age=86400"})
+
+
+async def logo(request: Request):
+    def read(session):
+        return queue.get_site(session, request.path_params["site"]).brand_logo
+
+    data = await run_read(request.app.state.db, read)
+    if not data:
+        raise NotFound(N_("This site has no logo."))
+    media = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+    return Response(data, media_type=media, headers={"Cache-Control": "public, max-age=300"})
 
 
 routes = [
     Mount("/display/static", StaticFiles(directory=web.ROOT / "display" / "static"), name="display_static"),
-    Route("/display/{site}", display_page),
-    WebSocketRoute("/display/{site}/ws", display_socket),
+    Route("/display/speech/chime.wav", chime),
+    Route("/display/speech/{lang}/{number}/{counter}.wav", spoken_call),
+    Route("/display/{site}/logo", logo),
+    Route("/display/{sites}", display_page),
+    WebSocketRoute("/display/{sites}/ws", display_socket),
 ]

@@ -6,23 +6,25 @@ kept in a cookie and picks the printer its tickets go to.
 
 from datetime import timedelta
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.websockets import WebSocket
 from starlette.staticfiles import StaticFiles
 
 from printers import jobs
-from server import hours, queue, web
+from server import events, hours, i18n, queue, web
 from server.db import run_read, run_write
 from server.errors import Invalid, NotFound, N_
+from server.live import relay
 from server.estimate import estimate_wait_min
 from server.models import Counter, Service, Site, Ticket, utcnow
 
 KIOSK_COOKIE = "luukku_kiosk"
 
 
-def _kiosk_name(request: Request) -> str | None:
-    return request.query_params.get("kiosk") or request.cookies.get(KIOSK_COOKIE) or None
+def _kiosk_name(conn: HTTPConnection) -> str | None:
+    return conn.query_params.get("kiosk") or conn.cookies.get(KIOSK_COOKIE) or None
 
 
 def _start_context(session, site_slug: str, device: str | None) -> dict:
@@ -43,6 +45,12 @@ def _start_context(session, site_slug: str, device: str | None) -> dict:
 
 
 async def kiosk_page(request: Request):
+    settings = request.app.state.settings
+    if request.headers.get("hx-request") and request.query_params.get("from", settings.default_language) != \
+            request.query_params.get("lang", settings.default_language):
+        # Back to the start after a visitor who chose another language: a whole new page, so that the
+        # live updates (in the page's language) match the page again.
+        return Response(status_code=204, headers={"HX-Redirect": f"/kiosk/{request.path_params['site']}?lang={settings.default_language}"})
     device = _kiosk_name(request)
     context = await run_read(request.app.state.db, _start_context, request.path_params["site"], device)
     context["return_s"] = request.app.state.settings.kiosk_return_s
@@ -130,10 +138,67 @@ async def ticket_status(request: Request):
     return web.render(request, "ticket_status.html", context)
 
 
+QUEUE_EVENTS = ("ticket.", "counter.")  # what can move a ticket in its queue
+
+
+async def ticket_status_socket(websocket: WebSocket):
+    """The visitor's own ticket, pushed again whenever the queue moves."""
+    app = websocket.app
+    public_id = websocket.path_params["public_id"]
+    lang = i18n.pick_language(websocket.query_params.get("lang"), default=app.state.settings.default_language)
+    try:
+        context = await run_read(app.state.db, _status_context, public_id)
+    except NotFound:
+        await websocket.close(code=4404)
+        return
+    slug = context["site"].slug
+    await websocket.accept()
+
+    async def push(event: dict | None = None) -> None:
+        if event is not None and not event["type"].startswith(QUEUE_EVENTS):
+            return
+        context = await run_read(app.state.db, _status_context, public_id)
+        await websocket.send_text(web.render_fragment("_ticket_status.html", lang, oob=True, **context))
+
+    async def snapshot(_seen: dict) -> dict:
+        seqs = await run_read(app.state.db, events.last_seqs, [slug])  # before the state: server/live.py
+        await push()
+        return seqs
+
+    await relay(websocket, app.state.bus, [slug], snapshot, push, heartbeat_s=app.state.settings.live_heartbeat_s)
+
+
+async def kiosk_socket(websocket: WebSocket):
+    """Keeps the start screen's waiting counts, estimates and printer notice current."""
+    app = websocket.app
+    slug = websocket.path_params["site"]
+    lang = i18n.pick_language(websocket.query_params.get("lang"), default=app.state.settings.default_language)
+    device = _kiosk_name(websocket)
+    try:
+        await run_read(app.state.db, queue.get_site, slug)
+    except NotFound:
+        await websocket.close(code=4404)
+        return
+    await websocket.accept()
+
+    async def push(_event: dict | None = None) -> None:
+        context = await run_read(app.state.db, _start_context, slug, device)
+        await websocket.send_text(web.render_fragment("_kiosk_live.html", lang, oob=True, **context))
+
+    async def snapshot(_seen: dict) -> dict:
+        seqs = await run_read(app.state.db, events.last_seqs, [slug])  # before the state: server/live.py
+        await push()
+        return seqs
+
+    await relay(websocket, app.state.bus, [slug], snapshot, push, heartbeat_s=app.state.settings.live_heartbeat_s)
+
+
 routes = [
     Mount("/kiosk/static", StaticFiles(directory=web.ROOT / "kiosk" / "static"), name="kiosk_static"),
     Route("/kiosk/{site}", kiosk_page),
+    WebSocketRoute("/kiosk/{site}/ws", kiosk_socket),
     Route("/kiosk/{site}/tickets", issue, methods=["POST"]),
     Route("/kiosk/{site}/print-jobs/{job}", print_progress),
     Route("/t/{public_id}", ticket_status),
+    WebSocketRoute("/t/{public_id}/ws", ticket_status_socket),
 ]

@@ -12,7 +12,7 @@ from printers import jobs
 from server import counters, i18n, queue, staff, web
 from server.db import run_read, run_write
 from server.errors import BadRequest, DomainError, N_, NotFound
-from server.events import counter_view, is_public, ticket_view
+from server.events import counter_view, is_public, last_seqs, ticket_view
 from server.live import relay
 from server.models import Counter, Service, StaffUser, utcnow
 from server.openapi import openapi_document
@@ -301,14 +301,18 @@ async def events(websocket: WebSocket):
         return
     await websocket.accept()
 
-    async def nothing_to_start() -> None:
-        return None
+    async def start(seen: dict) -> dict:
+        seqs = await run_read(websocket.app.state.db, last_seqs, [slug])
+        if seen:  # a gap, or a client back with ?seen=: events may be missing, read the queue afresh
+            await websocket.send_json({"type": "resync", "seq": seqs})
+        return seqs
 
     async def send(event: dict) -> None:
         if is_public(event):
             await websocket.send_json(event)
 
-    await relay(websocket, websocket.app.state.bus, slug, nothing_to_start, send)
+    await relay(websocket, websocket.app.state.bus, [slug], start, send,
+                heartbeat_s=websocket.app.state.settings.live_heartbeat_s, screen=False)
 
 
 routes = [

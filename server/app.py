@@ -24,6 +24,7 @@ from server.db import Database, run_read
 from server.errors import DomainError, N_
 from server.queue import all_sites
 from server.settings import Settings, get_settings
+from server.speech import Speech
 
 
 async def index(request: Request):
@@ -117,4 +118,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.db = db
     app.state.bus = bus
     app.state.print_worker = print_worker
+    app.state.speech = Speech(settings.speech_dir)
     return app

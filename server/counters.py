@@ -234,6 +234,7 @@ def _call(session: Session, site: Site, counter: Counter, ticket: Ticket, staff_
     service = session.get(Service, ticket.service_id)
     ticket.status = "called"
     ticket.called_at = now
+    ticket.announced_at = now
     ticket.call_count = 1
     ticket.counter_id = counter.id
     ticket.staff_user_id = staff_user_id
@@ -340,6 +341,7 @@ def recall(session: Session, public_id: str, staff_user_id: int, now: datetime |
         session, public_id, staff_user_id, ("called",),
         N_("Ticket %(number)s is not waiting for the counter, so it cannot be called again."))
     ticket.call_count += 1
+    ticket.announced_at = now
     session.add(ticket)
     record_event(session, site, "ticket.recalled", at=now, ticket=ticket, service=service, counter=counter,
                  staff_user_id=staff_user_id, calls=ticket.call_count)
@@ -455,6 +457,7 @@ def transfer(
     ticket.counter_id = None
     ticket.staff_user_id = None
     ticket.called_at = None
+    ticket.announced_at = None
     ticket.served_at = None
     ticket.front = to_service.transfer_position == "front"
     ticket.target_counter_id = to_counter.id if to_counter else None

@@ -76,3 +76,20 @@ def record_event(
 
 def is_public(event: dict) -> bool:
     return event.get("audience") != "staff"
+
+
+def last_seqs(session: Session, slugs: list[str]) -> dict[str, int]:
+    """The last event number per site: what a screen's snapshot starts from (server/live.py)."""
+    rows = session.execute(sa.select(Site.slug, Site.last_event_seq).where(Site.slug.in_(slugs)))
+    return {slug: seq for slug, seq in rows}
+
+
+def events_after(session: Session, site: Site, seq: int, types: set[str], since: datetime) -> list[dict]:
+    """The site's published events of ``types`` numbered after ``seq`` and not older than ``since``,
+    oldest first: what a screen that was cut off missed."""
+    rows = session.execute(
+        sa.select(Event.data)
+        .where(Event.site_id == site.id, Event.seq > seq, Event.type.in_(types), Event.at >= since)
+        .order_by(Event.seq)
+    )
+    return [json.loads(data) for (data,) in rows]

@@ -1,5 +1,20 @@
-"""Relaying a site's events to one websocket until either side goes away."""
+"""Keeping a screen live over one websocket: a snapshot, then the events of its sites, in order.
 
+Every event carries its site's gap-free sequence number (server/events.py). The relay remembers the
+last number it passed on per site: an event it already holds is dropped, the next one is passed on,
+and a gap (or the bus saying events may have been lost) makes it take a fresh snapshot instead, so a
+screen never misses a change and never shows a state the database does not have.
+
+Heartbeats go both ways: the relay sends ``{"type": "heartbeat", "seq": {site: n}}`` whenever the line
+has been quiet for ``heartbeat_s`` (and, for screens, after every event, so a screen always knows the
+numbers it has seen); a screen that pings sends any text at least that often, and one silent for
+``CLIENT_SILENCE_BEATS`` heartbeats is taken for gone and closed. A screen that reconnects passes the
+numbers it saw as ``?seen=site:n,…``, so what it missed meanwhile (a call) can be caught up.
+"""
+
+import asyncio
+import json
+import time
 from collections.abc import Awaitable, Callable
 
 import anyio
@@ -7,36 +22,84 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.bus import InProcessBus
 
+CLIENT_SILENCE_BEATS = 5  # a pinging screen silent this many heartbeats has gone away
+
+Seqs = dict[str, int]
+Snapshot = Callable[[Seqs], Awaitable[Seqs]]
+OnEvent = Callable[[dict], Awaitable[None]]
+
+
+def parse_seen(value: str | None) -> Seqs:
+    """``site:n,site:n`` from a reconnecting screen; anything malformed is ignored (a fresh start)."""
+    seen: Seqs = {}
+    for part in (value or "").split(",")[:20]:
+        site, _, number = part.partition(":")
+        if site and number.isdigit() and len(number) < 12:
+            seen[site] = int(number)
+    return seen
+
 
 async def relay(
     websocket: WebSocket,
     bus: InProcessBus,
-    site: str,
-    on_start: Callable[[], Awaitable[None]],
-    on_event: Callable[[dict], Awaitable[None]],
+    sites: list[str],
+    snapshot: Snapshot,
+    on_event: OnEvent,
+    *,
+    heartbeat_s: float,
+    screen: bool = True,
 ) -> None:
-    """Subscribes before ``on_start`` sends the snapshot, so no event between the two is lost."""
-    async with bus.subscribe(site) as events, anyio.create_task_group() as tasks:
+    """Runs until either side goes away.
+
+    ``snapshot(seen)`` sends the screen's whole state and returns the sequence number per site that
+    state reflects, read *before* the state: then an event the state already shows may be passed on
+    again (harmless, screens render state), but none is ever skipped. ``seen`` holds what the screen
+    had before (empty for a new screen). ``screen`` is False for API clients: no heartbeat after each
+    event (the event carries its number) and no pings expected.
+    """
+    last_heard = time.monotonic()
+    seqs: Seqs = {}
+
+    async def send_heartbeat() -> None:
+        await websocket.send_text(json.dumps({"type": "heartbeat", "seq": seqs}))
+
+    async with bus.subscribe(*sites) as events, anyio.create_task_group() as tasks:
 
         async def watch_client() -> None:
+            nonlocal last_heard
             try:
                 while True:
                     message = await websocket.receive()
                     if message["type"] == "websocket.disconnect":
                         break
+                    last_heard = time.monotonic()
             except WebSocketDisconnect:
                 pass
             tasks.cancel_scope.cancel()
 
         tasks.start_soon(watch_client)
         try:
-            await on_start()
+            seqs = await snapshot(parse_seen(websocket.query_params.get("seen")))
+            await send_heartbeat()
             while True:
-                event = await events.get()
-                if event is None:  # fell behind: close, the screen reconnects and starts afresh
-                    await websocket.close(code=1013)
-                    break
-                await on_event(event)
+                try:
+                    event = await asyncio.wait_for(events.get(), heartbeat_s)
+                except TimeoutError:
+                    if screen and time.monotonic() - last_heard > CLIENT_SILENCE_BEATS * heartbeat_s:
+                        await websocket.close(code=1011)  # a half-open line: the screen reconnects
+                        break
+                    await send_heartbeat()
+                    continue
+                if event is None or event["seq"] > seqs.get(event["site"], 0) + 1:
+                    seqs = await snapshot(dict(seqs))  # events may be missing: start again from the database
+                elif event["seq"] <= seqs.get(event["site"], 0):
+                    continue  # already in the snapshot
+                else:
+                    seqs[event["site"]] = event["seq"]
+                    await on_event(event)
+                    if not screen:
+                        continue
+                await send_heartbeat()
         except WebSocketDisconnect:
             pass  # the screen went away while we were sending
         tasks.cancel_scope.cancel()

@@ -58,12 +58,22 @@ class Site(SQLModel, table=True):
     ticket_footer_sv: str = Field(default="", max_length=500)
     ticket_footer_en: str = Field(default="", max_length=500)
     ticket_logo: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    # The waiting-room displays' look: a brand colour (#rrggbb, empty for the default), a logo
+    # (PNG or JPEG) and a notice line scrolling at the bottom, per language (empty: none).
+    brand_colour: str = Field(default="", max_length=7)
+    brand_logo: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    display_notice_fi: str = Field(default="", max_length=300)
+    display_notice_sv: str = Field(default="", max_length=300)
+    display_notice_en: str = Field(default="", max_length=300)
 
     def ticket_header(self, lang: str) -> str:
         return getattr(self, f"ticket_header_{lang}", "") or self.ticket_header_fi
 
     def ticket_footer(self, lang: str) -> str:
         return getattr(self, f"ticket_footer_{lang}", "") or self.ticket_footer_fi
+
+    def display_notice(self, lang: str) -> str:
+        return getattr(self, f"display_notice_{lang}", "") or self.display_notice_fi
 
 
 class OpeningHours(SQLModel, table=True):
@@ -200,6 +210,9 @@ class Ticket(SQLModel, table=True):
     # The arrival time the queue orders by; a transfer keeps it.
     queued_at: datetime = _at()
     called_at: datetime | None = _at(default=None)
+    # The last call or recall: what the displays order by. called_at stays the first call, which
+    # the waiting time is measured to.
+    announced_at: datetime | None = _at(default=None)
     served_at: datetime | None = _at(default=None)  # start of the current service period
     finished_at: datetime | None = _at(default=None)
     call_count: int = Field(default=0)  # calls in the current period, recalls included

@@ -186,22 +186,30 @@ def get_ticket(session: Session, public_id: str) -> Ticket:
     return ticket
 
 
-def recent_calls(session: Session, site: Site, now: datetime | None = None, limit: int = 8):
-    """Today's calls, newest first: (ticket, service, counter) for the displays."""
-    rows = session.exec(
+def recent_calls(session: Session, site: Site, now: datetime | None = None, limit: int = 8,
+                 services: frozenset[str] | None = None, counters: frozenset[str] | None = None):
+    """Today's calls, the latest call or recall first: (ticket, service, counter) for the displays.
+
+    ``services`` (codes or prefixes) and ``counters`` (numbers) narrow it to what one display shows.
+    """
+    query = (
         select(Ticket, Service, Counter)
         .join(Service, Service.id == Ticket.service_id)
         .join(Counter, Counter.id == Ticket.counter_id)
         .where(
             Ticket.site_id == site.id,
-            Ticket.called_at.is_not(None),
+            Ticket.announced_at.is_not(None),
             Ticket.service_day == local_day(site, now or utcnow()),
             Counter.is_open,  # a closed counter disappears from the displays
         )
-        .order_by(Ticket.called_at.desc(), Ticket.id.desc())
+        .order_by(Ticket.announced_at.desc(), Ticket.id.desc())
         .limit(limit)
     )
-    return list(rows)
+    if services is not None:
+        query = query.where(sa.or_(Service.code.in_(services), Service.prefix.in_(services)))
+    if counters is not None:
+        query = query.where(Counter.number.in_(counters))
+    return list(session.exec(query))
 
 
 def waiting_counts(session: Session, site: Site, now: datetime | None = None) -> dict[int, int]:

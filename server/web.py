@@ -59,7 +59,7 @@ def page_language(conn: HTTPConnection) -> str:
 
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200):
     lang = page_language(request)
-    context = {"lang": lang, **(context or {})}
+    context = {"lang": lang, "heartbeat_s": request.app.state.settings.live_heartbeat_s, **(context or {})}
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     if request.query_params.get("lang") == lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")

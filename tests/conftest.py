@@ -131,6 +131,7 @@ def make_settings(database_url: str, port: int, **overrides) -> Settings:
     values = dict(
         database_url=database_url,
         demo_printer=f"file:{_scratch_folder('luukku-prints-')}",
+        speech_dir=_speech_cache(),
         secret_key=secrets.token_hex(32),
         demo=True,
         demo_password=DEMO_PASSWORD,
@@ -181,6 +182,12 @@ def printed_files(settings: Settings, pattern: str, count: int = 1, timeout: flo
 
 
 @functools.cache
+def _speech_cache() -> Path:
+    """One speech cache for the test run: each phrase is spoken by espeak-ng once."""
+    return _scratch_folder("luukku-speech-")
+
+
+@functools.cache
 def _sqlite_demo_template() -> Path:
     path = _scratch_folder("luukku-template-") / "demo.db"
     _migrate_and_seed(f"sqlite:///{path}")
@@ -195,3 +202,12 @@ def live_server(tmp_path):
     settings = make_settings(url, port, demo_printer=f"file:{tmp_path / 'prints'}", kiosk_return_s=2)
     with LiveServer(settings, port) as server:
         yield server
+
+
+def recv_push(ws, timeout: float = 5) -> str:
+    """The next message on a live websocket that is not a heartbeat (server/live.py)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        message = ws.recv(timeout=max(0.01, deadline - time.monotonic()))
+        if not message.startswith('{"type": "heartbeat"'):
+            return message

@@ -1,11 +1,175 @@
-// The clock in the site's time zone. No other script of ours: calls arrive as HTML over the websocket.
+// The waiting-room display: the clock, the highlight of a new call, and the announcements.
+// Calls arrive as HTML over the websocket (server/static/live.js); each call to announce is an <li> appended
+// to #announcements with the audio to play in order (chime, then the call in each language) and
+// the texts, which the browser's own speech reads if an audio file cannot be played.
 (function () {
+  "use strict";
+  var screen = document.querySelector(".display-screen");
+
+  // --- the clock, in the site's time zone -------------------------------------------------------
   var clock = document.getElementById("clock");
-  if (!clock) return;
-  var format = new Intl.DateTimeFormat(clock.dataset.lang === "fi" ? "fi-FI" : clock.dataset.lang === "sv" ? "sv-FI" : "en-GB", {
-    hour: "2-digit", minute: "2-digit", timeZone: clock.dataset.timezone
+  if (clock) {
+    var lang = clock.dataset.lang;
+    var format = new Intl.DateTimeFormat(lang === "fi" ? "fi-FI" : lang === "sv" ? "sv-FI" : "en-GB", {
+      hour: "2-digit", minute: "2-digit", timeZone: clock.dataset.timezone
+    });
+    var tick = function () { clock.textContent = format.format(new Date()); };
+    tick();
+    setInterval(tick, 1000);
+  }
+
+  // --- layout: "auto" follows the screen's orientation ---------------------------------------------
+  var body = document.body;
+  function orient() {
+    if (body.classList.contains("layout-auto")) {
+      body.classList.toggle("portrait", window.innerHeight > window.innerWidth);
+    }
+  }
+  orient();
+  window.addEventListener("resize", orient);
+
+  // --- a new call (or a recall) glows for a few seconds ------------------------------------------
+  var HIGHLIGHT_MS = 10000;
+  var shownCall = (document.getElementById("latest-call") || {}).dataset || {};
+  shownCall = shownCall.call || null;
+  var highlightTimer = null;
+  document.addEventListener("live:swapped", function () {
+    var latest = document.getElementById("latest-call");
+    var call = latest && latest.dataset.call || null;
+    if (call && call !== shownCall) {
+      latest.classList.add("fresh");
+      clearTimeout(highlightTimer);
+      highlightTimer = setTimeout(function () {
+        highlightTimer = null;
+        var now = document.getElementById("latest-call");
+        if (now) now.classList.remove("fresh");
+      }, HIGHLIGHT_MS);
+    } else if (latest && highlightTimer) {
+      // The element was replaced by a push that is not a new call: keep the glow it had.
+      latest.classList.add("fresh");
+    }
+    shownCall = call;
   });
-  function tick() { clock.textContent = format.format(new Date()); }
-  tick();
-  setInterval(tick, 1000);
+
+  // --- announcements, one at a time --------------------------------------------------------------
+  var soundOn = screen && screen.dataset.sound === "on";
+  var list = document.getElementById("announcements");
+  var queue = [];
+  var announced = {};  // key -> true: a call caught up after a reconnect is not spoken twice
+  var playing = false;
+  var blocked = false;
+  var enableButton = document.getElementById("enable-sound");
+  var CHIME = "/display/speech/chime.wav";
+
+  function showEnableButton(show) {
+    blocked = show;
+    if (enableButton) enableButton.hidden = !show;
+  }
+
+  var played = [];  // what was played, in order: for the browser tests and for the curious
+
+  function playFile(url) {
+    played.push(url);
+    return new Promise(function (resolve, reject) {
+      var audio = new Audio(url);
+      var done = false;
+      var finish = function (ok, error) {
+        if (done) return;
+        done = true;
+        clearTimeout(guard);
+        if (ok) resolve(); else reject(error);
+      };
+      // A clip that never ends (a stalled download, no audio device) must not stop the queue.
+      var guard = setTimeout(function () { finish(true); }, 15000);
+      audio.addEventListener("ended", function () { finish(true); });
+      audio.addEventListener("error", function () { finish(false, new Error("audio " + url)); });
+      var started = audio.play();
+      if (started && started.catch) started.catch(function (error) { finish(false, error); });
+    });
+  }
+
+  function speakText(text, lang) {
+    played.push("speechSynthesis:" + lang);
+    return new Promise(function (resolve) {
+      if (!window.speechSynthesis || !text) { resolve(); return; }
+      var utterance = new SpeechSynthesisUtterance(text);
+      utterance.lang = lang === "fi" ? "fi-FI" : lang === "sv" ? "sv-FI" : "en-GB";
+      utterance.rate = 0.9;
+      var guard = setTimeout(resolve, 10000);
+      utterance.onend = utterance.onerror = function () { clearTimeout(guard); resolve(); };
+      window.speechSynthesis.speak(utterance);
+    });
+  }
+
+  function announce(item) {
+    var audio = JSON.parse(item.dataset.audio);
+    var texts = JSON.parse(item.dataset.texts);
+    var langs = Object.keys(texts);
+    // Files first; a spoken line whose file fails is read by the browser instead.
+    var steps = audio.map(function (url, i) {
+      return function () {
+        return playFile(url).catch(function (error) {
+          if (error && error.name === "NotAllowedError") throw error;
+          var lang = i === 0 ? null : langs[i - 1];
+          return lang ? speakText(texts[lang], lang) : null;
+        });
+      };
+    });
+    // No server speech: the chime, then the browser's voice for each language.
+    if (audio.length === 1) {
+      langs.forEach(function (lang) { steps.push(function () { return speakText(texts[lang], lang); }); });
+    }
+    return steps.reduce(function (chain, step) { return chain.then(step); }, Promise.resolve());
+  }
+
+  function next() {
+    if (playing || blocked || !queue.length) return;
+    playing = true;
+    var item = queue[0];
+    announce(item).then(function () {
+      queue.shift();
+      playing = false;
+      next();
+    }, function (error) {
+      playing = false;
+      if (error && error.name === "NotAllowedError") showEnableButton(true);  // kept in the queue
+      else { queue.shift(); next(); }
+    });
+  }
+
+  function collect() {
+    if (!list) return;
+    Array.prototype.slice.call(list.children).forEach(function (item) {
+      list.removeChild(item);
+      if (!soundOn || announced[item.dataset.key]) return;
+      announced[item.dataset.key] = true;
+      queue.push(item);
+    });
+    next();
+  }
+
+  document.addEventListener("live:swapped", collect);
+
+  if (soundOn) {
+    // Browsers let a page play sound only after a tap, unless started in kiosk mode
+    // (docs/display.md). Try a silent play: if refused, offer the one-tap button.
+    var probe = new Audio(CHIME);
+    probe.volume = 0;
+    var tried = probe.play();
+    if (tried && tried.then) {
+      tried.then(function () { probe.pause(); }, function (error) {
+        if (error && error.name === "NotAllowedError") showEnableButton(true);
+      });
+    }
+    if (enableButton) {
+      enableButton.addEventListener("click", function () {
+        var unlock = new Audio(CHIME);
+        unlock.volume = 0;
+        unlock.play().then(function () { unlock.pause(); showEnableButton(false); next(); },
+                           function () { showEnableButton(true); });
+      });
+    }
+  }
+
+  window.luukkuDisplay = { queue: queue, announced: announced, played: played };
 })();

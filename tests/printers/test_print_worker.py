@@ -18,7 +18,7 @@ from printers.worker import poll_status, print_one, send_due_jobs
 from server import queue
 from server.db import Database
 from server.models import Event, Printer, PrintJob, utcnow
-from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_settings, prepare_demo_database
+from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_settings, prepare_demo_database, recv_push
 from tests.printers.escpos_reader import read_escpos
 from tests.printers.fake_printer import FakePrinter
 
@@ -197,14 +197,14 @@ def test_every_counter_shows_a_printer_warning_at_once_and_can_reprint(tmp_path,
             assert clerk.post("/counter/open", data={"counter": "1", "service": ["advice"]}).status_code == 303
             cookie = "; ".join(f"{k}={v}" for k, v in clerk.cookies.items())
             with connect(f"{server.ws_url}/counter/ws?lang=en", additional_headers={"Cookie": cookie}) as ws:
-                first = ws.recv(timeout=5)
+                first = recv_push(ws)
                 assert 'id="printer-warnings"' in first and "Out of paper" not in first
                 printer.paper_out = True
-                pushed = wait_until(lambda: (m := ws.recv(timeout=5)) and "Out of paper" in m and m,
+                pushed = wait_until(lambda: (m := recv_push(ws)) and "Out of paper" in m and m,
                                     what="a pushed warning")
                 assert "Printer kiosk-1" in pushed
                 printer.paper_out, printer.paper_near_end = False, True
-                wait_until(lambda: "Paper is running low" in ws.recv(timeout=5), what="a near-end warning")
+                wait_until(lambda: "Paper is running low" in recv_push(ws), what="a near-end warning")
 
             ticket = httpx.post(f"{server.url}/kiosk/demo/tickets", data={"service": "advice"}).text
             printer.wait_for_tickets(1, timeout=10)

@@ -1,30 +1,10 @@
 """Pages in Debian's Chromium, driven by Playwright: what a visitor, a clerk and the waiting room see."""
 
-import shutil
-
 import pytest
 
 from tests.conftest import printed_files
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed (scripts/test installs it as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -106,7 +86,7 @@ def test_a_transfer_to_an_expert_appears_on_the_experts_screen(browser, live_ser
     try:
         expert = expert_context.new_page()
         log_in_and_open(expert, live_server, "expert", "5", "C – Rakennusvalvonta")
-        expert.wait_for_function("window.htmx && document.querySelector('[ws-connect]')")
+        expert.wait_for_function("window.htmx && document.querySelector('[data-live]')")
         expert.evaluate("window.stillTheSamePage = true")
 
         clerk = clerk_context.new_page()

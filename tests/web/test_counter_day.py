@@ -16,7 +16,7 @@ from server import hours, queue
 from server.db import Database
 from server.housekeeping import close_days
 from server.models import Event, Ticket
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import DEMO_PASSWORD, recv_push
 
 HX = {"HX-Request": "true"}
 
@@ -73,7 +73,7 @@ def test_a_transfer_to_the_expert_reaches_the_experts_screen_with_the_note(live_
         ticket = take(live_server, "advice")
         with connect(f"{live_server.ws_url}/counter/ws?lang=en",
                      additional_headers={"Cookie": session_cookie(expert)}) as expert_screen:
-            assert 'id="queue-panel"' in expert_screen.recv(timeout=5)  # the snapshot
+            assert 'id="queue-panel"' in recv_push(expert_screen)  # the snapshot
             called = clerk.post("/counter/call-next", data={"counter": "1", "key": "k1"}, headers=HX)
             assert "A001" in called.text
             clerk.post("/counter/start", data={"ticket": ticket["id"]}, headers=HX)
@@ -83,9 +83,9 @@ def test_a_transfer_to_the_expert_reaches_the_experts_screen_with_the_note(live_
                 "note": "Needs a permit for a sauna extension"})
             assert moved.status_code == 200 and "Transferred." in moved.text
             assert "No customer at the counter." in moved.text  # the clerk is free
-            pushed = expert_screen.recv(timeout=5)
+            pushed = recv_push(expert_screen)
             while "Sent to you" not in pushed:
-                pushed = expert_screen.recv(timeout=5)
+                pushed = recv_push(expert_screen)
             assert "A001" in pushed and "Needs a permit for a sauna extension" in pushed
         # Only the expert may call it: the clerk's counter, now serving building too, does not get it.
         assert clerk.post("/counter/call", data={"counter": "1", "ticket": "A1"}, headers=HX).status_code == 409
@@ -175,18 +175,18 @@ def test_an_alarm_reaches_the_other_counters_and_the_overview_but_not_the_public
              connect(f"{live_server.ws_url}/counter/ws?view=overview&site=demo&lang=fi",
                      additional_headers=cookie) as overview, \
              connect(f"{live_server.ws_url}/api/v1/sites/demo/events") as public:
-            counter_screen.recv(timeout=5)
-            overview.recv(timeout=5)
+            recv_push(counter_screen)
+            recv_push(overview)
             assert clerk.post("/counter/alarm", data={"site": "demo"}, headers=HX).status_code == 204
             for screen in (counter_screen, overview):
-                pushed = screen.recv(timeout=5)
+                pushed = recv_push(screen)
                 assert "HÄLYTYS" in pushed and "Palvelupiste 1" in pushed and "Kalle Virkailija" in pushed
             seq = re.search(r'name="alarm" value="(\d+)"', pushed).group(1)
             assert admin.post("/counter/alarm/clear", data={"site": "demo", "alarm": seq},
                               headers=HX).status_code == 204
-            assert "HÄLYTYS" not in overview.recv(timeout=5)
+            assert "HÄLYTYS" not in recv_push(overview)
             take(live_server, "advice")
-            assert json.loads(public.recv(timeout=5))["type"] == "ticket.issued"  # no alarm before it
+            assert json.loads(recv_push(public))["type"] == "ticket.issued"  # no alarm before it
         assert "Counters" in admin.get("/counter/overview").text
         refused = clerk.get("/counter/overview")
         assert refused.status_code == 403
@@ -258,12 +258,13 @@ def test_a_closed_counter_disappears_from_the_display(live_server):
         ticket = take(live_server, "advice")
         clerk.post("/counter/call-next", data={"counter": "3"}, headers=HX)
         with connect(f"{live_server.ws_url}/display/demo/ws?lang=fi") as display:
-            assert "A001" in display.recv(timeout=5)
+            assert "A001" in recv_push(display)
             clerk.post("/counter/start", data={"ticket": ticket["id"]}, headers=HX)
             clerk.post("/counter/finish", data={"ticket": ticket["id"]}, headers=HX)
-            assert "A001" in display.recv(timeout=5)  # finished: the call stays on the list
+            assert "A001" in recv_push(display)  # finished: the call stays on the list
             assert clerk.post("/counter/close", data={"counter": "3"}).status_code == 303
-            assert "A001" not in display.recv(timeout=5)
+            finished, closed = recv_push(display), recv_push(display)  # started was the push before
+            assert "A001" in finished and "A001" not in closed
 
 
 @pytest.mark.parametrize("path", ["/counter/transfer", "/counter/park", "/counter/recall",

@@ -15,6 +15,7 @@ from tests.conftest import (
     make_settings,
     prepare_demo_database,
     printed_files,
+    recv_push,
 )
 from tests.printers.escpos_reader import read_escpos
 from tests.printers.fake_printer import FakePrinter
@@ -23,7 +24,7 @@ from tests.printers.fake_printer import FakePrinter
 def next_event(ws, type_: str) -> dict:
     """The next event of this type; earlier events of other types are skipped."""
     while True:
-        event = json.loads(ws.recv(timeout=5))
+        event = json.loads(recv_push(ws))
         if event["type"] == type_:
             return event
 
@@ -50,7 +51,7 @@ def test_a_kiosk_tap_reaches_paper_the_counter_and_the_display(printing_server, 
     server, printer = printing_server
     with connect(f"{server.ws_url}/api/v1/sites/demo/events") as events, \
          connect(f"{server.ws_url}/display/demo/ws?lang=fi") as display:
-        first_screen = display.recv(timeout=5)
+        first_screen = recv_push(display)
         assert 'id="latest-call"' in first_screen and "A001" not in first_screen
 
         with httpx.Client(base_url=server.url, timeout=10, cookies={"luukku_lang": "fi"}) as kiosk:
@@ -78,9 +79,9 @@ def test_a_kiosk_tap_reaches_paper_the_counter_and_the_display(printing_server, 
         assert call["ticket"]["number"] == "A001" and call["counter"]["number"] == "1"
         assert call["seq"] > issued["seq"]
 
-        pushed = display.recv(timeout=5)
+        pushed = recv_push(display)
         while "A001" not in pushed:  # the counter's opening refreshes the screen first
-            pushed = display.recv(timeout=5)
+            pushed = recv_push(display)
         assert 'hx-swap-oob="true"' in pushed and "Palvelupiste 1" in pushed
 
         status = httpx.get(f"{server.url}/t/{issued['ticket']['id']}?lang=en")
@@ -95,7 +96,7 @@ def test_a_kiosk_tap_reaches_paper_the_counter_and_the_display(printing_server, 
 
 def test_the_display_speaks_the_language_it_was_opened_in(live_server):
     with connect(f"{live_server.ws_url}/display/demo/ws?lang=sv") as display:
-        assert "Välkommen" in display.recv(timeout=5)
+        assert "Välkommen" in recv_push(display)
 
 
 def test_a_socket_for_an_unknown_site_is_refused(live_server):

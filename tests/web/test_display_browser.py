@@ -1,0 +1,126 @@
+"""The waiting-room display in Debian's Chromium: calls appear and are spoken in order, the screen
+recovers by itself when its server dies and comes back, and each layout is photographed for docs/."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server import counters
+from server.db import Database
+from tests.conftest import DEMO_PASSWORD, free_port, prepare_demo_database
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+class Clerk:
+    """A clerk working through the JSON API (the counter screen has its own browser tests)."""
+
+    def __init__(self, url: str, username: str = "clerk"):
+        self.api = httpx.Client(base_url=f"{url}/api", timeout=10)
+        token = self.api.post("/v1/token", json={"username": username, "password": DEMO_PASSWORD}).json()
+        self.api.headers["Authorization"] = f"Bearer {token['access_token']}"
+
+    def open(self, counter: int, *services: str) -> None:
+        assert self.api.post(f"/v1/counters/{counter}/open", json={"services": list(services)}).status_code == 200
+
+    def take(self, service: str) -> dict:
+        response = self.api.post("/v1/sites/demo/tickets", json={"service": service})
+        assert response.status_code == 201
+        return response.json()
+
+    def call_next(self, counter: int) -> dict:
+        response = self.api.post(f"/v1/counters/{counter}/call-next")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def recall(self, ticket_id: str) -> None:
+        assert self.api.post(f"/v1/tickets/{ticket_id}/recall").status_code == 200
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.api.close()
+
+
+def audio_requests(page) -> list[str]:
+    """The paths of the audio files the page asks for, in order (a list that fills as it goes)."""
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url.split("/display/speech/", 1)[1])
+            if "/display/speech/" in r.url else None)
+    return seen
+
+
+def wait_for(page, condition, timeout: float = 10, what: str = "the condition"):
+    """Waits while letting Playwright deliver the page's events (a bare sleep would hold them back)."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        page.wait_for_timeout(50)
+    return result
+
+
+FAST_AUDIO = """
+// Plays every clip four times faster: the order and the one-at-a-time rule are what is tested.
+const play = HTMLMediaElement.prototype.play;
+HTMLMediaElement.prototype.play = function () { this.playbackRate = 4; return play.call(this); };
+"""
+
+
+def display_page(browser, url: str, viewport=(1920, 1080)):
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    page.add_init_script(FAST_AUDIO)
+    heard = audio_requests(page)
+    page.goto(url)
+    page.wait_for_function("window.luukkuDisplay && window.htmx")
+    return page, heard
+
+
+def played(page) -> list[str]:
+    return [url.split("/display/speech/", 1)[1] for url in page.evaluate("window.luukkuDisplay.played")]
+
+
+def test_a_call_is_chimed_and_spoken_in_each_language_in_order(kiosk_browser, live_server):
+    page, heard = display_page(kiosk_browser, f"{live_server.url}/display/demo?lang=fi,sv,en")
+    with Clerk(live_server.url) as clerk:
+        clerk.open(3, "advice")
+        clerk.take("advice")
+        clerk.call_next(3)
+    page.locator(".latest-number", has_text="A001").wait_for(timeout=5000)
+    assert "Palvelupiste 3" in page.locator("#latest-call").inner_text()
+    assert page.locator("#latest-call.fresh").count() == 1  # highlighted
+    wait_for(page, lambda: len(played(page)) == 4 and not page.evaluate("window.luukkuDisplay.queue.length"),
+             what="the whole announcement")
+    assert played(page) == ["chime.wav", "fi/A001/3.wav", "sv/A001/3.wav", "en/A001/3.wav"]
+    assert [h for h in heard if h != "chime.wav"] == ["fi/A001/3.wav", "sv/A001/3.wav", "en/A001/3.wav"]
+    assert page.locator("#enable-sound").is_hidden()  # started as a kiosk: no tap needed
+
+
+def test_calls_made_at_once_are_spoken_one_after_another_and_a_recall_again(kiosk_browser, live_server):
+    page, heard = display_page(kiosk_browser, f"{live_server.url}/display/demo?lang=fi,sv")
+    with Clerk(live_server.url) as clerk, Clerk(live_server.url, "expert") as other:
+        clerk.open(3, "advice")
+        other.open(5, "advice")
+        clerk.take("advice")
+        clerk.take("advice")
+        first = clerk.call_next(3)
+        other.call_next(5)
+        clerk.recall(first["id"])
+    wait_for(page, lambda: len(played(page)) == 9, what="three announcements")
+    assert played(page) == [
+        "chime.wav", "fi/A001/3.wav", "sv/A001/3.wav",
+        "chime.wav", "fi/A002/5.wav", "sv/A002/5.wav",
+        "chime.wav", "fi/A001/3.wav", "sv/A001/3.wav",  # the recall speaks again
+    ]
+    # Requested one at a time: the next file only once the one before it had ended.
+    assert [h for h in heard if h != "chime.wav"][:4] == ["fi/A001/3.wav", "sv/A001/3.wav", "fi/A002/5.wav", "sv/A002/5.wav"]
+    assert page.locator(".latest-number").inner_text() == "A001"  # the recall is the newest call again
