@@ -177,6 +177,7 @@ async def display_page(request: Request):
     state = await run_read(request.app.state.db, _state, config)
     context = _context(state, config, request.app.state.settings)
     context["live_url"] = f"/display/{','.join(config.sites)}/ws?{config.query()}"
+    context["lang"] = state["langs"][0]  # the display's own language, not the browser's
     return web.render(request, "display.html", context)
 
 

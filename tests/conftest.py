@@ -6,12 +6,15 @@ import os
 import secrets
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 import uvicorn
@@ -22,6 +25,7 @@ from server.demo import seed_demo, set_demo_printer
 from server.migrate import upgrade
 from server.settings import Settings
 
+ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("LUUKKU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 DEMO_PASSWORD = "demo-password"
 
@@ -125,6 +129,62 @@ class LiveServer:
     def __exit__(self, *exc):
         self.server.should_exit = True
         self.thread.join(10)
+
+
+class Uvicorn:
+    """``uvicorn --factory server.app:create_app`` in a process of its own (or a supervisor and
+    ``workers`` processes), on 127.0.0.1."""
+
+    def __init__(self, url: str, port: int, scratch: Path, workers: int = 1, **settings: str):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.ws_url = f"ws://127.0.0.1:{port}"
+        scratch.mkdir(parents=True, exist_ok=True)
+        self.log = scratch / "uvicorn.log"
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "LUUKKU_DATABASE_URL": url,
+            "LUUKKU_DEMO": "false",
+            "LUUKKU_SECRET_KEY": secrets.token_hex(32),
+            "LUUKKU_DEMO_PRINTER": f"file:{scratch / 'prints'}",
+            "LUUKKU_SPEECH_DIR": str(_speech_cache()),
+            **{f"LUUKKU_{name.upper()}": value for name, value in settings.items()},
+        }
+        command = [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app",
+                   "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+        if workers > 1:
+            command += ["--workers", str(workers)]
+        with self.log.open("wb") as log:  # the process keeps its own copy of the descriptor
+            self.process = subprocess.Popen(command, cwd=scratch, env=env, stdout=log, stderr=log)
+
+    def wait_until_serving(self, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"uvicorn exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not start: {self.log.read_text()[-2000:]}")
+            time.sleep(0.05)
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes of ``--workers`` (not multiprocessing's resource tracker)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+        return [int(pid) for pid in children.split()
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def make_settings(database_url: str, port: int, **overrides) -> Settings:

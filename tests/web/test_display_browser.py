@@ -1,19 +1,17 @@
 """The waiting-room display in Debian's Chromium: calls appear and are spoken in order, the screen
 recovers by itself when its server dies and comes back, and each layout is photographed for docs/."""
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlmodel import select
 
-from server import counters
+from server import counters, queue
 from server.db import Database
-from tests.conftest import DEMO_PASSWORD, free_port, prepare_demo_database
+from server.models import Site, StaffUser
+from tests.conftest import DEMO_PASSWORD, Uvicorn, free_port, prepare_demo_database
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +38,11 @@ class Clerk:
         response = self.api.post(f"/v1/counters/{counter}/call-next")
         assert response.status_code == 200, response.text
         return response.json()
+
+    def done(self, ticket_id: str) -> None:
+        """The customer was served: start and finish."""
+        for step in ("start", "finish"):
+            assert self.api.post(f"/v1/tickets/{ticket_id}/{step}").status_code == 200
 
     def recall(self, ticket_id: str) -> None:
         assert self.api.post(f"/v1/tickets/{ticket_id}/recall").status_code == 200
@@ -96,7 +99,7 @@ def test_a_call_is_chimed_and_spoken_in_each_language_in_order(kiosk_browser, li
         clerk.take("advice")
         clerk.call_next(3)
     page.locator(".latest-number", has_text="A001").wait_for(timeout=5000)
-    assert "Palvelupiste 3" in page.locator("#latest-call").inner_text()
+    assert "Palvelupiste 3" in " ".join(page.locator("#latest-call").inner_text().split())
     assert page.locator("#latest-call.fresh").count() == 1  # highlighted
     wait_for(page, lambda: len(played(page)) == 4 and not page.evaluate("window.luukkuDisplay.queue.length"),
              what="the whole announcement")
@@ -124,3 +127,80 @@ def test_calls_made_at_once_are_spoken_one_after_another_and_a_recall_again(kios
     # Requested one at a time: the next file only once the one before it had ended.
     assert [h for h in heard if h != "chime.wav"][:4] == ["fi/A001/3.wav", "sv/A001/3.wav", "fi/A002/5.wav", "sv/A002/5.wav"]
     assert page.locator(".latest-number").inner_text() == "A001"  # the recall is the newest call again
+
+
+def test_the_display_recovers_by_itself_when_its_server_dies_and_comes_back(browser, tmp_path):
+    url = prepare_demo_database(f"sqlite:///{tmp_path / 'luukku.db'}")
+    port = free_port()
+    demo = {"demo": "true", "demo_password": DEMO_PASSWORD}
+    server = Uvicorn(url, port, tmp_path / "first", **demo)
+    server.wait_until_serving()
+    try:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.goto(f"{server.url}/display/demo?lang=fi")
+        page.wait_for_function("window.luukkuDisplay && window.htmx")
+        with Clerk(server.url) as clerk:
+            clerk.open(3, "advice")
+            clerk.take("advice")
+            clerk.take("advice")
+            first = clerk.call_next(3)
+        page.locator(".latest-number", has_text="A001").wait_for(timeout=5000)
+        page.evaluate("window.stillTheSamePage = true")
+        assert page.locator(".live-offline-mark").is_hidden()
+
+        server.process.kill()  # no goodbye: the power cord
+        server.process.wait()
+        page.locator(".live-offline-mark").wait_for(state="visible", timeout=10_000)
+        # Meanwhile the day goes on (another worker, say): A001 is served and A002 called.
+        db = Database(url)
+        try:
+            with db.write() as session:
+                clerk_id = session.exec(select(StaffUser).where(StaffUser.username == "clerk")).one().id
+                for step in (counters.start_serving, counters.finish):
+                    step(session, first["id"], clerk_id)
+            with db.write() as session:
+                counters.call_next(session, 3, clerk_id)
+        finally:
+            db.dispose()
+        assert page.locator(".latest-number").inner_text() == "A001"  # the last state it had
+
+        server = Uvicorn(url, port, tmp_path / "second", **demo)
+        server.wait_until_serving()
+        # Within 5 s of the server being back, with no hand on the screen, the true state:
+        page.locator(".latest-number", has_text="A002").wait_for(timeout=5000)
+        page.locator(".live-offline-mark").wait_for(state="hidden", timeout=5000)
+        assert page.evaluate("window.stillTheSamePage === true")  # no reload
+        page.close()
+    finally:
+        server.stop()
+
+
+def test_each_layout_is_photographed_for_the_docs(browser, live_server):
+    """docs/screenshots/display-*.png come from here, so they show the display as it is."""
+    db = live_server.app.state.db
+    with db.write() as session:
+        site = queue.get_site(session, "demo")
+        site.brand_colour = "#00558c"
+        site.display_notice_fi = "Tervetuloa! Palvelemme arkisin 8–16. Ajanvarauksella pääset jonon ohi."
+        site.display_notice_sv = "Välkommen! Vi betjänar vardagar 8–16."
+        session.add(site)
+    with Clerk(live_server.url) as clerk, Clerk(live_server.url, "expert") as expert:
+        clerk.open(3, "advice", "housing")
+        expert.open(5, "building")
+        for service in ("advice", "housing", "advice", "building", "advice", "housing", "advice"):
+            clerk.take(service)
+        for _ in range(3):
+            clerk.done(clerk.call_next(3)["id"])
+        expert.call_next(5)
+        clerk.call_next(3)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for layout, size in (("landscape", (1920, 1080)), ("portrait", (1080, 1920))):
+        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+        page.goto(f"{live_server.url}/display/demo?lang=fi,sv&panel=waiting&sound=off")
+        page.wait_for_function("window.luukkuDisplay")
+        page.locator(".latest-number").wait_for(timeout=5000)
+        # The notice line stopped a few seconds into its scroll, for the photo.
+        page.add_style_tag(content=".notice-track { animation-play-state: paused; animation-delay: -14s; }")
+        assert page.locator(".latest-number").bounding_box()["height"] > size[1] * 0.12  # from 10 m
+        page.screenshot(path=str(SCREENSHOTS / f"display-{layout}.png"))
+        page.close()

@@ -2,9 +2,6 @@
 
 import json
 import os
-import secrets
-import subprocess
-import sys
 import time
 from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
@@ -16,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 import websockets
 
-from tests.conftest import PG_ADMIN_URL, _pg_available, free_port, postgres_database
+from tests.conftest import PG_ADMIN_URL, Uvicorn, _pg_available, free_port, postgres_database
 
 pytestmark = pytest.mark.postgres
 
@@ -40,60 +37,6 @@ def listening_buses(url: str) -> int:
             " AND application_name LIKE 'luukku-bus-%%' AND query LIKE 'LISTEN%%'",
             (sa.make_url(url).database,),
         ).fetchone()[0]
-
-
-class Uvicorn:
-    """``uvicorn --factory server.app:create_app`` in a process of its own (or a supervisor and
-    ``workers`` processes), on 127.0.0.1."""
-
-    def __init__(self, url: str, port: int, scratch: Path, workers: int = 1):
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.ws_url = f"ws://127.0.0.1:{port}"
-        scratch.mkdir(parents=True, exist_ok=True)
-        self.log = scratch / "uvicorn.log"
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "LUUKKU_DATABASE_URL": url,
-            "LUUKKU_DEMO": "false",
-            "LUUKKU_SECRET_KEY": secrets.token_hex(32),
-            "LUUKKU_DEMO_PRINTER": f"file:{scratch / 'prints'}",
-        }
-        command = [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app",
-                   "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-        if workers > 1:
-            command += ["--workers", str(workers)]
-        with self.log.open("wb") as log:  # the process keeps its own copy of the descriptor
-            self.process = subprocess.Popen(command, cwd=scratch, env=env, stdout=log, stderr=log)
-
-    def wait_until_serving(self, timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"uvicorn exited: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn did not start: {self.log.read_text()[-2000:]}")
-            time.sleep(0.05)
-
-    def worker_pids(self) -> list[int]:
-        """The worker processes of ``--workers`` (not multiprocessing's resource tracker)."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
-        return [int(pid) for pid in children.split()
-                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 @contextmanager

@@ -1,0 +1,235 @@
+"""Live screens over real websockets to uvicorn on loopback: sequence numbers, resync on a gap,
+heartbeats both ways, catching up after a cut, the display's filters, the kiosk and the phone."""
+
+import json
+import re
+import time
+
+import httpx
+import pytest
+from sqlmodel import select
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from server import counters, queue
+from server.db import Database
+from server.models import Counter, Service, Site, StaffUser
+from tests.conftest import LiveServer, free_port, make_settings, prepare_demo_database, recv_push
+from tests.web.test_display_browser import Clerk
+
+HEARTBEAT_S = 0.4
+
+
+@pytest.fixture
+def server(tmp_path):
+    url = prepare_demo_database(f"sqlite:///{tmp_path / 'live.db'}")
+    port = free_port()
+    with LiveServer(make_settings(url, port, live_heartbeat_s=HEARTBEAT_S), port) as server:
+        yield server
+
+
+def last_seq(server) -> int:
+    db = Database(server.settings.database_url)
+    try:
+        with db.read() as session:
+            return queue.get_site(session, "demo").last_event_seq
+    finally:
+        db.dispose()
+
+
+def heartbeat(ws, timeout: float = 5) -> dict:
+    """The next heartbeat; pushes before it are skipped."""
+    deadline = time.monotonic() + timeout
+    while True:
+        message = ws.recv(timeout=max(0.01, deadline - time.monotonic()))
+        if message.startswith("{"):
+            control = json.loads(message)
+            if control["type"] == "heartbeat":
+                return control
+
+
+def announced(html: str) -> list[tuple[str, str]]:
+    return re.findall(r'data-number="([^"]+)" data-counter="([^"]+)"', html)
+
+
+def test_a_quiet_screen_gets_heartbeats_carrying_the_last_sequence_number(server):
+    with connect(f"{server.ws_url}/display/demo/ws") as display:
+        assert 'id="latest-call"' in display.recv(timeout=5)  # the snapshot first
+        first = heartbeat(display)
+        for _ in range(5):  # the print worker may record the printer's first status meanwhile
+            if first["seq"]["demo"] == last_seq(server):
+                break
+            first = heartbeat(display)
+        assert first == {"type": "heartbeat", "seq": {"demo": last_seq(server)}}
+        started = time.monotonic()
+        display.send("ping")
+        assert heartbeat(display) == first
+        assert time.monotonic() - started < 3 * HEARTBEAT_S
+
+
+def test_a_gap_in_the_sequence_makes_the_screen_start_again_from_the_database(server):
+    with Clerk(server.url) as clerk, connect(f"{server.ws_url}/display/demo/ws") as display:
+        recv_push(display)
+        seq = heartbeat(display)["seq"]["demo"]
+        # An event from nowhere, five numbers ahead: what a lost notification looks like.
+        fake = {"seq": seq + 5, "site": "demo", "type": "ticket.called", "at": "2026-01-01T00:00:00+00:00",
+                "ticket": {"id": "x", "number": "A999", "service": "advice", "status": "called"},
+                "counter": {"id": 9, "number": "9"}}
+        server.app.state.bus.publish([fake])
+        pushed = recv_push(display)
+        assert "A999" not in pushed and not announced(pushed)  # the database's state, not the event's
+        assert heartbeat(display)["seq"]["demo"] == seq
+        clerk.open(3, "advice")
+        clerk.take("advice")
+        clerk.call_next(3)
+        deadline = time.monotonic() + 5
+        while not announced(pushed := recv_push(display)):
+            assert time.monotonic() < deadline
+        assert announced(pushed) == [("A001", "3")] and "A001" in pushed
+        assert heartbeat(display)["seq"]["demo"] == last_seq(server)
+
+
+def test_a_screen_back_after_a_cut_hears_the_calls_it_missed(server):
+    seen = last_seq(server)
+    with Clerk(server.url) as clerk:
+        clerk.open(3, "advice")
+        clerk.take("advice")
+        clerk.take("advice")
+        clerk.done(clerk.call_next(3)["id"])
+        clerk.call_next(3)  # A001 and A002 were called while the screen was away
+    with connect(f"{server.ws_url}/display/demo/ws?seen=demo:{seen}") as display:
+        assert announced(recv_push(display)) == [("A001", "3"), ("A002", "3")]
+    with connect(f"{server.ws_url}/display/demo/ws?seen=demo:{last_seq(server)}") as display:
+        assert announced(recv_push(display)) == []  # nothing new: nothing spoken again
+    with connect(f"{server.ws_url}/display/demo/ws?seen=bogus") as display:
+        assert announced(recv_push(display)) == []  # a malformed mark is a fresh start
+
+
+def test_a_screen_that_stops_pinging_is_closed_and_one_that_pings_is_kept(server):
+    with connect(f"{server.ws_url}/display/demo/ws") as silent:
+        started = time.monotonic()
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                silent.recv(timeout=10)
+        assert closed.value.rcvd.code == 1011
+        assert time.monotonic() - started < 10 * HEARTBEAT_S
+    with connect(f"{server.ws_url}/display/demo/ws") as pinging:
+        until = time.monotonic() + 8 * HEARTBEAT_S
+        while time.monotonic() < until:
+            pinging.send("ping")
+            pinging.recv(timeout=2)
+        pinging.send("ping")
+        assert heartbeat(pinging)
+
+
+def test_a_display_shows_and_speaks_only_its_services_and_counters(server):
+    with Clerk(server.url) as clerk, Clerk(server.url, "expert") as expert, \
+            connect(f"{server.ws_url}/display/demo/ws?services=B&counters=4") as display:
+        recv_push(display)
+        clerk.open(3, "advice", "housing")
+        expert.open(4, "housing")
+        clerk.take("advice")
+        clerk.take("housing")
+        clerk.take("housing")
+        clerk.done(clerk.call_next(3)["id"])  # A001 at 3: neither its service nor its counter
+        clerk.call_next(3)  # B001 at 3: its service but not its counter
+        expert.call_next(4)  # B002 at 4
+        pushes = []
+        deadline = time.monotonic() + 5
+        while not any(announced(p) for p in pushes):
+            assert time.monotonic() < deadline
+            pushes.append(recv_push(display))
+        assert announced(pushes[-1]) == [("B002", "4")]
+        assert "A001" not in "".join(pushes) and "B001" not in "".join(pushes)
+
+
+def test_a_wrong_display_address_gets_a_clear_message(server):
+    page = httpx.get(f"{server.url}/display/demo?layout=diagonal", headers={"Accept-Language": "fi"})
+    assert page.status_code == 422 and "Tuntematon asettelu diagonal" in page.text
+    page = httpx.get(f"{server.url}/display/demo?lang=de", headers={"Accept-Language": "en"})
+    assert page.status_code == 422 and "Unknown language de" in page.text
+    assert httpx.get(f"{server.url}/display/demo?calls=99").status_code == 422
+    assert httpx.get(f"{server.url}/display/nowhere").status_code == 404
+    with pytest.raises((InvalidStatus, ConnectionClosed)):
+        with connect(f"{server.ws_url}/display/demo/ws?layout=diagonal") as ws:
+            ws.recv(timeout=5)
+
+
+def test_the_spoken_call_and_the_chime_are_served_as_wav(server):
+    if not server.app.state.speech.available:
+        pytest.skip(f"espeak-ng cannot speak here: {server.app.state.speech.reason}")
+    for lang in ("fi", "sv", "en"):
+        wav = httpx.get(f"{server.url}/display/speech/{lang}/A042/3.wav")
+        assert wav.status_code == 200 and wav.headers["content-type"] == "audio/wav"
+        assert wav.content[:4] == b"RIFF" and len(wav.content) > 20_000
+    chime = httpx.get(f"{server.url}/display/speech/chime.wav")
+    assert chime.status_code == 200 and chime.content[:4] == b"RIFF"
+    for bad in ("de/A042/3", "fi/a042/3", "fi/A04200/3", "fi/A042/3%20-x", "fi/..%2F..%2Fetc/3"):
+        assert httpx.get(f"{server.url}/display/speech/{bad}.wav").status_code == 404, bad
+
+
+def test_the_kiosk_start_screen_counts_tickets_taken_elsewhere(server):
+    with Clerk(server.url) as clerk, connect(f"{server.ws_url}/kiosk/demo/ws?lang=en") as kiosk:
+        assert 'id="waiting-advice"' in recv_push(kiosk)
+        clerk.take("advice")
+        pushed = recv_push(kiosk)
+        assert re.search(r'id="waiting-advice"[^>]*>1 waiting', pushed)
+
+
+def test_the_phone_follows_its_ticket_until_it_is_called(server):
+    with Clerk(server.url) as clerk:
+        clerk.open(3, "advice")
+        clerk.take("advice")
+        mine = clerk.take("advice")
+        with connect(f"{server.ws_url}/t/{mine['id']}/ws?lang=en") as phone:
+            first = recv_push(phone)
+            assert "You are in the queue." in first and 'id="status-ahead">1<' in first
+            clerk.done(clerk.call_next(3)["id"])
+            deadline = time.monotonic() + 5
+            while 'id="status-ahead">0<' not in recv_push(phone):
+                assert time.monotonic() < deadline
+            clerk.call_next(3)
+            while "It is your turn" not in (called := recv_push(phone)):
+                assert time.monotonic() < deadline + 5
+            assert "It is your turn: please go to counter 3." in called and "data-called=" in called
+    with pytest.raises((InvalidStatus, ConnectionClosed)):
+        with connect(f"{server.ws_url}/t/not-a-ticket/ws") as ws:
+            ws.recv(timeout=5)
+
+
+def test_the_event_stream_tells_an_integration_to_resync_after_a_gap(server):
+    with connect(f"{server.ws_url}/api/v1/sites/demo/events") as events:
+        seq = json.loads(events.recv(timeout=5))["seq"]["demo"]
+        server.app.state.bus.publish([{"seq": seq + 3, "site": "demo", "type": "ticket.issued", "at": "x"}])
+        resync = json.loads(events.recv(timeout=5))
+        assert resync["type"] == "resync" and seq <= resync["seq"]["demo"] <= last_seq(server)
+
+
+def test_one_display_shows_two_sites(server):
+    db = server.app.state.db  # the server's own: what it writes reaches its bus
+    with db.write() as session:
+        north = Site(slug="north", name="Pohjoinen palvelupiste")
+        session.add(north)
+        session.flush()
+        session.add(Service(site_id=north.id, code="advice", prefix="N", name_fi="Neuvonta",
+                            name_sv="Rådgivning", name_en="Advice"))
+        counter = Counter(site_id=north.id, number="1")
+        session.add(counter)
+        session.flush()
+        north_counter = counter.id
+        expert = session.exec(select(StaffUser).where(StaffUser.username == "expert")).one().id
+    with Clerk(server.url) as clerk, connect(f"{server.ws_url}/display/demo,north/ws?lang=fi") as display:
+        recv_push(display)
+        assert set(heartbeat(display)["seq"]) == {"demo", "north"}
+        clerk.open(3, "advice")
+        clerk.take("advice")
+        clerk.call_next(3)
+        with db.write() as session:
+            counters.open_counter(session, north_counter, expert, ["advice"])
+            queue.issue_ticket(session, "north", "advice", "fi")
+        with db.write() as session:
+            counters.call_next(session, north_counter, expert)
+        deadline = time.monotonic() + 5
+        while ("N001", "1") not in announced(pushed := recv_push(display)):
+            assert time.monotonic() < deadline
+        assert "Pohjoinen palvelupiste" in pushed and "A001" in pushed  # both sites' calls, named
