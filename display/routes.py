@@ -28,7 +28,7 @@ CALL_EVENTS = {"ticket.called", "ticket.recalled"}
 LAYOUTS = ("auto", "landscape", "portrait")
 PANELS = ("none", "waiting")
 CATCH_UP = timedelta(minutes=2)  # a call missed while the screen was cut off is still spoken this late
-TICKET_NUMBER = re.compile(r"[A-Z]{1,3}[0-9]{1,4}")
+TICKET_NUMBER = re.compile(r"[A-ZÅÄÖ]{1,3}[0-9]{1,4}")
 COUNTER_NUMBER = re.compile(r"[0-9A-Za-z]{1,10}")
 
 

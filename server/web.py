@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
 from server import i18n
-from server.errors import DomainError
+from server.errors import DomainError, N_
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [ROOT / pkg / "templates" for pkg in ("server", "kiosk", "counter", "display")]
@@ -37,6 +37,7 @@ def _make_templates() -> Jinja2Templates:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+    env.globals["N_"] = N_  # marks a message for extraction where a template translates it later
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     env.filters["fromisoformat"] = datetime.fromisoformat
