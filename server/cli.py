@@ -228,6 +228,46 @@ def cmd_ticket_layout(args) -> None:
     _site_session(args, work)
 
 
+def cmd_display_look(args) -> None:
+    import re
+    from io import BytesIO
+    from pathlib import Path
+
+    from PIL import Image, UnidentifiedImageError
+
+    def work(session, site):
+        if args.colour is not None:
+            if args.colour and not re.fullmatch(r"#[0-9a-fA-F]{6}", args.colour):
+                raise ValueError(f"The colour is written #rrggbb, e.g. #00558c (got {args.colour!r}).")
+            site.brand_colour = args.colour.lower()
+        for lang in ("fi", "sv", "en"):
+            value = getattr(args, f"notice_{lang}")
+            if value is not None:
+                if len(value) > 300:
+                    raise ValueError(f"The {lang} notice is {len(value)} characters; a display line takes 300.")
+                setattr(site, f"display_notice_{lang}", value)
+        if args.logo:
+            data = Path(args.logo).read_bytes()
+            if len(data) > 512 * 1024:
+                raise ValueError(f"The logo is {len(data) // 1024} kB; keep it under 512 kB (a PNG of 600 px is plenty).")
+            try:
+                kind = Image.open(BytesIO(data)).format
+            except UnidentifiedImageError:
+                kind = None
+            if kind not in ("PNG", "JPEG"):
+                raise ValueError("The logo must be a PNG or JPEG image.")
+            site.brand_logo = data
+        if args.no_logo:
+            site.brand_logo = None
+        session.add(site)
+        print(f"colour: {site.brand_colour or 'default'}")
+        for lang in ("fi", "sv", "en"):
+            print(f"{lang}: notice {getattr(site, f'display_notice_{lang}')!r}")
+        print(f"logo: {len(site.brand_logo)} bytes" if site.brand_logo else "logo: none")
+
+    _site_session(args, work)
+
+
 def cmd_print_test(args) -> None:
     from printers.ticket import render_test_page
     from printers.transports import PrinterUnavailable, open_transport
@@ -324,6 +364,17 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--logo", metavar="IMAGE", help="PNG, JPEG or GIF, printed at the top of every ticket")
     p.add_argument("--no-logo", action="store_true")
     p.set_defaults(func=cmd_ticket_layout)
+    p = commands.add_parser("display-look", help="the waiting-room displays' colour, logo and notice line",
+                            epilog='e.g. luukku display-look demo --colour "#00558c" --logo logo.png '
+                                   '--notice-fi "Tervetuloa!" (an empty text removes a notice)')
+    p.add_argument("site")
+    p.add_argument("--colour", metavar="#RRGGBB", help="the header's colour; text on it is black or white, "
+                   "whichever reads better; an empty value goes back to the default")
+    for lang in ("fi", "sv", "en"):
+        p.add_argument(f"--notice-{lang}", metavar="TEXT", help="a line scrolling at the bottom (300 characters)")
+    p.add_argument("--logo", metavar="IMAGE", help="PNG or JPEG, shown in the header")
+    p.add_argument("--no-logo", action="store_true")
+    p.set_defaults(func=cmd_display_look)
     p = commands.add_parser("print-test", help="print a test page with every letter that matters")
     p.add_argument("printer", help="SITE/NAME of a configured printer, or a connection string")
     p.add_argument("--profile", default="TM-T88V", help="profile, when a connection string is given")

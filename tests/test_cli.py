@@ -159,3 +159,38 @@ def test_print_test_prints_every_letter_on_a_configured_printer(tmp_path):
         assert out_of_paper.returncode != 0 and "paper_out" in out_of_paper.stdout
     unknown = luukku(url, "print-test", "demo/nowhere")
     assert unknown.returncode != 0 and "nowhere" in unknown.stderr
+
+
+def test_a_manager_gives_the_displays_a_colour_a_logo_and_a_notice(tmp_path):
+    import io
+
+    from PIL import Image
+
+    from tests.conftest import LiveServer, make_settings, prepare_demo_database
+
+    url = prepare_demo_database(f"sqlite:///{tmp_path / 'd.db'}")
+    logo = tmp_path / "logo.png"
+    image = io.BytesIO()
+    Image.new("RGB", (300, 80), (0, 85, 140)).save(image, format="PNG")
+    logo.write_bytes(image.getvalue())
+    look = luukku(url, "display-look", "demo", "--colour", "#FFD166", "--logo", str(logo),
+                  "--notice-fi", "Tervetuloa! Kahvia on aulassa.", "--notice-sv", "Välkommen!")
+    assert look.returncode == 0, look.stderr
+    assert "colour: #ffd166" in look.stdout and f"logo: {len(logo.read_bytes())} bytes" in look.stdout
+
+    port = free_port()
+    with LiveServer(make_settings(url, port), port) as server, httpx.Client(base_url=server.url) as client:
+        page = client.get("/display/demo?lang=fi,sv").text
+        # A light brand colour gets black text on it: 14.6:1 where white would be 1.4:1.
+        assert "--brand: #ffd166; --brand-text: #000000" in page
+        assert "Tervetuloa! Kahvia on aulassa." in page and "Välkommen!" in page
+        assert 'src="/display/demo/logo"' in page
+        served = client.get("/display/demo/logo")
+        assert served.headers["content-type"] == "image/png" and served.content == logo.read_bytes()
+
+    for bad, words in ((["--colour", "blue"], "#rrggbb"), (["--logo", str(tmp_path / "d.db")], "PNG or JPEG"),
+                       (["--notice-en", "x" * 301], "300")):
+        refused = luukku(url, "display-look", "demo", *bad)
+        assert refused.returncode != 0 and words in refused.stderr, refused.stderr
+    cleared = luukku(url, "display-look", "demo", "--colour", "", "--no-logo", "--notice-fi", "")
+    assert "colour: default" in cleared.stdout and "logo: none" in cleared.stdout

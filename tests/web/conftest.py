@@ -9,7 +9,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in the main thread while it is
+# started, and other tests run their own (anyio.run) there.
+@pytest.fixture(scope="module")
 def playwright():
     if not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed (scripts/test installs it as root)")
@@ -19,7 +21,7 @@ def playwright():
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright):
     """Chromium as a desktop browser: sound needs a tap on the page first."""
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -27,7 +29,7 @@ def browser(playwright):
     browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def kiosk_browser(playwright):
     """Chromium started the way docs/display.md starts a display: sound plays without a tap."""
     browser = playwright.chromium.launch(

@@ -112,3 +112,47 @@ def test_a_transfer_to_an_expert_appears_on_the_experts_screen(browser, live_ser
     finally:
         expert_context.close()
         clerk_context.close()
+
+
+def test_the_phone_page_follows_the_ticket_and_alerts_when_it_is_called(browser, live_server):
+    from tests.web.test_display_browser import Clerk
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB", is_mobile=True,
+                                has_touch=True)
+    page = phone.new_page()
+    chimes: list[str] = []
+    page.on("request", lambda r: chimes.append(r.url) if r.url.endswith("/chime.wav") else None)
+    with Clerk(live_server.url) as clerk:
+        clerk.open(3, "advice")
+        clerk.take("advice")
+        mine = clerk.take("advice")
+        page.goto(f"{live_server.url}/t/{mine['id']}?lang=en")
+        page.wait_for_function("window.htmx && document.querySelector('[data-live]')")
+        assert page.locator("#status-ahead").inner_text() == "1"
+        page.get_by_role("button", name="Test the alert").click()  # the tap that lets it play sound
+        clerk.done(clerk.call_next(3)["id"])
+        page.locator("#status-ahead", has_text="0").wait_for(timeout=5000)
+        clerk.call_next(3)
+    page.get_by_text("It is your turn: please go to counter 3.").wait_for(timeout=5000)
+    page.wait_for_function("document.title.startsWith('▶')")
+    assert chimes  # the chime was fetched to be played
+    phone.close()
+
+
+def test_the_kiosk_counts_live_and_returns_to_its_own_language(page, live_server):
+    from tests.web.test_display_browser import Clerk
+
+    page.goto(f"{live_server.url}/kiosk/demo?lang=fi")
+    tile = page.locator("#waiting-housing")
+    assert tile.inner_text().startswith("0 ")
+    with Clerk(live_server.url) as clerk:
+        clerk.take("housing")  # at another kiosk
+    page.locator("#waiting-housing", has_text="1 jonossa").wait_for(timeout=5000)
+    page.get_by_role("link", name="Svenska").click()
+    page.get_by_role("button", name="Småbarnspedagogik").click()
+    page.locator("#issued-number").wait_for(timeout=5000)
+    # Back at the start by itself: in the kiosk's own language again, and still live in it.
+    page.get_by_role("button", name="Varhaiskasvatus").wait_for(timeout=10_000)
+    with Clerk(live_server.url) as clerk:
+        clerk.take("housing")
+    page.locator("#waiting-housing", has_text="2 jonossa").wait_for(timeout=5000)

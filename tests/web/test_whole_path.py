@@ -82,7 +82,8 @@ def test_a_kiosk_tap_reaches_paper_the_counter_and_the_display(printing_server, 
         pushed = recv_push(display)
         while "A001" not in pushed:  # the counter's opening refreshes the screen first
             pushed = recv_push(display)
-        assert 'hx-swap-oob="true"' in pushed and "Palvelupiste 1" in pushed
+        assert 'hx-swap-oob="true"' in pushed and '<span class="counter-number">1</span>' in pushed
+        assert 'data-texts=\'{"fi": "Vuoronumero A-1, palvelupiste 1"}\'' in pushed  # and it is spoken
 
         status = httpx.get(f"{server.url}/t/{issued['ticket']['id']}?lang=en")
         assert "please go to counter 1" in status.text
