@@ -204,3 +204,18 @@ def test_each_layout_is_photographed_for_the_docs(browser, live_server):
         assert page.locator(".latest-number").bounding_box()["height"] > size[1] * 0.12  # from 10 m
         page.screenshot(path=str(SCREENSHOTS / f"display-{layout}.png"))
         page.close()
+
+
+def test_without_kiosk_mode_one_tap_turns_the_sound_on_and_no_call_is_lost(browser, live_server):
+    page, _ = display_page(browser, f"{live_server.url}/display/demo?lang=fi")
+    button = page.get_by_role("button", name="Napauta tästä, niin kutsut kuuluvat")
+    button.wait_for(timeout=5000)  # the browser refused to play: the page asks for a tap
+    with Clerk(live_server.url) as clerk:
+        clerk.open(3, "advice")
+        clerk.take("advice")
+        clerk.call_next(3)  # called before anyone tapped
+    page.locator(".latest-number", has_text="A001").wait_for(timeout=5000)
+    button.click()
+    button.wait_for(state="hidden", timeout=5000)
+    wait_for(page, lambda: len(played(page)) >= 2, what="the call, spoken after the tap")
+    assert played(page)[-2:] == ["chime.wav", "fi/A001/3.wav"]
