@@ -15,10 +15,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from sqlmodel import select
 
-from server import counters, events, i18n, queue, staff, web
+from server import counters, i18n, queue, staff, web
 from server.db import run_read, run_write
 from server.errors import Conflict, Invalid, N_
-from server.live import relay
+from server.live import pushing_snapshot, relay
 from printers import jobs
 from server.models import OUTCOMES, Printer, Service, Site, StaffUser, utcnow
 
@@ -449,12 +449,7 @@ async def staff_socket(websocket: WebSocket):
         context.update(user=user, oob=True, **_labels())
         await websocket.send_text(web.render_fragment(template, lang, **context))
 
-    async def snapshot(_seen: dict) -> dict:
-        seqs = await run_read(db, events.last_seqs, [site.slug])  # before the state: see server/live.py
-        await push()
-        return seqs
-
-    await relay(websocket, websocket.app.state.bus, [site.slug], snapshot, push,
+    await relay(websocket, websocket.app.state.bus, [site.slug], pushing_snapshot(db, [site.slug], push), push,
                 heartbeat_s=websocket.app.state.settings.live_heartbeat_s)
 
 

@@ -13,10 +13,10 @@ from starlette.websockets import WebSocket
 from starlette.staticfiles import StaticFiles
 
 from printers import jobs
-from server import events, hours, i18n, queue, web
+from server import hours, i18n, queue, web
 from server.db import run_read, run_write
 from server.errors import Invalid, NotFound, N_
-from server.live import relay
+from server.live import pushing_snapshot, relay
 from server.estimate import estimate_wait_min
 from server.models import Counter, Service, Site, Ticket, utcnow
 
@@ -160,12 +160,8 @@ async def ticket_status_socket(websocket: WebSocket):
         context = await run_read(app.state.db, _status_context, public_id)
         await websocket.send_text(web.render_fragment("_ticket_status.html", lang, oob=True, **context))
 
-    async def snapshot(_seen: dict) -> dict:
-        seqs = await run_read(app.state.db, events.last_seqs, [slug])  # before the state: server/live.py
-        await push()
-        return seqs
-
-    await relay(websocket, app.state.bus, [slug], snapshot, push, heartbeat_s=app.state.settings.live_heartbeat_s)
+    await relay(websocket, app.state.bus, [slug], pushing_snapshot(app.state.db, [slug], push), push,
+                heartbeat_s=app.state.settings.live_heartbeat_s)
 
 
 async def kiosk_socket(websocket: WebSocket):
@@ -185,12 +181,8 @@ async def kiosk_socket(websocket: WebSocket):
         context = await run_read(app.state.db, _start_context, slug, device)
         await websocket.send_text(web.render_fragment("_kiosk_live.html", lang, oob=True, **context))
 
-    async def snapshot(_seen: dict) -> dict:
-        seqs = await run_read(app.state.db, events.last_seqs, [slug])  # before the state: server/live.py
-        await push()
-        return seqs
-
-    await relay(websocket, app.state.bus, [slug], snapshot, push, heartbeat_s=app.state.settings.live_heartbeat_s)
+    await relay(websocket, app.state.bus, [slug], pushing_snapshot(app.state.db, [slug], push), push,
+                heartbeat_s=app.state.settings.live_heartbeat_s)
 
 
 routes = [

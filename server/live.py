@@ -21,6 +21,8 @@ import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.bus import InProcessBus
+from server.db import Database, run_read
+from server.events import last_seqs
 
 CLIENT_SILENCE_BEATS = 5  # a pinging screen silent this many heartbeats has gone away
 
@@ -103,3 +105,14 @@ async def relay(
         except WebSocketDisconnect:
             pass  # the screen went away while we were sending
         tasks.cancel_scope.cancel()
+
+
+def pushing_snapshot(db: Database, sites: list[str], push: Callable[[], Awaitable[None]]) -> Snapshot:
+    """The usual snapshot: the sites' last numbers, then ``push()`` of the screen's whole state."""
+
+    async def snapshot(_seen: Seqs) -> Seqs:
+        seqs = await run_read(db, last_seqs, sites)  # before the state, as relay() requires
+        await push()
+        return seqs
+
+    return snapshot

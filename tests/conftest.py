@@ -97,6 +97,16 @@ def db(request, tmp_path, postgres_demo_template):
         database.dispose()
 
 
+@pytest.fixture
+def pg_url(postgres_demo_template):
+    """A fresh PostgreSQL database with the demo site, dropped afterwards."""
+    reason = _pg_available()
+    if reason:
+        pytest.skip(reason)
+    with postgres_database(template=postgres_demo_template) as url:
+        yield url
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -15,7 +15,7 @@ from server.bus import QUEUE_LIMIT, InProcessBus, PostgresBus, make_bus
 from server.db import Database, run_write
 from server.events import record_event
 from server.models import Site
-from tests.conftest import PG_ADMIN_URL, _pg_available, postgres_database, prepare_demo_database
+from tests.conftest import PG_ADMIN_URL, _pg_available, prepare_demo_database
 
 
 def event(site: str, seq: int, type: str = "ticket.issued") -> dict:
@@ -146,15 +146,6 @@ def test_make_bus_picks_by_setting_and_database(tmp_path):
 
 
 # --- Across workers, through PostgreSQL ---
-
-
-@pytest.fixture
-def pg_url(postgres_demo_template):
-    reason = _pg_available()
-    if reason:
-        pytest.skip(reason)
-    with postgres_database(template=postgres_demo_template) as url:
-        yield url
 
 
 class Worker:

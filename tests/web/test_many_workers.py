@@ -13,20 +13,11 @@ import pytest
 import sqlalchemy as sa
 import websockets
 
-from tests.conftest import PG_ADMIN_URL, Uvicorn, _pg_available, free_port, postgres_database
+from tests.conftest import PG_ADMIN_URL, Uvicorn, free_port
 
 pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def pg_url(postgres_demo_template):
-    reason = _pg_available()
-    if reason:
-        pytest.skip(reason)
-    with postgres_database(template=postgres_demo_template) as url:
-        yield url
 
 
 def listening_buses(url: str) -> int:
