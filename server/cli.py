@@ -8,13 +8,23 @@ import sys
 from server.settings import Settings, get_settings
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from server.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, ws_per_message_deflate=False,
-                log_level="info")
+    options = dict(host=host, port=port, ws_per_message_deflate=False, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    if settings.database_url.startswith("sqlite"):
+        sys.exit("luukku serve: SQLite is served by one worker; several workers need PostgreSQL "
+                 "(LUUKKU_DATABASE_URL=postgresql+psycopg://…, docs/configuration.md).")
+    if settings.bus == "memory":
+        sys.exit("luukku serve: LUUKKU_BUS=memory reaches the screens of one worker only; "
+                 "use postgresql (or auto) with several workers.")
+    # Each worker process builds its own app from the same environment.
+    uvicorn.run("server.app:create_app", factory=True, workers=workers, **options)
 
 
 def cmd_migrate(args) -> None:
@@ -26,7 +36,9 @@ def cmd_migrate(args) -> None:
 
 
 def cmd_serve(args) -> None:
-    _serve(get_settings(), args.host, args.port)
+    if args.workers < 1:
+        sys.exit("luukku serve: --workers is 1 or more.")
+    _serve(get_settings(), args.host, args.port, args.workers)
 
 
 def cmd_demo(args) -> None:
@@ -323,6 +335,9 @@ def main(argv: list[str] | None = None) -> None:
         p = commands.add_parser(name, help=text)
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=8000)
+        if name == "serve":
+            p.add_argument("--workers", type=int, default=1,
+                           help="worker processes (PostgreSQL only; docs/configuration.md)")
         p.set_defaults(func=func)
     commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
     p = commands.add_parser("create-user", help="create a staff user or set a password")

@@ -142,8 +142,8 @@ class LiveServer:
 
 
 class Uvicorn:
-    """``uvicorn --factory server.app:create_app`` in a process of its own (or a supervisor and
-    ``workers`` processes), on 127.0.0.1."""
+    """``luukku serve`` in a process of its own (with ``workers``, uvicorn's supervisor and its
+    worker processes), on 127.0.0.1."""
 
     def __init__(self, url: str, port: int, scratch: Path, workers: int = 1, **settings: str):
         self.port = port
@@ -161,10 +161,8 @@ class Uvicorn:
             "LUUKKU_SPEECH_DIR": str(_speech_cache()),
             **{f"LUUKKU_{name.upper()}": value for name, value in settings.items()},
         }
-        command = [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app",
-                   "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-        if workers > 1:
-            command += ["--workers", str(workers)]
+        command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+                   "--workers", str(workers)]
         with self.log.open("wb") as log:  # the process keeps its own copy of the descriptor
             self.process = subprocess.Popen(command, cwd=scratch, env=env, stdout=log, stderr=log)
 

@@ -194,3 +194,8 @@ def test_a_manager_gives_the_displays_a_colour_a_logo_and_a_notice(tmp_path):
         assert refused.returncode != 0 and words in refused.stderr, refused.stderr
     cleared = luukku(url, "display-look", "demo", "--colour", "", "--no-logo", "--notice-fi", "")
     assert "colour: default" in cleared.stdout and "logo: none" in cleared.stdout
+
+
+def test_several_workers_are_refused_on_sqlite_with_the_reason(tmp_path):
+    refused = luukku(f"sqlite:///{tmp_path / 'one.db'}", "serve", "--workers", "2", "--port", str(free_port()))
+    assert refused.returncode != 0 and "several workers need PostgreSQL" in refused.stderr
