@@ -18,7 +18,6 @@ import argparse
 import heapq
 import math
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -33,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
+from bench.performance import PERFORMANCE, run_stamp, write_section
 from server import counters as desk
 from server.db import Database
 from server.demo import seed_demo
@@ -400,38 +400,6 @@ def report(days: dict[int, list[Customer]]) -> str:
     return "\n".join(lines)
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    u = platform.uname()
-    return (f"{u.system} {u.release} {u.machine}, {os.cpu_count()} CPUs ({cpu}), "
-            f"Python {platform.python_version()}")
-
-
-MARK_START = "<!-- bench:simulate_day:start -->"
-MARK_END = "<!-- bench:simulate_day:end -->"
-PERFORMANCE = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
-
-
-def write_section(body: str, path: Path = PERFORMANCE) -> None:
-    """Replaces the text between this benchmark's markers, leaving every other section alone."""
-    text = path.read_text() if path.exists() else "# Performance\n"
-    block = f"{MARK_START}\n{body}\n{MARK_END}"
-    if MARK_START in text and MARK_END in text:
-        before, rest = text.split(MARK_START, 1)
-        after = rest.split(MARK_END, 1)[1]
-        text = before + block + after
-    else:
-        text = text.rstrip("\n") + "\n\n## Estimate quality: a simulated day\n\n" + block + "\n"
-    path.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=5, help="days to simulate (default 5)")
@@ -461,10 +429,8 @@ def main(argv: list[str] | None = None) -> int:
     print(body)
     print(f"\n{len(days)} days in {elapsed:.1f} s", file=sys.stderr)
     if args.write:
-        stamp = (f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC with `{command}` "
-                 f"(seeds {seeds.start}–{seeds.stop - 1}, {args.jobs} at a time, {elapsed:.0f} s) "
-                 f"on {machine()}.")
-        write_section(f"{stamp}\n\n{body}")
+        stamp = run_stamp(command, f"seeds {seeds.start}–{seeds.stop - 1}, {args.jobs} at a time, {elapsed:.0f} s")
+        write_section("simulate_day", "Estimate quality: a simulated day", f"{stamp}\n\n{body}")
         print(f"updated {PERFORMANCE}", file=sys.stderr)
     return 0
 
