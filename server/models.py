@@ -127,6 +127,13 @@ class Service(SQLModel, table=True):
     # Where a ticket transferred into this service waits: "arrival" (by its original arrival time)
     # or "front" (ahead of the tickets that have not been transferred).
     transfer_position: str = Field(default="arrival", max_length=10)
+    # Appointments (server/booking.py): how many can be served at once (counters or experts that
+    # take them; 0: the service takes no bookings), the slot length, a pause after each, and the
+    # share of the day's appointment capacity (percent) kept free for walk-ins.
+    appointment_seats: int = Field(default=0)
+    slot_min: int = Field(default=20)
+    buffer_min: int = Field(default=0)
+    walk_in_share: int = Field(default=0)
 
     def name(self, lang: str) -> str:
         return getattr(self, f"name_{lang}", None) or self.name_fi
@@ -312,3 +319,71 @@ class PrintJob(SQLModel, table=True):
     updated_at: datetime = _at()
     sent_at: datetime | None = _at(default=None)
     printed_at: datetime | None = _at(default=None)
+
+
+class AppointmentHours(SQLModel, table=True):
+    """When a service takes appointments, per weekday (0 = Monday), in the site's local time; always
+    within the site's opening hours of the day, and never on a day the site is closed."""
+
+    __tablename__ = "appointment_hours"
+    __table_args__ = (sa.UniqueConstraint("service_id", "weekday"),)
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: int = Field(foreign_key="service.id", index=True)
+    weekday: int
+    opens: time
+    closes: time
+
+
+class AppointmentSlot(SQLModel, table=True):
+    """The seats of one slot: the database, not Python, keeps ``taken`` within ``capacity``, so no two
+    bookings ever share a seat, however many arrive at once (server/booking.py)."""
+
+    __tablename__ = "appointment_slot"
+    __table_args__ = (
+        sa.CheckConstraint("taken >= 0 AND taken <= capacity", name="ck_appointment_slot_seats"),
+    )
+    service_id: int = Field(foreign_key="service.id", primary_key=True)
+    starts_at: datetime = Field(sa_type=UTCDateTime, primary_key=True)
+    capacity: int
+    taken: int = Field(default=0)
+
+
+APPOINTMENT_STATES = ("held", "booked", "checked_in", "cancelled", "expired", "no_show")
+SEATED_STATES = ("held", "booked", "checked_in", "no_show")  # those that hold a seat of their slot
+
+
+class Appointment(SQLModel, table=True):
+    """A booked time, from the hold while the citizen fills in the form to check-in at the kiosk."""
+
+    __table_args__ = (
+        sa.Index("ix_appointment_slot", "service_id", "starts_at", "status"),
+        sa.Index("ix_appointment_email", "email"),
+        sa.Index("ix_appointment_phone", "phone"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    # In signed links; random, never the row id.
+    public_id: str = Field(max_length=32, unique=True)
+    # What the citizen types at the kiosk or shows as a QR code: short, unambiguous letters.
+    code: str = Field(max_length=12, unique=True)
+    site_id: int = Field(foreign_key="site.id")
+    service_id: int = Field(foreign_key="service.id")
+    starts_at: datetime = _at()
+    ends_at: datetime = _at()
+    status: str = Field(default="held", max_length=20)  # one of APPOINTMENT_STATES
+    hold_expires_at: datetime | None = _at(default=None)
+    # Personal data: the least that lets the service point reach the citizen; removed after the
+    # retention period (docs/booking.md).
+    name: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=254)
+    message: str = Field(default="", max_length=1000)
+    lang: str = Field(default="fi", max_length=2)
+    # A keyed hash of the address the booking came from: for the per-address limit, never the address.
+    requester: str = Field(default="", max_length=64)
+    created_at: datetime = _at()
+    booked_at: datetime | None = _at(default=None)
+    booked_by: int | None = Field(default=None, foreign_key="staff_user.id")  # staff, on the phone
+    cancelled_at: datetime | None = _at(default=None)
+    cancel_reason: str = Field(default="", max_length=300)
+    checked_in_at: datetime | None = _at(default=None)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
