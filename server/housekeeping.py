@@ -1,11 +1,12 @@
-"""Jobs the server runs by itself while it is up: closing the day's unserved tickets."""
+"""Jobs the server runs by itself while it is up: closing the day's unserved tickets, and giving
+back the seats of appointment holds whose time ran out."""
 
 import logging
 from datetime import datetime
 
 import anyio
 
-from server import queue
+from server import booking, queue
 from server.db import Database
 from server.models import utcnow
 
@@ -27,11 +28,22 @@ def close_days(db: Database, now: datetime | None = None) -> int:
     return closed
 
 
+def release_holds(db: Database, now: datetime | None = None) -> int:
+    """Expired holds give their seats back (bookings also do it themselves for the slot they want)."""
+    with db.write() as session:
+        return booking.release_expired(session, now)
+
+
+def run_all(db: Database) -> None:
+    close_days(db)
+    release_holds(db)
+
+
 async def run_periodically(db: Database, interval_s: float) -> None:
     """Runs the jobs every ``interval_s`` seconds until cancelled; a failing run is logged."""
     while True:
         try:
-            await anyio.to_thread.run_sync(close_days, db)
+            await anyio.to_thread.run_sync(run_all, db)
         except Exception:  # the next run tries again; the server must not stop for this
             log.exception("housekeeping failed")
         await anyio.sleep(interval_s)

@@ -60,8 +60,18 @@ class Settings(BaseSettings):
     )
     token_max_age_s: int = Field(8 * 3600, description="Lifetime of an API bearer token, seconds")
     kiosk_return_s: int = Field(8, description="Seconds the kiosk shows a ticket before returning")
+    booking_hold_s: int = Field(
+        300, description="Seconds a chosen appointment time is kept for a citizen filling in the form"
+    )
+    booking_horizon_days: int = Field(60, description="How many days ahead appointments can be booked")
+    booking_limit_per_person: int = Field(
+        3, description="Upcoming bookings one email address or phone number may hold"
+    )
+    booking_limit_per_address: int = Field(
+        10, description="Appointment times one network address may hold in an hour"
+    )
     housekeeping_interval_s: float = Field(
-        60, description="Seconds between runs of the jobs that close unserved tickets at closing time"
+        60, description="Seconds between runs of the jobs that close unserved tickets at closing time and free expired appointment holds"
     )
 
 

@@ -1,0 +1,243 @@
+"""Appointments on SQLite and PostgreSQL: slots from a service's hours (DST included), holds that run
+out, booking, moving, cancelling, the limits, and no double booking however many try at once."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from server import booking, hours, queue
+from server.booking import Limits, SlotTaken
+from server.errors import Conflict, Invalid, NotFound
+from server.models import Appointment, AppointmentHours, AppointmentSlot, Event, Service
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+MONDAY = date(2027, 3, 22)
+NOW = datetime(2027, 3, 22, 5, 0, tzinfo=timezone.utc)  # Monday 7.00 in Helsinki
+
+
+def at(day: date, hh: int, mm: int = 0) -> datetime:
+    """A Helsinki wall-clock time, in UTC."""
+    return (datetime.combine(day, time(hh), tzinfo=HELSINKI) + timedelta(minutes=mm)).astimezone(timezone.utc)
+
+
+def bookable(db, code: str = "advice", seats: int = 2, slot_min: int = 20, buffer_min: int = 0,
+             walk_in_share: int = 0, weekdays=range(7), opens=time(9), closes=time(12)) -> None:
+    with db.write() as session:
+        site = queue.get_site(session, "demo")
+        service = queue.get_service(session, site, code)
+        service.appointment_seats, service.slot_min, service.buffer_min = seats, slot_min, buffer_min
+        service.walk_in_share = walk_in_share
+        session.add(service)
+        for weekday in weekdays:
+            session.add(AppointmentHours(service_id=service.id, weekday=weekday, opens=opens, closes=closes))
+
+
+def slots(db, day: date, code: str = "advice", now: datetime = NOW) -> list[booking.Slot]:
+    with db.read() as session:
+        site = queue.get_site(session, "demo")
+        return booking.day_slots(session, site, queue.get_service(session, site, code), day, now)
+
+
+def book(db, starts_at: datetime, email: str = "maija@example.fi", now: datetime = NOW, **kw) -> Appointment:
+    with db.write() as session:
+        held = booking.hold(session, "demo", "advice", starts_at, now=now, requester=kw.pop("requester", ""))
+        return booking.confirm(session, held.public_id, name="Maija Meikäläinen", email=email, consent=True,
+                               now=now, **kw)
+
+
+def test_slots_follow_the_services_hours_length_and_buffer(db):
+    bookable(db, buffer_min=10)
+    day = slots(db, MONDAY)
+    assert [s.starts_at.astimezone(HELSINKI).strftime("%H.%M") for s in day] == [
+        "09.00", "09.30", "10.00", "10.30", "11.00", "11.30"]
+    assert all(s.ends_at - s.starts_at == timedelta(minutes=20) and s.capacity == s.free == 2 for s in day)
+    assert slots(db, MONDAY, now=at(MONDAY, 10, 0)) == day[3:]  # past and current slots are gone
+
+
+def test_a_share_kept_for_walk_ins_is_spread_over_the_day(db):
+    bookable(db, seats=3, walk_in_share=50)
+    capacities = [s.capacity for s in slots(db, MONDAY)]
+    assert capacities == [1, 2, 1, 2, 1, 2, 1, 2, 1]
+    assert sum(capacities) == 13  # half of 27 seats, rounded down
+
+
+def test_holidays_and_short_days_of_the_site_limit_the_slots(db):
+    bookable(db)
+    with db.write() as session:
+        site = queue.get_site(session, "demo")
+        hours.set_exception(session, site, MONDAY, "closed")
+        hours.set_exception(session, site, MONDAY + timedelta(days=1), "10:00-11:00")
+    assert slots(db, MONDAY) == []
+    short = slots(db, MONDAY + timedelta(days=1))
+    assert [s.starts_at for s in short] == [at(MONDAY + timedelta(days=1), 10, m) for m in (0, 20, 40)]
+
+
+def test_slots_keep_their_wall_clock_time_across_the_dst_changes(db):
+    bookable(db, opens=time(2), closes=time(5))
+    spring, autumn = date(2027, 3, 28), date(2027, 10, 31)  # 3.00 -> 4.00, and 4.00 -> 3.00
+    before = slots(db, date(2027, 3, 27))
+    assert before[0].starts_at == datetime(2027, 3, 27, 0, 0, tzinfo=timezone.utc)  # 2.00 at UTC+2
+    gap = slots(db, spring)
+    local = [s.starts_at.astimezone(HELSINKI).strftime("%H.%M") for s in gap]
+    assert "03.00" not in local and "03.20" not in local and "03.40" not in local  # never on the clock
+    assert local[:4] == ["02.00", "02.20", "02.40", "04.00"]
+    assert gap[3].starts_at == datetime(2027, 3, 28, 1, 0, tzinfo=timezone.utc)  # 4.00 at UTC+3
+    after = slots(db, date(2027, 3, 29), code="advice")
+    assert after[0].starts_at == datetime(2027, 3, 28, 23, 0, tzinfo=timezone.utc)  # 2.00 at UTC+3
+    october = slots(db, autumn, now=datetime(2027, 10, 30, tzinfo=timezone.utc))
+    assert len({s.starts_at for s in october}) == len(october)  # the repeated hour makes no twin slots
+    assert [s.starts_at.astimezone(HELSINKI).strftime("%H.%M") for s in october][:3] == ["02.00", "02.20", "02.40"]
+
+
+def test_a_booking_takes_a_seat_and_cancelling_frees_it_at_once(db):
+    bookable(db, seats=1)
+    nine = at(MONDAY, 9)
+    first = book(db, nine)
+    assert first.status == "booked" and len(first.code) == 8 and first.phone == "" and first.email == "maija@example.fi"
+    assert slots(db, MONDAY)[0].free == 0
+    with db.write() as session, pytest.raises(SlotTaken) as taken:
+        booking.hold(session, "demo", "advice", nine, now=NOW)
+    assert [s.starts_at for s in taken.value.next_free] == [at(MONDAY, 9, 20), at(MONDAY, 9, 40), at(MONDAY, 10),
+                                                            at(MONDAY, 10, 20), at(MONDAY, 10, 40)]
+    with db.write() as session:
+        booking.cancel(session, first.public_id, now=NOW)
+    assert slots(db, MONDAY)[0].free == 1
+    assert book(db, nine, email="toinen@example.fi").status == "booked"
+    with db.read() as session:
+        types = [e.type for e in session.exec(select(Event).order_by(Event.seq))]
+        assert types[-3:] == ["appointment.booked", "appointment.cancelled", "appointment.booked"]
+        assert "Maija" not in "".join(e.data for e in session.exec(select(Event)))  # no personal data
+
+
+def test_a_hold_runs_out_and_its_seat_goes_to_the_next_one(db):
+    bookable(db, seats=1)
+    nine = at(MONDAY, 9)
+    with db.write() as session:
+        slow = booking.hold(session, "demo", "advice", nine, now=NOW, limits=Limits(hold_s=300))
+    assert slots(db, MONDAY)[0].free == 0
+    later = NOW + timedelta(seconds=301)
+    assert slots(db, MONDAY, now=later)[0].free == 1  # free to see at once
+    fast = book(db, nine, now=later)
+    with db.write() as session, pytest.raises(SlotTaken):
+        booking.confirm(session, slow.public_id, name="Hidas", email="hidas@example.fi", consent=True, now=later)
+    with db.write() as session:
+        booking.cancel(session, fast.public_id, now=later)
+    with db.write() as session:  # the time is free again: the late form still gets it
+        late = booking.confirm(session, slow.public_id, name="Hidas", email="hidas@example.fi", consent=True,
+                               now=later)
+    assert late.status == "booked"
+    with db.read() as session:
+        seat = session.get(AppointmentSlot, (late.service_id, nine))
+        assert (seat.capacity, seat.taken) == (1, 1)
+
+
+def test_fifty_people_at_once_for_the_last_free_seat_one_gets_it(db):
+    bookable(db, seats=1)
+    nine = at(MONDAY, 9)
+    start = threading.Barrier(50)
+
+    def attempt(i: int):
+        start.wait()
+        try:
+            return book(db, nine, email=f"person{i}@example.fi")
+        except SlotTaken as exc:
+            return exc
+
+    with ThreadPoolExecutor(50) as pool:
+        results = list(pool.map(attempt, range(50)))
+    won = [r for r in results if isinstance(r, Appointment)]
+    lost = [r for r in results if isinstance(r, SlotTaken)]
+    assert len(won) == 1 and len(lost) == 49
+    assert all(r.next_free and r.next_free[0].starts_at == at(MONDAY, 9, 20) for r in lost)
+    with db.read() as session:
+        assert session.execute(sa.select(sa.func.count()).select_from(Appointment)).scalar_one() == 1
+        assert session.get(AppointmentSlot, (won[0].service_id, nine)).taken == 1
+
+
+def test_the_database_itself_refuses_a_seat_beyond_capacity(db):
+    bookable(db, seats=1)
+    appointment = book(db, at(MONDAY, 9))
+    with pytest.raises(sa.exc.IntegrityError), db.write() as session:
+        session.execute(sa.update(AppointmentSlot).where(AppointmentSlot.service_id == appointment.service_id)
+                        .values(taken=AppointmentSlot.taken + 1))
+
+
+def test_moving_takes_the_new_seat_and_frees_the_old(db):
+    bookable(db, seats=1)
+    mine, other = book(db, at(MONDAY, 9)), book(db, at(MONDAY, 9, 40), email="other@example.fi")
+    with db.write() as session:
+        moved = booking.move(session, mine.public_id, at(MONDAY, 10), now=NOW)
+    assert moved.starts_at == at(MONDAY, 10) and moved.code == mine.code
+    assert [s.free for s in slots(db, MONDAY)[:4]] == [1, 1, 0, 0]  # 9.00 and 9.20 free, 9.40 and 10.00 not
+    with db.write() as session, pytest.raises(SlotTaken):
+        booking.move(session, mine.public_id, other.starts_at, now=NOW)
+    with db.write() as session, pytest.raises(Invalid):
+        booking.move(session, mine.public_id, at(MONDAY, 11), staff_user_id=1, now=NOW)  # staff give a reason
+    with db.write() as session, pytest.raises(NotFound):
+        booking.move(session, mine.public_id, at(MONDAY, 10, 5), now=NOW)  # not a slot
+
+
+def test_one_person_cannot_hoard_times(db):
+    bookable(db)
+    for minute in (0, 20, 40):
+        book(db, at(MONDAY, 9, minute), email="ahne@example.fi")
+    with pytest.raises(Conflict, match="3 bookings"):
+        book(db, at(MONDAY, 10), email="AHNE@example.fi ")
+    with pytest.raises(Conflict, match="3 bookings"):  # the same phone written another way
+        for n, phone in enumerate(("040 123 4567", "+358 40 1234567", "(040) 123-4567", "0401234567")):
+            book(db, at(MONDAY, 10, 20 * n), email="", phone=phone)
+    limits = Limits(per_requester_per_hour=2)
+    with db.write() as session:
+        for minute in (0, 20):
+            booking.hold(session, "demo", "advice", at(MONDAY, 11, minute), requester="abc", now=NOW, limits=limits)
+    with db.write() as session, pytest.raises(Conflict, match="Too many bookings"):
+        booking.hold(session, "demo", "advice", at(MONDAY, 11, 40), requester="abc", now=NOW, limits=limits)
+
+
+@pytest.mark.parametrize("fields, words", [
+    ({"name": " "}, "Write your name"),
+    ({"email": "", "phone": ""}, "phone number or an email"),
+    ({"email": "maija@"}, "email address does not look right"),
+    ({"email": "", "phone": "12ab"}, "phone number does not look right"),
+    ({"consent": False}, "accept how your details are used"),
+])
+def test_a_booking_form_with_a_mistake_is_refused_with_the_reason(db, fields, words):
+    bookable(db)
+    with db.write() as session:
+        held = booking.hold(session, "demo", "advice", at(MONDAY, 9), now=NOW)
+    form = {"name": "Maija", "email": "maija@example.fi", "phone": "", "consent": True, **fields}
+    with db.write() as session, pytest.raises(Invalid, match=words):
+        booking.confirm(session, held.public_id, now=NOW, **form)
+
+
+def test_times_outside_the_layout_or_the_horizon_are_refused(db):
+    bookable(db)
+    with db.write() as session:
+        with pytest.raises(NotFound):
+            booking.hold(session, "demo", "advice", at(MONDAY, 9, 10), now=NOW)
+        with pytest.raises(Conflict, match="already passed"):
+            booking.hold(session, "demo", "advice", at(MONDAY, 9), now=at(MONDAY, 9, 30))
+        with pytest.raises(Invalid, match="days ahead"):
+            booking.hold(session, "demo", "advice", at(MONDAY + timedelta(days=70), 9), now=NOW)
+    with db.read() as session:
+        site = queue.get_site(session, "demo")
+        building = session.exec(select(Service).where(Service.code == "building")).one()
+        assert booking.day_slots(session, site, building, MONDAY, NOW) == []  # takes no bookings
+
+
+def test_housekeeping_gives_back_the_seats_of_holds_that_ran_out(db):
+    from server.housekeeping import release_holds
+
+    bookable(db, seats=1)
+    with db.write() as session:
+        booking.hold(session, "demo", "advice", at(MONDAY, 9), now=NOW, limits=Limits(hold_s=60))
+    assert release_holds(db, NOW + timedelta(seconds=59)) == 0
+    assert release_holds(db, NOW + timedelta(seconds=61)) == 1
+    with db.read() as session:
+        assert session.exec(select(AppointmentSlot)).one().taken == 0
+        assert session.exec(select(Appointment)).one().status == "expired"
