@@ -18,7 +18,7 @@ import display.routes
 import kiosk.routes
 import printers.routes
 from printers.worker import PrintWorker
-from server import api, demo, housekeeping, i18n, web
+from server import api, booking, demo, housekeeping, i18n, web
 from server.bus import PostgresBus, make_bus
 from server.db import Database, run_read
 from server.errors import DomainError, N_
@@ -83,7 +83,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 demo.set_demo_printer(session, settings.demo_printer, settings.demo_printer_profile)
         async with anyio.create_task_group() as tasks:
             await tasks.start(bus.run)  # listening (or its first attempt over) before the app serves
-            tasks.start_soon(housekeeping.run_periodically, db, settings.housekeeping_interval_s)
+            tasks.start_soon(housekeeping.run_periodically, db, settings.housekeeping_interval_s,
+                             booking.Limits.of(settings))
             tasks.start_soon(print_worker.run)
             yield
             tasks.cancel_scope.cancel()

@@ -21,10 +21,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from server import hours
+from server import hours, i18n
 from server.errors import Conflict, Invalid, NotFound, N_
 from server.events import record_event
-from server.queue import get_service, get_site
+from server.queue import IssuedTicket, get_service, get_site, issue_ticket
 from server.models import (
     SEATED_STATES,
     Appointment,
@@ -32,6 +32,7 @@ from server.models import (
     AppointmentSlot,
     Service,
     Site,
+    Ticket,
     utcnow,
 )
 
@@ -57,11 +58,18 @@ class Limits:
     per_person: int = 3  # future bookings per email or phone
     per_requester_per_hour: int = 10  # seats held from one address in an hour
 
+    # Check-in at the kiosk: how early, how late, and whether a late visitor joins the queue.
+    checkin_early_min: int = 30
+    checkin_late_min: int = 15
+    late_joins_queue: bool = True
+
     @classmethod
     def of(cls, settings) -> "Limits":
         return cls(hold_s=settings.booking_hold_s, horizon_days=settings.booking_horizon_days,
                    per_person=settings.booking_limit_per_person,
-                   per_requester_per_hour=settings.booking_limit_per_address)
+                   per_requester_per_hour=settings.booking_limit_per_address,
+                   checkin_early_min=settings.checkin_early_min, checkin_late_min=settings.checkin_late_min,
+                   late_joins_queue=settings.late_checkin_joins_queue)
 
 
 class SlotTaken(Conflict):
@@ -394,3 +402,72 @@ def move(session: Session, public_id: str, starts_at: datetime, *, reason: str =
     session.add(appointment)
     _event(session, appointment, "appointment.moved", staff_user_id, now, was=was.isoformat())
     return appointment
+
+
+# --- check-in at the kiosk -------------------------------------------------------------------------
+
+
+def normal_code(text: str) -> str:
+    """What a visitor types or a scanner sends: spaces, dashes and case do not matter, nor a whole
+    booking address (the QR code) around the code."""
+    text = text.strip().rstrip("/").rsplit("/", 1)[-1]
+    return re.sub(r"[^A-Za-z0-9]", "", text).upper()[:CODE_LENGTH + 4]
+
+
+def check_in(session: Session, site_slug: str, code: str, *, lang: str = "fi", device: str | None = None,
+             now: datetime | None = None, limits: Limits = Limits()) -> tuple[Appointment, IssuedTicket]:
+    """A booked visitor at the kiosk: a ticket that goes before walk-ins from the booked time on.
+
+    Too early: told when to come back. Too late: an ordinary queue number, or a refusal, as
+    configured; the appointment is then a no-show.
+    """
+    now = now or utcnow()
+    site = get_site(session, site_slug)
+    appointment = session.exec(
+        select(Appointment).where(Appointment.code == normal_code(code), Appointment.site_id == site.id)
+        .with_for_update()
+    ).first()
+    if appointment is None or appointment.status in ("held", "expired"):
+        raise NotFound(N_("No booking has this code here. Check the code, or ask at the counter."))
+    service = session.get(Service, appointment.service_id)
+    local = {"time": i18n.local_time(appointment.starts_at, site.timezone, lang)}
+    if appointment.status == "cancelled":
+        raise Conflict(N_("This booking was cancelled. Please take a queue number."))
+    if appointment.status in ("checked_in", "no_show") and appointment.ticket_id:
+        number = session.get(Ticket, appointment.ticket_id).number
+        raise Conflict(N_("This booking is already checked in: your number is %(number)s."), number=number)
+    if appointment.status == "no_show":
+        raise Conflict(N_("Your appointment was at %(time)s, and it is too late to check in. Please book a new "
+                          "time or ask at the counter."), **local)
+    earliest = appointment.starts_at - timedelta(minutes=limits.checkin_early_min)
+    if now < earliest:
+        when = i18n.local_time(earliest, site.timezone, lang, with_date=hours.local_now(site, earliest).date()
+                               != hours.local_now(site, now).date())
+        raise Conflict(N_("Your appointment is at %(time)s. Please check in from %(from)s."), **local, **{"from": when})
+    late = now > appointment.starts_at + timedelta(minutes=limits.checkin_late_min)
+    if late and not limits.late_joins_queue:
+        raise Conflict(N_("Your appointment was at %(time)s, and it is too late to check in. Please book a new "
+                          "time or ask at the counter."), **local)
+    issued = issue_ticket(session, site_slug, service.code, lang, now, device=device,
+                          appointment_at=None if late else appointment.starts_at)
+    appointment.status = "no_show" if late else "checked_in"
+    appointment.checked_in_at = now
+    appointment.ticket_id = issued.ticket.id
+    session.add(appointment)
+    _event(session, appointment, "appointment.late" if late else "appointment.checked_in", None, now)
+    return appointment, issued
+
+
+def mark_no_shows(session: Session, now: datetime | None = None, limits: Limits = Limits()) -> int:
+    """Bookings nobody checked in for by the end of the late window become no-shows (an event each)."""
+    now = now or utcnow()
+    missed = list(session.exec(
+        select(Appointment).where(Appointment.status == "booked",
+                                  Appointment.starts_at < now - timedelta(minutes=limits.checkin_late_min))
+        .with_for_update()
+    ))
+    for appointment in missed:
+        appointment.status = "no_show"
+        session.add(appointment)
+        _event(session, appointment, "appointment.no_show", None, now)
+    return len(missed)

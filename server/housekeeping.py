@@ -34,16 +34,22 @@ def release_holds(db: Database, now: datetime | None = None) -> int:
         return booking.release_expired(session, now)
 
 
-def run_all(db: Database) -> None:
+def mark_no_shows(db: Database, now: datetime | None = None, limits: booking.Limits = booking.Limits()) -> int:
+    with db.write() as session:
+        return booking.mark_no_shows(session, now, limits)
+
+
+def run_all(db: Database, limits: booking.Limits) -> None:
     close_days(db)
     release_holds(db)
+    mark_no_shows(db, limits=limits)
 
 
-async def run_periodically(db: Database, interval_s: float) -> None:
+async def run_periodically(db: Database, interval_s: float, limits: booking.Limits) -> None:
     """Runs the jobs every ``interval_s`` seconds until cancelled; a failing run is logged."""
     while True:
         try:
-            await anyio.to_thread.run_sync(run_all, db)
+            await anyio.to_thread.run_sync(run_all, db, limits)
         except Exception:  # the next run tries again; the server must not stop for this
             log.exception("housekeeping failed")
         await anyio.sleep(interval_s)

@@ -152,9 +152,11 @@ def issue_ticket(
     now: datetime | None = None,
     printed: bool = True,
     device: str | None = None,
+    appointment_at: datetime | None = None,
 ) -> IssuedTicket:
     """A new ticket at the end of the service's queue; with ``printed``, its print job too, for the
-    printer of the kiosk ``device`` (printers/jobs.py says which printer that is)."""
+    printer of the kiosk ``device`` (printers/jobs.py says which printer that is). A ticket for an
+    appointment (``appointment_at``, its booked time) goes before walk-ins once that time comes."""
     if lang not in LANGUAGES:
         raise Invalid(N_("Language must be one of fi, sv, en."))
     site = get_site(session, site_slug)
@@ -163,7 +165,7 @@ def issue_ticket(
     if not hours.is_open(session, site, now):
         raise Conflict(N_("The service point is closed now. No queue numbers are given."))
     printer = jobs.printer_for(session, site, device) if printed else None
-    ticket = new_ticket(session, site, service, lang, now)
+    ticket = new_ticket(session, site, service, lang, now, appointment_at=appointment_at)
     ahead = people_ahead(session, ticket)
     wait = estimate.estimate_wait_min(session, site, ticket, now)
     job = jobs.create_job(session, ticket, printer, now, ahead, wait) if printed else None

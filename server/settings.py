@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     booking_limit_per_address: int = Field(
         10, description="Appointment times one network address may hold in an hour"
     )
+    checkin_early_min: int = Field(30, description="Minutes before the booked time the kiosk checks a visitor in")
+    checkin_late_min: int = Field(
+        15, description="Minutes after the booked time a visitor can still check in; later, a no-show"
+    )
+    late_checkin_joins_queue: bool = Field(
+        True, description="A visitor too late for the booked time gets an ordinary queue number at the kiosk"
+    )
     housekeeping_interval_s: float = Field(
         60, description="Seconds between runs of the jobs that close unserved tickets at closing time and free expired appointment holds"
     )

@@ -241,3 +241,88 @@ def test_housekeeping_gives_back_the_seats_of_holds_that_ran_out(db):
     with db.read() as session:
         assert session.exec(select(AppointmentSlot)).one().taken == 0
         assert session.exec(select(Appointment)).one().status == "expired"
+
+
+# --- check-in ------------------------------------------------------------------------------------
+
+
+def check_in(db, code: str, now: datetime, lang: str = "fi", **limits):
+    with db.write() as session:
+        return booking.check_in(session, "demo", code, lang=lang, now=now, limits=Limits(**limits))
+
+
+def test_a_booked_visitor_checks_in_and_is_called_before_walk_ins_at_the_booked_time(db):
+    from server import counters
+    from server.models import Counter, StaffUser
+
+    bookable(db)
+    appointment = book(db, at(MONDAY, 10))
+    with db.write() as session:
+        walk_in = queue.issue_ticket(session, "demo", "advice", "fi", now=at(MONDAY, 9, 40)).ticket
+    code = " " + "-".join([appointment.code[:4], appointment.code[4:]]).lower() + " "  # as typed
+    checked, issued = check_in(db, code, at(MONDAY, 9, 45))
+    assert checked.status == "checked_in" and issued.ticket.appointment_at == at(MONDAY, 10)
+    assert issued.print_job_id is not None  # printed like any ticket
+    with db.write() as session:
+        clerk = session.exec(select(StaffUser).where(StaffUser.username == "clerk")).one().id
+        counter = session.exec(select(Counter).where(Counter.number == "1")).one().id
+        counters.open_counter(session, counter, clerk, ["advice"], now=at(MONDAY, 9, 50))
+    with db.write() as session:  # before its time, the walk-in who came first is called
+        called, _ = counters.call_next(session, counter, clerk, now=at(MONDAY, 9, 50))
+        assert called.id == walk_in.id
+        counters.start_serving(session, called.public_id, clerk, now=at(MONDAY, 9, 51))
+        counters.finish(session, called.public_id, clerk, now=at(MONDAY, 9, 59))
+    with db.write() as session:
+        walk_in_2 = queue.issue_ticket(session, "demo", "advice", "fi", now=at(MONDAY, 9, 30)).ticket
+    with db.write() as session:  # at the booked time the appointment goes first
+        called, _ = counters.call_next(session, counter, clerk, now=at(MONDAY, 10, 1))
+        assert called.id == issued.ticket.id and called.id != walk_in_2.id
+    with pytest.raises(Conflict, match=f"your number is {issued.ticket.number}"):
+        check_in(db, appointment.code, at(MONDAY, 9, 46))
+
+
+def test_too_early_is_told_when_to_come_back_in_the_kiosks_language(db):
+    bookable(db)
+    appointment = book(db, at(MONDAY, 10))
+    with pytest.raises(Conflict) as early:
+        check_in(db, appointment.code, at(MONDAY, 9, 0))
+    assert early.value.params == {"time": "10.00", "from": "09.30"}
+    with pytest.raises(Conflict) as early_sv:
+        check_in(db, appointment.code, at(MONDAY, 9, 0), lang="sv")
+    assert early_sv.value.params == {"time": "10:00", "from": "09:30"}
+    with pytest.raises(Conflict) as day_before:
+        check_in(db, appointment.code, at(MONDAY - timedelta(days=1), 12))
+    assert day_before.value.params["from"] == "22.3.2027 09.30"
+
+
+def test_too_late_gets_an_ordinary_number_or_a_refusal_as_configured(db):
+    bookable(db)
+    first, second = book(db, at(MONDAY, 10)), book(db, at(MONDAY, 10, 20), email="b@example.fi")
+    late, issued = check_in(db, first.code, at(MONDAY, 10, 16))
+    assert late.status == "no_show" and issued.ticket.appointment_at is None
+    with pytest.raises(Conflict, match="too late to check in"):
+        check_in(db, second.code, at(MONDAY, 10, 36), late_joins_queue=False)
+    with db.read() as session:
+        types = [e.type for e in session.exec(select(Event).order_by(Event.seq))]
+    assert "appointment.late" in types
+
+
+def test_unknown_cancelled_and_forgotten_bookings(db):
+    from server.housekeeping import mark_no_shows
+
+    bookable(db)
+    cancelled, forgotten = book(db, at(MONDAY, 10)), book(db, at(MONDAY, 11), email="f@example.fi")
+    with db.write() as session:
+        booking.cancel(session, cancelled.public_id, now=NOW)
+    with pytest.raises(Conflict, match="cancelled"):
+        check_in(db, cancelled.code, at(MONDAY, 9, 50))
+    with pytest.raises(NotFound, match="No booking has this code"):
+        check_in(db, "XXXXXXXX", at(MONDAY, 9, 50))
+    # A QR code holds the booking's address; the scanner types all of it.
+    _, issued = check_in(db, f"https://luukku.example.fi/b/demo/{forgotten.code}", at(MONDAY, 10, 55))
+    assert issued.ticket.appointment_at == at(MONDAY, 11)
+    third = book(db, at(MONDAY, 11, 20), email="g@example.fi")
+    assert mark_no_shows(db, at(MONDAY, 11, 34)) == 0  # within the late window
+    assert mark_no_shows(db, at(MONDAY, 11, 36)) == 1
+    with db.read() as session:
+        assert session.exec(select(Appointment).where(Appointment.id == third.id)).one().status == "no_show"
