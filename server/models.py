@@ -387,3 +387,5 @@ class Appointment(SQLModel, table=True):
     cancel_reason: str = Field(default="", max_length=300)
     checked_in_at: datetime | None = _at(default=None)
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    confirmation_sent_at: datetime | None = _at(default=None)
+    reminder_sent_at: datetime | None = _at(default=None)

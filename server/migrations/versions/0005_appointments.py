@@ -64,6 +64,8 @@ def upgrade() -> None:
     sa.Column('cancel_reason', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('checked_in_at', server.models.UTCDateTime(), nullable=True),
     sa.Column('ticket_id', sa.Integer(), nullable=True),
+    sa.Column('confirmation_sent_at', server.models.UTCDateTime(), nullable=True),
+    sa.Column('reminder_sent_at', server.models.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['booked_by'], ['staff_user.id'], ),
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], ),
     sa.ForeignKeyConstraint(['site_id'], ['site.id'], ),
