@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
@@ -269,6 +270,20 @@ def hold(session: Session, site_slug: str, service_code: str, starts_at: datetim
 
 
 # --- booking, moving, cancelling -------------------------------------------------------------------
+
+TOKEN_SALT = "luukku-booking"
+
+
+def manage_token(secret: str, public_id: str) -> str:
+    """The opaque part of the link a citizen sees, changes or cancels a booking with (no login)."""
+    return URLSafeSerializer(secret, salt=TOKEN_SALT).dumps(public_id)
+
+
+def public_id_of(secret: str, token: str) -> str:
+    try:
+        return URLSafeSerializer(secret, salt=TOKEN_SALT).loads(token)
+    except BadSignature:
+        raise NotFound(N_("This booking link is not valid. Use the link in your confirmation.")) from None
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 

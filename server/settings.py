@@ -70,6 +70,16 @@ class Settings(BaseSettings):
     booking_limit_per_address: int = Field(
         10, description="Appointment times one network address may hold in an hour"
     )
+    smtp_host: str = Field("", description="Mail server for booking confirmations and reminders; empty: no mail")
+    smtp_port: int = Field(587, description="Its port: 587 with STARTTLS, 465 with TLS, 25 for a LAN relay")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="How the connection to the mail server is protected"
+    )
+    smtp_username: str = Field("", description="Login to the mail server, if it wants one")
+    smtp_password: str = Field("", description="Its password")
+    smtp_from: str = Field("Luukku <luukku@localhost>", description="Sender of the booking mail")
+    booking_reminder_hours: int = Field(24, description="Hours before the booked time the reminder is mailed")
+    mail_poll_s: float = Field(60, description="Seconds between looks for booking mail to send or send again")
     checkin_early_min: int = Field(30, description="Minutes before the booked time the kiosk checks a visitor in")
     checkin_late_min: int = Field(
         15, description="Minutes after the booked time a visitor can still check in; later, a no-show"
