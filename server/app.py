@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with anyio.create_task_group() as tasks:
             await tasks.start(bus.run)  # listening (or its first attempt over) before the app serves
             tasks.start_soon(housekeeping.run_periodically, db, settings.housekeeping_interval_s,
-                             booking.Limits.of(settings))
+                             booking.Limits.of(settings), settings.booking_retention_days)
             tasks.start_soon(print_worker.run)
             yield
             tasks.cancel_scope.cancel()

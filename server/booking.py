@@ -486,3 +486,18 @@ def mark_no_shows(session: Session, now: datetime | None = None, limits: Limits 
         session.add(appointment)
         _event(session, appointment, "appointment.no_show", None, now)
     return len(missed)
+
+
+def forget_people(session: Session, retention_days: int, now: datetime | None = None) -> int:
+    """Personal data of bookings is kept ``retention_days`` after the booked time, then erased; the
+    booking itself (service, time, what happened) stays for the statistics."""
+    now = now or utcnow()
+    erased = session.execute(
+        sa.update(Appointment)
+        .where(Appointment.starts_at < now - timedelta(days=retention_days),
+               sa.or_(Appointment.name != "", Appointment.phone != "", Appointment.email != "",
+                      Appointment.message != "", Appointment.requester != ""))
+        .values(name="", phone="", email="", message="", requester="")
+        .execution_options(synchronize_session=False)
+    )
+    return erased.rowcount

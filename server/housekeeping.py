@@ -1,5 +1,6 @@
-"""Jobs the server runs by itself while it is up: closing the day's unserved tickets, and giving
-back the seats of appointment holds whose time ran out."""
+"""Jobs the server runs by itself while it is up: closing the day's unserved tickets, giving back
+the seats of appointment holds whose time ran out, marking missed bookings no-shows, and erasing
+bookings' personal data after the retention period."""
 
 import logging
 from datetime import datetime
@@ -39,17 +40,23 @@ def mark_no_shows(db: Database, now: datetime | None = None, limits: booking.Lim
         return booking.mark_no_shows(session, now, limits)
 
 
-def run_all(db: Database, limits: booking.Limits) -> None:
+def forget_people(db: Database, retention_days: int, now: datetime | None = None) -> int:
+    with db.write() as session:
+        return booking.forget_people(session, retention_days, now)
+
+
+def run_all(db: Database, limits: booking.Limits, retention_days: int) -> None:
     close_days(db)
     release_holds(db)
     mark_no_shows(db, limits=limits)
+    forget_people(db, retention_days)
 
 
-async def run_periodically(db: Database, interval_s: float, limits: booking.Limits) -> None:
+async def run_periodically(db: Database, interval_s: float, limits: booking.Limits, retention_days: int) -> None:
     """Runs the jobs every ``interval_s`` seconds until cancelled; a failing run is logged."""
     while True:
         try:
-            await anyio.to_thread.run_sync(run_all, db, limits)
+            await anyio.to_thread.run_sync(run_all, db, limits, retention_days)
         except Exception:  # the next run tries again; the server must not stop for this
             log.exception("housekeeping failed")
         await anyio.sleep(interval_s)

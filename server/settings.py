@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     booking_limit_per_address: int = Field(
         10, description="Appointment times one network address may hold in an hour"
     )
+    booking_retention_days: int = Field(
+        30, description="Days after the booked time a booking's name, phone, email and message are erased"
+    )
     smtp_host: str = Field("", description="Mail server for booking confirmations and reminders; empty: no mail")
     smtp_port: int = Field(587, description="Its port: 587 with STARTTLS, 465 with TLS, 25 for a LAN relay")
     smtp_security: Literal["starttls", "tls", "none"] = Field(

@@ -326,3 +326,17 @@ def test_unknown_cancelled_and_forgotten_bookings(db):
     assert mark_no_shows(db, at(MONDAY, 11, 36)) == 1
     with db.read() as session:
         assert session.exec(select(Appointment).where(Appointment.id == third.id)).one().status == "no_show"
+
+
+def test_personal_data_is_erased_after_the_retention_period_and_the_visit_stays(db):
+    from server.housekeeping import forget_people
+
+    bookable(db)
+    appointment = book(db, at(MONDAY, 10), phone="040 123 4567", message="Rakennuslupa", requester="hash")
+    assert forget_people(db, 30, at(MONDAY, 10) + timedelta(days=29)) == 0
+    assert forget_people(db, 30, at(MONDAY, 10) + timedelta(days=31)) == 1
+    with db.read() as session:
+        kept = session.get(Appointment, appointment.id)
+    assert (kept.name, kept.phone, kept.email, kept.message, kept.requester) == ("", "", "", "", "")
+    assert (kept.code, kept.starts_at, kept.status) == (appointment.code, appointment.starts_at, "booked")
+    assert forget_people(db, 30, at(MONDAY, 10) + timedelta(days=32)) == 0
