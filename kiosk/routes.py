@@ -1,4 +1,5 @@
-"""Kiosk pages: service tiles, issuing a ticket, and the ticket's public status page.
+"""Kiosk pages: service tiles, issuing a ticket, check-in for a booked time, and the ticket's public
+status page.
 
 A kiosk names itself once with ``?kiosk=NAME`` (a registered device, printers/jobs.py); the name is
 kept in a cookie and picks the printer its tickets go to.
@@ -13,9 +14,9 @@ from starlette.websockets import WebSocket
 from starlette.staticfiles import StaticFiles
 
 from printers import jobs
-from server import hours, i18n, queue, web
+from server import booking, hours, i18n, queue, web
 from server.db import run_read, run_write
-from server.errors import Invalid, NotFound, N_
+from server.errors import DomainError, Invalid, NotFound, N_
 from server.live import pushing_snapshot, relay
 from server.estimate import estimate_wait_min
 from server.models import Counter, Service, Site, Ticket, utcnow
@@ -41,6 +42,7 @@ def _start_context(session, site_slug: str, device: str | None) -> dict:
         "open": hours.is_open(session, site, now),
         "today": today,
         "printer_down": printer is None or printer.condition in jobs.DOWN,
+        "takes_appointments": any(s.appointment_seats > 0 for s in services),
     }
 
 
@@ -87,6 +89,60 @@ async def issue(request: Request):
                              device=_kiosk_name(request))
     paper = "on_screen" if issued.printer_condition in (*jobs.DOWN, "none") else "printing"
     return web.render(request, "_kiosk_ticket.html", _ticket_context(request, issued, paper), status_code=201)
+
+
+# --- check-in for a booked time -------------------------------------------------------------------
+
+CODE_MAX = 300  # a scanner may type the QR code's whole address
+
+
+def _checkin_context(request: Request, site: Site, code: str = "", message: str | None = None) -> dict:
+    settings = request.app.state.settings
+    return {
+        "site": site,
+        "code": code,
+        "message": message,
+        "keys": booking.CODE_ALPHABET,
+        "code_max": CODE_MAX,
+        # Typing a code takes longer than reading a ticket: back to the start only after a pause.
+        "return_s": settings.kiosk_return_s * 4,
+        "default_lang": settings.default_language,
+    }
+
+
+def _checkin_page(request: Request, fragment: str, context: dict, status_code: int = 200) -> Response:
+    """The fragment for htmx; without it, the whole kiosk page around it."""
+    if request.headers.get("hx-request"):
+        return web.render(request, fragment, context, status_code=status_code)
+    return web.render(request, "kiosk_checkin.html", {**context, "fragment": fragment}, status_code=status_code)
+
+
+async def checkin_page(request: Request):
+    site = await run_read(request.app.state.db, queue.get_site, request.path_params["site"])
+    return _checkin_page(request, "_kiosk_checkin.html", _checkin_context(request, site))
+
+
+async def check_in(request: Request):
+    """A booked visitor's code, typed on the keypad or sent by a scanner: their ticket, or why not."""
+    state = request.app.state
+    slug = request.path_params["site"]
+    code = str((await request.form()).get("code") or "")[:CODE_MAX]
+    lang = web.page_language(request)
+    try:
+        if not booking.normal_code(code):
+            raise Invalid(N_("Type the code of your booking, or show its QR code to the reader."))
+        appointment, issued = await run_write(
+            state.db, booking.check_in, slug, code, lang=lang, device=_kiosk_name(request),
+            limits=booking.Limits.of(state.settings))
+    except DomainError as exc:
+        site = await run_read(state.db, queue.get_site, slug)  # an unknown site is the ordinary 404
+        message = i18n.gettext(lang, exc.message, **exc.params)
+        return _checkin_page(request, "_kiosk_checkin.html", _checkin_context(request, site, code, message),
+                             status_code=exc.status_code)
+    paper = "on_screen" if issued.printer_condition in (*jobs.DOWN, "none") else "printing"
+    context = {**_ticket_context(request, issued, paper), "appointment": appointment,
+               "booked_time": i18n.local_time(appointment.starts_at, issued.site.timezone, lang)}
+    return _checkin_page(request, "_kiosk_checkin_ticket.html", context, status_code=201)
 
 
 def _job_progress(session, site_slug: str, job_id: str, wait_s: float) -> tuple[str, queue.IssuedTicket]:
@@ -190,6 +246,8 @@ routes = [
     Route("/kiosk/{site}", kiosk_page),
     WebSocketRoute("/kiosk/{site}/ws", kiosk_socket),
     Route("/kiosk/{site}/tickets", issue, methods=["POST"]),
+    Route("/kiosk/{site}/check-in", checkin_page),
+    Route("/kiosk/{site}/check-in", check_in, methods=["POST"]),
     Route("/kiosk/{site}/print-jobs/{job}", print_progress),
     Route("/t/{public_id}", ticket_status),
     WebSocketRoute("/t/{public_id}/ws", ticket_status_socket),

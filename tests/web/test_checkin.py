@@ -1,0 +1,264 @@
+"""Check-in for a booked time at the kiosk, against uvicorn on loopback: the code typed any way or the
+QR code's address as a scanner types it gives a printed ticket for the booked time; every refusal is
+said on the check-in screen in the kiosk's language; the ticket goes before earlier walk-ins once
+its time has come. In Chromium: the keypad, the scanner, the way back to the start screen."""
+
+import re
+import secrets
+from datetime import datetime, time, timedelta
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from server import booking, i18n, queue
+from server.models import Appointment, AppointmentHours, Service, Ticket, utcnow
+from tests.conftest import DEMO_PASSWORD, printed_files
+
+HX = {"HX-Request": "true"}
+TZ = "Europe/Helsinki"  # the demo site's
+
+
+def make_bookable(server, code: str = "advice") -> None:
+    """Appointments around the clock in 10-minute slots, so that a slot is always near, whatever the
+    time of day the test runs."""
+    with server.app.state.db.write() as session:
+        service = queue.get_service(session, queue.get_site(session, "demo"), code)
+        service.appointment_seats, service.slot_min = 2, 10
+        session.add(service)
+        session.execute(sa.delete(AppointmentHours).where(AppointmentHours.service_id == service.id))
+        for weekday in range(7):
+            session.add(AppointmentHours(service_id=service.id, weekday=weekday, opens=time(0, 0),
+                                         closes=time(23, 59)))
+
+
+def slot_between(server, earliest: datetime, latest: datetime, code: str = "advice") -> datetime:
+    """The start of one of the service's slots between two instants."""
+    with server.app.state.db.read() as session:
+        site = queue.get_site(session, "demo")
+        service = queue.get_service(session, site, code)
+        day = queue.local_day(site, earliest)
+        while day <= queue.local_day(site, latest):
+            for slot in booking.day_slots(session, site, service, day, now=earliest - timedelta(seconds=1)):
+                if earliest <= slot.starts_at <= latest:
+                    return slot.starts_at
+            day += timedelta(days=1)
+    raise AssertionError(f"no slot between {earliest} and {latest}")
+
+
+def book(server, starts_at: datetime, code: str = "advice") -> Appointment:
+    """A booking made through the core; one for a time already past was made before that time came."""
+    booked_at = min(utcnow(), starts_at - timedelta(minutes=1))
+    with server.app.state.db.write() as session:
+        held = booking.hold(session, "demo", code, starts_at, now=booked_at)
+        return booking.confirm(session, held.public_id, name="Maija Meikäläinen", consent=True, now=booked_at,
+                               email=f"maija.{secrets.token_hex(4)}@example.fi")
+
+
+def check_in(server, code: str, lang: str = "en") -> httpx.Response:
+    return httpx.post(f"{server.url}/kiosk/demo/check-in", data={"code": code}, timeout=10,
+                      headers={**HX, "Accept-Language": lang})
+
+
+def number_of(response: httpx.Response) -> str:
+    return re.search(r'id="issued-number">([^<]+)<', response.text).group(1)
+
+
+def message_of(response: httpx.Response) -> str:
+    return " ".join(re.search(r'class="checkin-message"[^>]*>([^<]+)<', response.text).group(1).split())
+
+
+def stored(server, appointment: Appointment) -> tuple[Appointment, Ticket | None]:
+    with server.app.state.db.read() as session:
+        again = session.get(Appointment, appointment.id)
+        return again, session.get(Ticket, again.ticket_id) if again.ticket_id else None
+
+
+def soon(server) -> datetime:
+    """A slot within the check-in window (from 30 minutes before) that has not begun yet."""
+    now = utcnow()
+    return slot_between(server, now + timedelta(minutes=2), now + timedelta(minutes=28))
+
+
+def test_the_start_screen_offers_check_in_only_where_a_service_takes_appointments(live_server):
+    def start_screen():
+        return httpx.get(f"{live_server.url}/kiosk/demo", headers={"Accept-Language": "en"}).text
+
+    with live_server.app.state.db.write() as session:
+        session.execute(sa.update(Service).values(appointment_seats=0))
+    assert "I have an appointment" not in start_screen()
+    make_bookable(live_server)
+    assert 'hx-get="/kiosk/demo/check-in"' in start_screen()
+    page = httpx.get(f"{live_server.url}/kiosk/demo/check-in", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and "<html" in page.text  # a whole page for a reload
+    assert 'id="checkin-code"' in page.text and "autofocus" in page.text
+    keys = re.findall(r'data-key="([A-Z0-9])"', page.text)
+    assert "".join(keys) == booking.CODE_ALPHABET
+    fragment = httpx.get(f"{live_server.url}/kiosk/demo/check-in", headers={**HX, "Accept-Language": "en"})
+    assert "<html" not in fragment.text and 'id="checkin-code"' in fragment.text
+
+
+def test_a_code_typed_in_lower_case_with_spaces_gives_a_printed_ticket_for_the_booked_time(live_server):
+    make_bookable(live_server)
+    starts = soon(live_server)
+    appointment = book(live_server, starts)
+    typed = f" {appointment.code[:4].lower()} {appointment.code[4:].lower()} "
+    response = check_in(live_server, typed)
+    assert response.status_code == 201, response.text
+    assert number_of(response) == "A001"
+    assert f"For your appointment at {i18n.local_time(starts, TZ, 'en')}." in response.text
+    assert "/kiosk/demo/print-jobs/" in response.text  # the ordinary print progress
+    assert len(printed_files(live_server.settings, "*-A001-*.bin")) == 1
+    checked, ticket = stored(live_server, appointment)
+    assert checked.status == "checked_in" and ticket.number == "A001" and ticket.appointment_at == starts
+
+
+def test_the_qr_codes_whole_address_as_a_scanner_types_it_checks_in_too(live_server):
+    make_bookable(live_server)
+    appointment = book(live_server, soon(live_server))
+    response = check_in(live_server, f"{live_server.settings.public_url}/b/demo/{appointment.code}", lang="sv")
+    assert response.status_code == 201
+    assert number_of(response) == "A001" and "Ditt nummer" in response.text
+    assert len(printed_files(live_server.settings, "*-A001-*.bin")) == 1
+
+
+def test_each_refusal_is_said_on_the_check_in_screen_in_the_kiosks_language_with_the_code_kept(live_server):
+    make_bookable(live_server)
+    now = utcnow()
+
+    unknown = check_in(live_server, "xxxx yyyy", lang="fi")
+    assert unknown.status_code == 404
+    assert message_of(unknown).startswith("Tällä koodilla ei ole varausta täällä.")
+    assert 'value="xxxx yyyy"' in unknown.text and 'aria-invalid="true"' in unknown.text
+
+    later = slot_between(live_server, now + timedelta(hours=2), now + timedelta(hours=3))
+    early = check_in(live_server, book(live_server, later).code, lang="fi")
+    assert early.status_code == 409
+    assert f"Varattu aikasi on klo {i18n.local_time(later, TZ, 'fi')}." in message_of(early)
+    assert "Ilmoittaudu aikaisintaan klo" in message_of(early)
+    early_sv = check_in(live_server, book(live_server, later).code, lang="sv")
+    assert f"Din tid är kl. {i18n.local_time(later, TZ, 'sv')}." in message_of(early_sv)
+
+    cancelled = book(live_server, soon(live_server))
+    with live_server.app.state.db.write() as session:
+        booking.cancel(session, cancelled.public_id)
+    refused = check_in(live_server, cancelled.code)
+    assert refused.status_code == 409
+    assert message_of(refused) == "This booking was cancelled. Please take a queue number."
+
+    twice = book(live_server, soon(live_server))
+    first = check_in(live_server, twice.code)
+    again = check_in(live_server, twice.code)
+    assert again.status_code == 409
+    assert message_of(again) == f"This booking is already checked in: your number is {number_of(first)}."
+    assert f'value="{twice.code}"' in again.text
+
+    empty = check_in(live_server, "   ")
+    assert empty.status_code == 422 and "Type the code of your booking" in message_of(empty)
+    nonsense = check_in(live_server, "' OR 1=1 --" + "Ä" * 5000)
+    assert nonsense.status_code == 404
+
+
+def test_too_late_is_an_ordinary_number_until_the_booking_is_a_no_show_then_a_refusal(live_server):
+    make_bookable(live_server)
+    now = utcnow()
+    missed = book(live_server, slot_between(live_server, now - timedelta(minutes=60), now - timedelta(minutes=40)))
+    late = book(live_server, slot_between(live_server, now - timedelta(minutes=35), now - timedelta(minutes=20)))
+    # What the housekeeping job does every minute, as it was when only the first was past its window.
+    with live_server.app.state.db.write() as session:
+        booking.mark_no_shows(session, now=missed.starts_at + timedelta(minutes=16),
+                              limits=booking.Limits.of(live_server.settings))
+
+    refused = check_in(live_server, missed.code, lang="fi")
+    assert refused.status_code == 409
+    assert message_of(refused).startswith(f"Varattu aikasi oli klo {i18n.local_time(missed.starts_at, TZ, 'fi')}")
+
+    ordinary = check_in(live_server, late.code)
+    assert ordinary.status_code == 201
+    assert f"Your booked time {i18n.local_time(late.starts_at, TZ, 'en')} has passed" in ordinary.text
+    checked, ticket = stored(live_server, late)
+    assert checked.status == "no_show" and ticket.number == number_of(ordinary) and ticket.appointment_at is None
+
+
+def test_a_checked_in_booking_is_called_before_an_earlier_walk_in_once_its_time_has_come(live_server):
+    make_bookable(live_server)
+    now = utcnow()
+    api = httpx.Client(base_url=f"{live_server.url}/api/v1", timeout=10)
+    walk_in = api.post("/sites/demo/tickets", json={"service": "advice"}).json()
+    not_yet = book(live_server, slot_between(live_server, now + timedelta(minutes=3), now + timedelta(minutes=28)))
+    due = book(live_server, slot_between(live_server, now - timedelta(minutes=13), now - timedelta(seconds=5)))
+    assert number_of(check_in(live_server, not_yet.code)) == "A002"
+    assert number_of(check_in(live_server, due.code)) == "A003"
+
+    token = api.post("/token", json={"username": "clerk", "password": DEMO_PASSWORD}).json()["access_token"]
+    clerk = {"Authorization": f"Bearer {token}"}
+    assert api.post("/counters/1/open", json={"services": ["advice"]}, headers=clerk).status_code == 200
+    called = []
+    while (response := api.post("/counters/1/call-next", headers=clerk)).status_code == 200:
+        ticket = response.json()
+        called.append(ticket["number"])
+        api.post(f"/tickets/{ticket['id']}/start", headers=clerk)
+        api.post(f"/tickets/{ticket['id']}/finish", headers=clerk)
+    # The booked time has come for A003: before A001, who came earlier; A002's time has not come yet.
+    assert called == ["A003", walk_in["number"]] == ["A003", "A001"]
+    api.close()
+
+
+# --- in Chromium --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="fi-FI")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.mark.browser
+def test_a_visitor_taps_i_have_an_appointment_types_the_code_on_the_keypad_and_sees_the_number(page, live_server):
+    make_bookable(live_server)
+    appointment = book(live_server, soon(live_server))
+    page.goto(f"{live_server.url}/kiosk/demo?lang=en")
+    page.get_by_role("button", name="I have an appointment").click()
+    page.locator("#checkin-code").wait_for(timeout=5000)
+    assert page.evaluate("document.activeElement.id") == "checkin-code"  # ready for a scanner
+    for letter in appointment.code:
+        page.get_by_role("button", name=letter, exact=True).click()
+    assert page.locator("#checkin-code").input_value() == appointment.code
+    assert page.evaluate("document.activeElement.id") == "checkin-code"  # the keypad keeps the focus there
+    page.get_by_role("button", name="Check in", exact=True).click()
+    assert page.locator("#issued-number").inner_text(timeout=5000) == "A001"
+    assert "For your appointment at" in page.locator("#checkin-booked").inner_text()
+    page.get_by_text("Take your ticket from the printer.").wait_for(timeout=5000)
+    assert len(printed_files(live_server.settings, "*-A001-*.bin")) == 1
+    # By itself the kiosk returns to the start screen for the next visitor.
+    page.get_by_role("button", name="I have an appointment").wait_for(timeout=10000)
+
+
+@pytest.mark.browser
+def test_a_refusal_stays_on_the_screen_and_a_scan_replaces_the_wrong_code(page, live_server):
+    make_bookable(live_server)
+    appointment = book(live_server, soon(live_server))
+    page.goto(f"{live_server.url}/kiosk/demo?lang=en")
+    page.get_by_role("button", name="I have an appointment").click()
+    page.locator("#checkin-code").wait_for(timeout=5000)
+    page.keyboard.type("XXXXYYYY\n")  # a scanner is a keyboard that ends with Enter
+    message = page.locator("#checkin-message")
+    assert message.inner_text(timeout=5000).startswith("No booking has this code here.")
+    assert page.locator("#checkin-code").input_value() == "XXXXYYYY"
+    page.mouse.click(10, 1800)  # a touch somewhere else: the scanner's keys still go to the field
+    page.keyboard.type(f"{live_server.settings.public_url}/b/demo/{appointment.code}\n")
+    assert page.locator("#issued-number").inner_text(timeout=5000) == "A001"
+
+
+@pytest.mark.browser
+def test_the_check_in_screen_goes_back_to_the_start_after_a_while_without_a_touch(page, live_server):
+    make_bookable(live_server)
+    page.goto(f"{live_server.url}/kiosk/demo?lang=en")
+    page.get_by_role("button", name="I have an appointment").click()
+    page.locator("#checkin-code").wait_for(timeout=5000)
+    page.get_by_role("button", name="K", exact=True).click()
+    # kiosk_return_s is 2 here: the check-in screen waits four times that after the last touch.
+    page.get_by_role("button", name="I have an appointment").wait_for(timeout=15000)
+    assert page.locator("#checkin-code").count() == 0
