@@ -9,9 +9,9 @@ from the day's finished customers. At each issue we keep the engine's estimate (
 call-next on the queue, server/estimate.py) and a naive baseline's; when the ticket is called, the
 true wait.
 
-    scripts/bench                  # 5 seeds, prints a Markdown table
-    scripts/bench --write          # and updates its section of docs/PERFORMANCE.md
-    scripts/bench --quick          # 2 seeds
+    scripts/bench simulate_day             # 5 seeds, prints a Markdown table
+    scripts/bench simulate_day --write     # and updates its section of docs/PERFORMANCE.md
+    scripts/bench simulate_day --quick     # 2 seeds
 """
 
 import argparse
@@ -401,7 +401,7 @@ def report(days: dict[int, list[Customer]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="scripts/bench simulate_day", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=5, help="days to simulate (default 5)")
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="2 seeds, for a quick look")
@@ -409,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="days simulated at once (default: the number of CPUs)")
     args = parser.parse_args(argv)
-    command = " ".join(["scripts/bench", *(sys.argv[1:] if argv is None else argv)])
+    command = " ".join(["scripts/bench simulate_day", *(sys.argv[1:] if argv is None else argv)])
     seeds = range(args.first_seed, args.first_seed + (2 if args.quick else args.seeds))
 
     began = time.perf_counter()

@@ -1,0 +1,228 @@
+"""A Luukku server for benchmarks, started as production starts it (``python -m server.cli serve``),
+on a copy of a migrated demo database, and what its processes cost, read from /proc."""
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from server.db import Database
+from server.demo import seed_demo, set_demo_printer
+from server.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("LUUKKU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+PASSWORD = "bench-demo-password"  # the demo users' (admin, clerk, expert)
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+# --- the database and the server --------------------------------------------------------------
+
+
+def seed(url: str, prints: Path) -> None:
+    """Migrates and seeds the demo site, its printer included, as tests/conftest.py does: a server's
+    workers that each create the missing printer at start can collide (see docs/PERFORMANCE.md)."""
+    upgrade(url)
+    db = Database(url)
+    with db.write() as session:
+        seed_demo(session, PASSWORD)
+        set_demo_printer(session, f"file:{prints}", "TM-T88V")
+    if db.is_sqlite:
+        with db.engine.connect() as connection:  # everything into the main file, to copy it
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+
+
+def pg_url(name: str) -> str:
+    return f"{PG_ADMIN_URL.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+psycopg://')}/{name}"
+
+
+@contextmanager
+def pg_database(template: str | None = None):
+    """A fresh PostgreSQL database (a copy of ``template``, or empty), dropped afterwards."""
+    name = f"luukku_bench_{secrets.token_hex(6)}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    try:
+        yield name
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Server:
+    """``python -m server.cli serve`` in a process of its own, with its worker processes."""
+
+    def __init__(self, url: str, workers: int, scratch: Path, prints: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = scratch / "server.log"
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("LUUKKU_")}  # defaults only
+        env = {**inherited, "PYTHONPATH": str(ROOT), "LUUKKU_DATABASE_URL": url, "LUUKKU_DEMO": "true",
+               "LUUKKU_DEMO_PASSWORD": PASSWORD, "LUUKKU_SECRET_KEY": secrets.token_hex(32),
+               "LUUKKU_DEMO_PRINTER": f"file:{prints}", "LUUKKU_SPEECH_DIR": str(scratch / "speech")}
+        command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                   "--workers", str(workers)]
+        with self.log.open("wb") as log:  # cwd: no .env of the checkout is read
+            self.process = subprocess.Popen(command, cwd=scratch, env=env, stdout=log, stderr=log)
+
+    def wait_until_serving(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start: {self.log.read_text()[-2000:]}")
+            time.sleep(0.05)
+
+    def pids(self) -> list[int]:
+        """The server and its descendants (uvicorn's workers, multiprocessing's helper)."""
+        found, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            try:
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    todo += [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                pass
+        return found
+
+    def log_problems(self) -> list[str]:
+        """Warnings and errors in the server's log; of a traceback, the exception it ended with."""
+        problems, lines = [], self.log.read_text(errors="replace").splitlines()
+        for i, line in enumerate(lines):
+            if "ERROR" in line or "WARNING" in line:
+                problems.append(line.strip())
+            elif line.startswith("Traceback"):
+                end = next((j for j in range(i + 1, len(lines)) if not lines[j].startswith(" ")), i)
+                problems.append(f"traceback ending {lines[end].strip()}")
+        return problems
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- what the processes cost: /proc ------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system time of ``pid`` so far (fields 14 and 15 of /proc/PID/stat); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def machine_cpu_seconds() -> float:
+    """CPU time all processes on the machine have used so far (the busy fields of /proc/stat's cpu line)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / TICK
+
+
+def wait_until_quiet(max_wait_s: float, busy_cpus: float = 0.2, window_s: float = 2.0) -> bool:
+    """Waits until the machine's processes use less than ``busy_cpus`` CPUs over ``window_s`` (someone
+    else's test run would skew the figures), at most ``max_wait_s``; False if it never was."""
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        before = machine_cpu_seconds()
+        time.sleep(window_s)
+        if machine_cpu_seconds() - before < busy_cpus * window_s:
+            return True
+        if time.monotonic() > deadline:
+            return False
+
+
+def peak_rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def screens_per_worker(pids: list[int], port: int, client_ports: set[int]) -> list[int]:
+    """How many of the screens' connections (from ``client_ports`` to ``port``) each process holds."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        columns = line.split()
+        local, remote = (int(address.rsplit(":", 1)[1], 16) for address in columns[1:3])
+        if local == port and remote in client_ports and columns[3] == "01":
+            inodes.add(columns[9])
+    counts = []
+    for pid in pids:
+        links = []
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                links.append(os.readlink(fd))
+            except OSError:
+                pass
+        count = sum(1 for link in links if link.startswith("socket:[") and link[8:-1] in inodes)
+        if count:
+            counts.append(count)
+    return sorted(counts, reverse=True)
+
+
+class PostgresCPU(threading.Thread):
+    """CPU time of the PostgreSQL backends serving one database, sampled every 0.2 s while it runs
+    (a backend that ends between two samples loses at most that much)."""
+
+    def __init__(self, database: str):
+        super().__init__(daemon=True)
+        self.database = database
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.running = True
+
+    def run(self) -> None:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            while True:
+                rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.database,))
+                for (pid,) in rows.fetchall():
+                    used = cpu_seconds(pid)
+                    self.first.setdefault(pid, used)
+                    self.last[pid] = max(used, self.last.get(pid, 0.0))
+                if not self.running:
+                    return
+                time.sleep(0.2)
+
+    def seconds(self) -> float:
+        self.running = False
+        self.join()
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+
+@contextmanager
+def demo_database(kind: str, templates: dict[str, str], scratch: Path):
+    """A copy of the migrated demo database: its URL, and the PostgreSQL database's name (or None)."""
+    if kind == "sqlite":
+        shutil.copyfile(templates["sqlite"], scratch / "luukku.db")
+        yield f"sqlite:///{scratch / 'luukku.db'}", None
+        return
+    with pg_database(templates["postgresql"]) as name:
+        yield pg_url(name), name
