@@ -65,6 +65,7 @@ Luukku demo is ready ({settings.database_url}).
   Counter:  {base}/counter      (log in as clerk, expert or admin, password: {settings.demo_password})
   Overview: {base}/counter/overview   (admin: every counter, the queues and alarms)
   Display:  {base}/display/demo
+  Booking:  {base}/b/demo   (a citizen's phone: book a time, get a code for the kiosk)
   API:      {base}/api/openapi.json
   Tickets print to {settings.demo_printer} (set LUUKKU_DEMO_PRINTER=tcp://HOST:9100 for a real printer).
 """, flush=True)

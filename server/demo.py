@@ -1,8 +1,10 @@
 """The demo site: a city hall's one-stop customer service with realistic services."""
 
+from datetime import time
+
 from sqlmodel import Session, select
 
-from server.models import Counter, Device, Printer, Service, Site, StaffUser
+from server.models import AppointmentHours, Counter, Device, Printer, Service, Site, StaffUser
 from server.staff import hash_password
 
 SITE = {"slug": "demo", "name": "Kaupungintalon asiakaspalvelu", "timezone": "Europe/Helsinki"}
@@ -18,6 +20,10 @@ SERVICES = [
     ("e-services", "F", "Sähköisen asioinnin tuki", "Hjälp med e-tjänster", "Help with e-services", "generalist", 7),
 ]
 COUNTERS = ["1", "2", "3", "4", "5", "6"]
+# Services that take appointments (the booking pages, /b/demo): seats and slot minutes, taken
+# Monday to Friday 9–15.
+BOOKABLE = {"advice": (2, 20), "housing": (1, 20)}
+BOOKING_WEEKDAYS, BOOKING_OPENS, BOOKING_CLOSES = range(5), time(9), time(15)
 KIOSK = "kiosk-1"  # the demo's one kiosk and its printer share this name
 USERS = [
     ("admin", "Anna Admin", "admin"),
@@ -33,11 +39,18 @@ def seed_demo(session: Session, password: str) -> Site:
         site = Site(**SITE)
         session.add(site)
         session.flush()
+        services = []
         for position, (code, prefix, fi, sv, en, tier, minutes) in enumerate(SERVICES):
-            session.add(Service(site_id=site.id, code=code, prefix=prefix, name_fi=fi, name_sv=sv,
-                                name_en=en, tier=tier, service_min=minutes, position=position,
-                                outcome_required=tier == "expert"))
+            seats, slot_min = BOOKABLE.get(code, (0, 20))
+            services.append(Service(site_id=site.id, code=code, prefix=prefix, name_fi=fi, name_sv=sv,
+                                    name_en=en, tier=tier, service_min=minutes, position=position,
+                                    outcome_required=tier == "expert", appointment_seats=seats, slot_min=slot_min))
+        session.add_all(services)
         session.add_all(Counter(site_id=site.id, number=number) for number in COUNTERS)
+        session.flush()
+        session.add_all(AppointmentHours(service_id=service.id, weekday=weekday, opens=BOOKING_OPENS,
+                                         closes=BOOKING_CLOSES)
+                        for service in services if service.appointment_seats for weekday in BOOKING_WEEKDAYS)
     for username, display_name, role in USERS:
         user = session.exec(select(StaffUser).where(StaffUser.username == username)).first()
         if user is None:

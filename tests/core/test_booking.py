@@ -33,6 +33,8 @@ def bookable(db, code: str = "advice", seats: int = 2, slot_min: int = 20, buffe
         service.appointment_seats, service.slot_min, service.buffer_min = seats, slot_min, buffer_min
         service.walk_in_share = walk_in_share
         session.add(service)
+        # The demo site books advice and housing on weekdays (server/demo.py): these hours replace those.
+        session.execute(sa.delete(AppointmentHours).where(AppointmentHours.service_id == service.id))
         for weekday in weekdays:
             session.add(AppointmentHours(service_id=service.id, weekday=weekday, opens=opens, closes=closes))
 
