@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 import counter.routes
 import display.routes
+import kiosk.booking
 import kiosk.routes
 import printers.routes
 from printers.worker import PrintWorker
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/", index),
         Route("/healthz", healthz),
         *kiosk.routes.routes,
+        *kiosk.booking.routes,
         *counter.routes.routes,
         *display.routes.routes,
         *printers.routes.routes,
