@@ -1,6 +1,7 @@
 """The application: ``create_app()`` assembles settings, storage, the bus and every screen's routes."""
 
 import contextlib
+from datetime import timedelta
 
 import anyio
 
@@ -24,6 +25,7 @@ from server.bus import PostgresBus, make_bus
 from server.db import Database, run_read
 from server.errors import DomainError, N_
 from server.queue import all_sites
+from server.mail import Mailer, SmtpServer
 from server.settings import Settings, get_settings
 from server.speech import Speech
 
@@ -77,6 +79,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
                                status_every_s=settings.printer_status_interval_s)
     db.after_commit.append(print_worker.on_commit)
 
+    def link(public_id: str) -> str:
+        return kiosk.booking.booking_link(settings, public_id)
+
+    def ics(session, appointment) -> bytes:
+        return kiosk.booking.ics_bytes(session, appointment, link(appointment.public_id))
+
+    mailer = Mailer(db, SmtpServer.of(settings), link, ics,
+                    remind_before=timedelta(hours=settings.booking_reminder_hours),
+                    poll_s=settings.mail_poll_s, early_min=settings.checkin_early_min)
+    db.after_commit.append(mailer.on_commit)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         if settings.demo:
@@ -87,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             tasks.start_soon(housekeeping.run_periodically, db, settings.housekeeping_interval_s,
                              booking.Limits.of(settings), settings.booking_retention_days)
             tasks.start_soon(print_worker.run)
+            tasks.start_soon(mailer.run)
             yield
             tasks.cancel_scope.cancel()
         db.dispose()
@@ -121,5 +135,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.db = db
     app.state.bus = bus
     app.state.print_worker = print_worker
+    app.state.mailer = mailer
     app.state.speech = Speech(settings.speech_dir)
     return app
