@@ -1,4 +1,5 @@
-"""The counter screen: a clerk's whole working day, and the staff overview with alarms.
+"""The counter screen: a clerk's whole working day, and the staff overview with alarms (the
+appointments' pages are in counter/appointments.py, behind the same login).
 
 Every action is a form posted with htmx; the answer is the "current customer" fragment. The queue
 panel and the alarms update live over the websocket /counter/ws, rendered for the clerk's own
@@ -15,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from sqlmodel import select
 
+from counter import appointments
 from server import counters, i18n, queue, staff, web
 from server.db import run_read, run_write
 from server.errors import Conflict, Invalid, N_
@@ -479,5 +481,10 @@ routes = [
     Route("/counter/alarm", guard(alarm), methods=["POST"]),
     Route("/counter/alarm/clear", guard(clear_alarm), methods=["POST"]),
     Route("/counter/overview", guard(overview, role="admin")),
+    Route("/counter/appointments", guard(appointments.appointments_page)),
+    Route("/counter/appointments/times", guard(appointments.free_times)),
+    Route("/counter/appointments/book", guard(appointments.book), methods=["POST"]),
+    Route("/counter/appointments/move", guard(appointments.move), methods=["POST"]),
+    Route("/counter/appointments/cancel", guard(appointments.cancel), methods=["POST"]),
     WebSocketRoute("/counter/ws", staff_socket),
 ]

@@ -33,14 +33,14 @@ def make_bookable(server, code: str = "advice") -> None:
 
 
 def slot_between(server, earliest: datetime, latest: datetime, code: str = "advice") -> datetime:
-    """The start of one of the service's slots between two instants."""
+    """The start of one of the service's slots with a free seat between two instants."""
     with server.app.state.db.read() as session:
         site = queue.get_site(session, "demo")
         service = queue.get_service(session, site, code)
         day = queue.local_day(site, earliest)
         while day <= queue.local_day(site, latest):
             for slot in booking.day_slots(session, site, service, day, now=earliest - timedelta(seconds=1)):
-                if earliest <= slot.starts_at <= latest:
+                if slot.free and earliest <= slot.starts_at <= latest:
                     return slot.starts_at
             day += timedelta(days=1)
     raise AssertionError(f"no slot between {earliest} and {latest}")
