@@ -265,28 +265,11 @@ async def hold_time(request: Request):
 
 
 ERROR_ORDER = ("name", "contact", "phone", "email", "message", "consent")
-PLACEHOLDER = {"name": "N", "phone": "", "email": "n@example.fi", "message": ""}
 
 
 def _form_errors(form: dict[str, str], consent: bool) -> dict[str, str]:
-    """Every field's error at once, in the booking core's words: its check, one field at a time
-    (the core checks everything again when it books)."""
-    errors = {}
-    if not form["phone"].strip() and not form["email"].strip():
-        try:
-            booking._check_contact(**{**PLACEHOLDER, "email": ""})
-        except Invalid as exc:
-            errors["contact"] = exc.message
-    for field in FIELDS:
-        if field in ("phone", "email") and not form[field].strip():
-            continue
-        probe = {**PLACEHOLDER, field: form[field]}
-        if field == "phone":
-            probe["email"] = ""
-        try:
-            booking._check_contact(**probe)
-        except Invalid as exc:
-            errors[field] = exc.message
+    """Every field's error at once, in the booking core's words (the core checks again when it books)."""
+    errors = booking.contact_errors(form["name"], form["phone"], form["email"], form["message"])
     if not consent:
         errors["consent"] = N_("Please accept how your details are used, or call the service point to book.")
     return errors

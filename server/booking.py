@@ -312,19 +312,32 @@ def _event(session: Session, appointment: Appointment, type: str, staff_user_id:
                               "starts_at": appointment.starts_at.isoformat()}, **extra)
 
 
-def _check_contact(name: str, phone: str, email: str, message: str) -> tuple[str, str, str, str]:
-    name, phone, email, message = name.strip(), phone.strip(), email.strip().lower(), message.strip()
+def contact_errors(name: str, phone: str, email: str, message: str) -> dict[str, str]:
+    """Every mistake in a booking's contact details, by field ("contact": neither phone nor email);
+    empty when all is well. The form shows them all at once; ``confirm`` refuses the first."""
+    name, phone, email, message = name.strip(), phone.strip(), email.strip(), message.strip()
+    errors = {}
     if not name:
-        raise Invalid(N_("Write your name."))
-    if len(name) > 200 or len(message) > 1000:
-        raise Invalid(N_("The name is at most 200 characters and the message at most 1000."))
+        errors["name"] = N_("Write your name.")
+    elif len(name) > 200:
+        errors["name"] = N_("The name is at most 200 characters.")
     if not phone and not email:
-        raise Invalid(N_("Give a phone number or an email address, so that we can reach you."))
+        errors["contact"] = N_("Give a phone number or an email address, so that we can reach you.")
+    if phone and (not re.fullmatch(r"\+?[\d\s()-]{6,25}", phone) or len(re.sub(r"\D", "", phone)) < 6):
+        errors["phone"] = N_("The phone number does not look right: write it as 040 123 4567 or +358 40 123 4567.")
     if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
-        raise Invalid(N_("The email address does not look right: write it as name@example.fi."))
-    if phone and not re.fullmatch(r"\+?[\d\s()-]{6,25}", phone) or phone and len(re.sub(r"\D", "", phone)) < 6:
-        raise Invalid(N_("The phone number does not look right: write it as 040 123 4567 or +358 40 123 4567."))
-    return name, normal_phone(phone) if phone else "", email, message
+        errors["email"] = N_("The email address does not look right: write it as name@example.fi.")
+    if len(message) > 1000:
+        errors["message"] = N_("The message is at most 1000 characters.")
+    return errors
+
+
+def _check_contact(name: str, phone: str, email: str, message: str) -> tuple[str, str, str, str]:
+    errors = contact_errors(name, phone, email, message)
+    if errors:
+        raise Invalid(next(iter(errors.values())))
+    phone = phone.strip()
+    return name.strip(), normal_phone(phone) if phone else "", email.strip().lower(), message.strip()
 
 
 def confirm(session: Session, public_id: str, *, name: str, phone: str = "", email: str = "", message: str = "",
