@@ -464,15 +464,13 @@ def check_in(session: Session, site_slug: str, code: str, *, lang: str = "fi", d
     if appointment.status in ("checked_in", "no_show") and appointment.ticket_id:
         number = session.get(Ticket, appointment.ticket_id).number
         raise Conflict(N_("This booking is already checked in: your number is %(number)s."), number=number)
-    if appointment.status == "no_show":
-        raise Conflict(N_("Your appointment was at %(time)s, and it is too late to check in. Please book a new "
-                          "time or ask at the counter."), **local)
     earliest = appointment.starts_at - timedelta(minutes=limits.checkin_early_min)
     if now < earliest:
         when = i18n.local_time(earliest, site.timezone, lang, with_date=hours.local_now(site, earliest).date()
                                != hours.local_now(site, now).date())
         raise Conflict(N_("Your appointment is at %(time)s. Please check in from %(from)s."), **local, **{"from": when})
-    late = now > appointment.starts_at + timedelta(minutes=limits.checkin_late_min)
+    # Marked a no-show already (the housekeeping job), or past the window now: late either way.
+    late = appointment.status == "no_show" or now > appointment.starts_at + timedelta(minutes=limits.checkin_late_min)
     if late and not limits.late_joins_queue:
         raise Conflict(N_("Your appointment was at %(time)s, and it is too late to check in. Please book a new "
                           "time or ask at the counter."), **local)

@@ -328,6 +328,11 @@ def test_unknown_cancelled_and_forgotten_bookings(db):
     assert mark_no_shows(db, at(MONDAY, 11, 36)) == 1
     with db.read() as session:
         assert session.exec(select(Appointment).where(Appointment.id == third.id)).one().status == "no_show"
+    # Turning up after that still gets an ordinary number (or the refusal, as configured).
+    with pytest.raises(Conflict, match="too late to check in"):
+        check_in(db, third.code, at(MONDAY, 11, 40), late_joins_queue=False)
+    late, issued = check_in(db, third.code, at(MONDAY, 11, 40))
+    assert late.status == "no_show" and issued.ticket.appointment_at is None
 
 
 def test_personal_data_is_erased_after_the_retention_period_and_the_visit_stays(db):
