@@ -215,6 +215,17 @@ async def services_page(request: Request):
     return web.render(request, "booking_services.html", await run_read(request.app.state.db, read))
 
 
+async def poster(request: Request):
+    """A printable A4 poster with the QR code of the site's booking address, in all three languages,
+    for the waiting room wall, the door and the kiosk."""
+    settings = request.app.state.settings
+    site = await run_read(request.app.state.db, queue.get_site, request.path_params["site"])
+    address = f"{settings.public_url.rstrip('/')}/b/{site.slug}"
+    lines = [(lang, i18n.gettext(lang, N_("Book an appointment on your phone"))) for lang in i18n.LANGUAGES]
+    return web.render(request, "booking_poster.html",
+                      {"site": site, "address": address, "qr": web.qr_svg(address), "lines": lines})
+
+
 async def slots_page(request: Request):
     lang = web.page_language(request)
     context = await run_read(request.app.state.db, _slots_context, request.path_params["site"],
@@ -398,6 +409,7 @@ async def calendar_file(request: Request):
 
 routes = [
     Route("/b/{site}", services_page),
+    Route("/b/{site}/poster", poster),
     Route("/b/{site}/{service}", slots_page),
     Route("/b/{site}/{service}", hold_time, methods=["POST"]),
     Route("/a/{token}", appointment_page),

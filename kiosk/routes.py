@@ -56,6 +56,8 @@ async def kiosk_page(request: Request):
     device = _kiosk_name(request)
     context = await run_read(request.app.state.db, _start_context, request.path_params["site"], device)
     context["return_s"] = request.app.state.settings.kiosk_return_s
+    if context["takes_appointments"]:  # the booking pages, for a visitor who would rather come back
+        context["booking_qr"] = web.qr_svg(f"{settings.public_url.rstrip('/')}/b/{context['site'].slug}")
     template = "_kiosk_start.html" if request.headers.get("hx-request") else "kiosk.html"
     response = web.render(request, template, context)
     if request.query_params.get("kiosk"):
@@ -186,6 +188,7 @@ def _status_context(session, public_id: str) -> dict:
         "counter": counter,
         "ahead": ahead,
         "wait": estimate_wait_min(session, site, ticket, utcnow()) if ticket.status == "waiting" else 0,
+        "bookable": any(s.appointment_seats > 0 for s in queue.active_services(session, site)),
     }
 
 

@@ -26,6 +26,7 @@ from server.db import Database, run_read
 from server.errors import DomainError, N_
 from server.queue import all_sites
 from server.mail import Mailer, SmtpServer
+from server.ratelimit import PublicRateLimit
 from server.settings import Settings, get_settings
 from server.speech import Speech
 
@@ -126,7 +127,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 max_age=12 * 3600,
                 same_site="lax",
                 https_only=settings.public_url.startswith("https://"),
-            )
+            ),
+            # The booking pages face the internet (kiosk/booking.py): /b/… and /a/….
+            Middleware(PublicRateLimit, prefixes=("/b/", "/a/"), limit=settings.public_rate_limit_per_min),
         ],
         exception_handlers={DomainError: on_domain_error, HTTPException: on_http_error},
         lifespan=lifespan,

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     booking_limit_per_address: int = Field(
         10, description="Appointment times one network address may hold in an hour"
     )
+    public_rate_limit_per_min: int = Field(
+        120, description="Requests a minute one address may make to the public booking pages (429 beyond)"
+    )
     booking_retention_days: int = Field(
         30, description="Days after the booked time a booking's name, phone, email and message are erased"
     )

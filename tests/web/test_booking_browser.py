@@ -81,3 +81,61 @@ def test_the_pages_fit_a_360_px_phone_in_swedish(browser, live_server):
         assert fits_the_screen(page)
     finally:
         context.close()
+
+
+def test_booked_on_a_phone_checked_in_at_the_kiosk_and_called_before_an_earlier_walk_in(browser, live_server):
+    """The whole path of issue 6 in one go: QR address -> booking code on a phone -> check-in by code
+    at the kiosk -> at the booked time, call-next takes the booking before the walk-in who came first."""
+    import time
+    from datetime import datetime, time as clock, timezone
+
+    import httpx
+    import sqlalchemy as sa
+
+    from server import queue
+    from server.models import AppointmentHours
+    from tests.conftest import DEMO_PASSWORD
+
+    with live_server.app.state.db.write() as session:  # one-minute times all day: one is always near
+        service = queue.get_service(session, queue.get_site(session, "demo"), "advice")
+        service.appointment_seats, service.slot_min = 1, 1
+        session.add(service)
+        session.execute(sa.delete(AppointmentHours).where(AppointmentHours.service_id == service.id))
+        session.add_all(AppointmentHours(service_id=service.id, weekday=d, opens=clock(0, 0), closes=clock(23, 59))
+                        for d in range(7))
+    api = httpx.Client(base_url=f"{live_server.url}/api/v1", timeout=10)
+    walk_in = api.post("/sites/demo/tickets", json={"service": "advice"}).json()
+
+    context = browser.new_context(**PHONE)
+    phone = context.new_page()
+    phone.goto(f"{live_server.url}/b/demo")
+    phone.get_by_role("link", name=re.compile("Yleisneuvonta")).tap()
+    phone.locator("form.times button").first.tap()
+    phone.locator("#f-name").fill("Maija Meikäläinen")
+    phone.locator("#f-email").fill("maija@example.fi")
+    phone.locator("#f-consent").tap()
+    phone.locator("button.booking-submit").tap()
+    code = phone.locator("#booking-code").inner_text(timeout=10_000)
+    context.close()
+
+    kiosk = browser.new_page(viewport={"width": 1080, "height": 1920}, locale="fi-FI")
+    kiosk.goto(f"{live_server.url}/kiosk/demo")
+    kiosk.get_by_role("button", name="Minulla on varattu aika").click()
+    kiosk.locator("#checkin-code").fill(code)
+    kiosk.get_by_role("button", name="Ilmoittaudu", exact=True).click()
+    number = kiosk.locator("#issued-number").inner_text(timeout=10_000)
+    kiosk.close()
+    assert number != walk_in["number"]
+
+    with live_server.app.state.db.read() as session:
+        from server.models import Appointment
+
+        starts_at = session.execute(sa.select(Appointment.starts_at).where(Appointment.code == code)).scalar_one()
+    while datetime.now(timezone.utc) < starts_at:  # the booked time (under a minute away) has to come
+        time.sleep(0.2)
+    token = api.post("/token", json={"username": "clerk", "password": DEMO_PASSWORD}).json()["access_token"]
+    api.headers["Authorization"] = f"Bearer {token}"
+    assert api.post("/counters/1/open", json={"services": ["advice"]}).status_code == 200
+    called = api.post("/counters/1/call-next").json()
+    assert called["number"] == number  # the booking, before the walk-in who came first
+    api.close()

@@ -509,3 +509,17 @@ def test_a_hold_keeps_a_keyed_hash_of_the_address_never_the_address(web, live_se
     assert held.requester != hashlib.sha256(b"127.0.0.1").hexdigest()  # not a plain hash one can reverse
     assert held.requester == requester_of(live_server.settings, "127.0.0.1")
     assert held.requester != requester_of(make_settings("sqlite://", 1, secret_key="another key"), "127.0.0.1")
+
+
+def test_the_booking_address_is_on_a_printable_poster_the_kiosk_and_the_tickets_page(live_server):
+    poster = httpx.get(f"{live_server.url}/b/demo/poster", headers={"Accept-Language": "fi"})
+    assert poster.status_code == 200 and "<svg" in poster.text
+    for line in ("Varaa aika puhelimellasi", "Boka en tid med din telefon", "Book an appointment on your phone"):
+        assert line in poster.text
+    assert f"{live_server.settings.public_url}/b/demo" in poster.text
+    assert httpx.get(f"{live_server.url}/b/nowhere/poster").status_code == 404
+    kiosk = httpx.get(f"{live_server.url}/kiosk/demo", headers={"Accept-Language": "en"}).text
+    assert 'class="kiosk-booking-qr"' in kiosk and "book an appointment on your phone" in kiosk
+    ticket = httpx.post(f"{live_server.url}/api/v1/sites/demo/tickets", json={"service": "advice"}).json()
+    status = httpx.get(f"{live_server.url}/t/{ticket['id']}", headers={"Accept-Language": "en"}).text
+    assert 'href="/b/demo"' in status
