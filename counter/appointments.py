@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from server import booking, i18n, queue, web
 from server.db import run_read, run_write
 from server.errors import Conflict, DomainError, Invalid, N_
-from server.models import Appointment, Service, Site, Ticket, utcnow
+from server.models import Appointment, Service, Site, StaffUser, Ticket, utcnow
 
 LISTED = ("booked", "checked_in", "no_show", "cancelled")  # holds and lapsed holds are nobody's booking
 NOTICE = "appointments_notice"  # what the last action did, shown once after its redirect
@@ -57,7 +57,7 @@ def _free_times(session, site: Site, service: Service | None, day: date, now: da
 
 def _day_context(session, site_slug: str | None, user_id: int, day: date | None, service_code: str | None,
                  limits: booking.Limits, *, book: dict | None = None, move: dict | None = None,
-                 booked: str | None = None) -> dict:
+                 booked: str | None = None, expert_id: int | None = None) -> dict:
     """The day's bookings of the site's services (or of one), their free times, and what the forms
     need: the free times of the booking form's service and day, and of a move being retried."""
     now = utcnow()
@@ -73,7 +73,11 @@ def _day_context(session, site_slug: str | None, user_id: int, day: date | None,
                                       Appointment.starts_at < end, Appointment.status.in_(LISTED))
     if chosen is not None:
         query = query.where(Appointment.service_id == chosen.id)
+    if expert_id is not None:
+        query = query.where(Appointment.expert_id == expert_id)
     rows = list(session.exec(query.order_by(Appointment.starts_at, Appointment.id)))
+    experts = list(session.exec(select(StaffUser).where(StaffUser.role == "expert", StaffUser.active)
+                                .order_by(StaffUser.display_name)))
     ticket_ids = [a.ticket_id for a in rows if a.ticket_id]
     tickets = {t.id: t for t in session.exec(select(Ticket).where(Ticket.id.in_(ticket_ids)))} if ticket_ids else {}
     listed = {a.service_id for a in rows} | {s.id for s in bookable}
@@ -100,7 +104,9 @@ def _day_context(session, site_slug: str | None, user_id: int, day: date | None,
         "sections": [(s, [a for a in rows if a.service_id == s.id]) for s in shown],
         "free": free,
         "tickets": tickets,
-        "staff": queue.staff_names(session, [a.booked_by for a in rows]),
+        "staff": queue.staff_names(session, [a.booked_by for a in rows] + [a.expert_id for a in rows]),
+        "experts": experts,
+        "expert_id": expert_id,
         "book_service": book_service,
         "book_day": book_day,
         "book_times": _free_times(session, site, book_service, book_day, now, limits),
@@ -138,8 +144,8 @@ def _parse_time(text: str) -> datetime:
     return at.astimezone(timezone.utc)
 
 
-def _url(site: str, day: date | str | None = None, service: str | None = None) -> str:
-    params = {"site": site, "day": str(day) if day else None, "service": service or None}
+def _url(site: str, day: date | str | None = None, service: str | None = None, expert: int | None = None) -> str:
+    params = {"site": site, "day": str(day) if day else None, "service": service or None, "expert": expert}
     return "/counter/appointments?" + urlencode({k: v for k, v in params.items() if v})
 
 
@@ -147,6 +153,10 @@ def _when(at: datetime, site: Site, lang: str) -> str:
     """“ma 22.3. 10.00”: a slot's day and time in the site's zone."""
     local = at.astimezone(ZoneInfo(site.timezone))
     return f"{format_date(local.date(), 'ccc d.M.', locale=lang)} {i18n.local_time(at, site.timezone, lang)}"
+
+
+def _expert_id(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() and len(text) < 10 else None
 
 
 async def _page(request: Request, *, site: str | None, day: str | None, service: str | None,
@@ -158,7 +168,8 @@ async def _page(request: Request, *, site: str | None, day: str | None, service:
     limits = booking.Limits.of(state.settings)
     notice = request.session.pop(NOTICE, None) if status_code == 200 else None
     form = form or {}
-    extra = {"book": form.get("book"), "move": form.get("move"), "booked": (notice or {}).get("booked")}
+    extra = {"book": form.get("book"), "move": form.get("move"), "booked": (notice or {}).get("booked"),
+             "expert_id": _expert_id(request.query_params.get("expert"))}
     try:
         context = await run_read(state.db, _day_context, site, user_id, _parse_day(day), service, limits, **extra)
     except DomainError as exc:
@@ -188,7 +199,7 @@ async def _page(request: Request, *, site: str | None, day: str | None, service:
         local_time=i18n.local_time, default_lang=state.settings.default_language,
         day_label=format_date(context["day"], "cccc d.M.yyyy", locale=lang),
         url=lambda day=context["day"], service=(context["chosen"].code if context["chosen"] else None):
-            _url(context["site"].slug, day, service),
+            _url(context["site"].slug, day, service, context.get("expert_id")),
         timedelta=timedelta,
     )
     return web.render(request, "appointments.html", context, status_code=status_code)
@@ -296,4 +307,18 @@ async def cancel(request: Request):
         return await _page(request, site=values["site"], day=values["page_day"], service=values["page_service"],
                            status_code=exc.status_code, error=exc, form={"cancel": values})
     request.session[NOTICE] = {"text": N_("Booking %(code)s cancelled."), "params": {"code": cancelled.code}}
+    return _back(request, values)
+
+
+async def assign(request: Request):
+    """Gives a booking to a named expert (or back to anyone who serves the service)."""
+    form = await request.form()
+    values = _fields(form, "site", "public_id", "expert", "page_day", "page_service")
+    try:
+        assigned = await run_write(request.app.state.db, booking.assign_expert, values["public_id"],
+                                   _expert_id(values["expert"]), staff_user_id=request.state.user.id)
+    except DomainError as exc:
+        return await _page(request, site=values["site"], day=values["page_day"], service=values["page_service"],
+                           status_code=exc.status_code, error=exc, form={})
+    request.session[NOTICE] = {"text": N_("Booking %(code)s: the expert is set."), "params": {"code": assigned.code}}
     return _back(request, values)

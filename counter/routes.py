@@ -486,5 +486,6 @@ routes = [
     Route("/counter/appointments/book", guard(appointments.book), methods=["POST"]),
     Route("/counter/appointments/move", guard(appointments.move), methods=["POST"]),
     Route("/counter/appointments/cancel", guard(appointments.cancel), methods=["POST"]),
+    Route("/counter/appointments/assign", guard(appointments.assign), methods=["POST"]),
     WebSocketRoute("/counter/ws", staff_socket),
 ]

@@ -33,6 +33,7 @@ from server.models import (
     AppointmentSlot,
     Service,
     Site,
+    StaffUser,
     Ticket,
     utcnow,
 )
@@ -382,6 +383,24 @@ def confirm(session: Session, public_id: str, *, name: str, phone: str = "", ema
     return appointment
 
 
+def assign_expert(session: Session, public_id: str, expert_id: int | None, *, staff_user_id: int,
+                  now: datetime | None = None) -> Appointment:
+    """Names the expert who takes the booking (None: whoever serves the service); its check-in
+    ticket then waits for that expert only, like a transfer to a named expert."""
+    now = now or utcnow()
+    appointment = get_appointment(session, public_id, lock=True)
+    if appointment.status != "booked":
+        raise Conflict(N_("Only a booking that is still coming up can be given to an expert."))
+    if expert_id is not None:
+        expert = session.get(StaffUser, expert_id)
+        if expert is None or not expert.active:
+            raise NotFound(N_("There is no such staff member."))
+    appointment.expert_id = expert_id
+    session.add(appointment)
+    _event(session, appointment, "appointment.assigned", staff_user_id, now, expert=expert_id)
+    return appointment
+
+
 def cancel(session: Session, public_id: str, *, reason: str = "", staff_user_id: int | None = None,
            now: datetime | None = None) -> Appointment:
     """Cancels a booking (or drops a hold); its seat is free again at once."""
@@ -475,7 +494,8 @@ def check_in(session: Session, site_slug: str, code: str, *, lang: str = "fi", d
         raise Conflict(N_("Your appointment was at %(time)s, and it is too late to check in. Please book a new "
                           "time or ask at the counter."), **local)
     issued = issue_ticket(session, site_slug, service.code, lang, now, device=device,
-                          appointment_at=None if late else appointment.starts_at)
+                          appointment_at=None if late else appointment.starts_at,
+                          expert_id=None if late else appointment.expert_id)
     appointment.status = "no_show" if late else "checked_in"
     appointment.checked_in_at = now
     appointment.ticket_id = issued.ticket.id

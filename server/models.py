@@ -383,6 +383,8 @@ class Appointment(SQLModel, table=True):
     created_at: datetime = _at()
     booked_at: datetime | None = _at(default=None)
     booked_by: int | None = Field(default=None, foreign_key="staff_user.id")  # staff, on the phone
+    # The expert who takes it, if staff named one: the ticket of its check-in goes to them only.
+    expert_id: int | None = Field(default=None, foreign_key="staff_user.id")
     cancelled_at: datetime | None = _at(default=None)
     cancel_reason: str = Field(default="", max_length=300)
     checked_in_at: datetime | None = _at(default=None)

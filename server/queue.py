@@ -153,6 +153,7 @@ def issue_ticket(
     printed: bool = True,
     device: str | None = None,
     appointment_at: datetime | None = None,
+    expert_id: int | None = None,
 ) -> IssuedTicket:
     """A new ticket at the end of the service's queue; with ``printed``, its print job too, for the
     printer of the kiosk ``device`` (printers/jobs.py says which printer that is). A ticket for an
@@ -165,7 +166,8 @@ def issue_ticket(
     if not hours.is_open(session, site, now):
         raise Conflict(N_("The service point is closed now. No queue numbers are given."))
     printer = jobs.printer_for(session, site, device) if printed else None
-    ticket = new_ticket(session, site, service, lang, now, appointment_at=appointment_at)
+    ticket = new_ticket(session, site, service, lang, now, appointment_at=appointment_at,
+                        target_staff_user_id=expert_id)
     ahead = people_ahead(session, ticket)
     wait = estimate.estimate_wait_min(session, site, ticket, now)
     job = jobs.create_job(session, ticket, printer, now, ahead, wait) if printed else None

@@ -347,3 +347,30 @@ def test_personal_data_is_erased_after_the_retention_period_and_the_visit_stays(
     assert (kept.name, kept.phone, kept.email, kept.message, kept.requester) == ("", "", "", "", "")
     assert (kept.code, kept.starts_at, kept.status) == (appointment.code, appointment.starts_at, "booked")
     assert forget_people(db, 30, at(MONDAY, 10) + timedelta(days=32)) == 0
+
+
+def test_a_booking_given_to_an_expert_is_called_by_that_expert_only(db):
+    from server import counters
+    from server.models import Counter, StaffUser
+
+    bookable(db)
+    appointment = book(db, at(MONDAY, 10))
+    with db.write() as session:
+        ids = {u.username: u.id for u in session.exec(select(StaffUser))}
+        counter_of = {n: session.exec(select(Counter).where(Counter.number == n)).one().id for n in ("1", "2")}
+    with db.write() as session, pytest.raises(NotFound):
+        booking.assign_expert(session, appointment.public_id, 9999, staff_user_id=ids["clerk"], now=NOW)
+    with db.write() as session:
+        booking.assign_expert(session, appointment.public_id, ids["expert"], staff_user_id=ids["clerk"], now=NOW)
+    _, issued = check_in(db, appointment.code, at(MONDAY, 9, 50))
+    assert issued.ticket.target_staff_user_id == ids["expert"]
+    with db.write() as session:
+        counters.open_counter(session, counter_of["1"], ids["clerk"], ["advice"], now=at(MONDAY, 9, 55))
+        counters.open_counter(session, counter_of["2"], ids["expert"], ["advice"], now=at(MONDAY, 9, 55))
+    with db.write() as session:  # not for the clerk, even at its time
+        assert counters.call_next(session, counter_of["1"], ids["clerk"], now=at(MONDAY, 10, 1)) is None
+    with db.write() as session:
+        called, _ = counters.call_next(session, counter_of["2"], ids["expert"], now=at(MONDAY, 10, 1))
+        assert called.id == issued.ticket.id
+    with db.read() as session:
+        assert "appointment.assigned" in [e.type for e in session.exec(select(Event))]

@@ -255,3 +255,29 @@ def test_moving_and_cancelling_need_a_reason_and_free_the_old_seat(live_server):
                               .order_by(Event.seq)).all()
         assert [(e.type, e.staff_user_id) for e in events] == [
             ("appointment.moved", user_id(live_server, "clerk")), ("appointment.cancelled", user_id(live_server, "clerk"))]
+
+
+def test_a_booking_is_given_to_an_expert_listed_per_expert_and_checks_in_to_them(live_server):
+    make_bookable(live_server)
+    when = soon(live_server)
+    mine, other = book(live_server, when), book(live_server, when)
+    expert = user_id(live_server, "expert")
+    with log_in(live_server, "clerk") as clerk:
+        page = clerk.get("/counter/appointments", params={"day": local_day(live_server, when)})
+        assert f'<option value="{expert}">' in page.text  # the experts to choose from
+        done = clerk.post("/counter/appointments/assign", data={
+            "site": "demo", "public_id": mine.public_id, "expert": str(expert), "page_day": "", "page_service": ""})
+        listed = follow(clerk, done)
+        assert "Eeva Asiantuntija" in row(listed, mine.code)
+        theirs = clerk.get("/counter/appointments", params={"day": local_day(live_server, when), "expert": expert})
+        assert f'data-code="{mine.code}"' in theirs.text and f'data-code="{other.code}"' not in theirs.text
+        refused = clerk.post("/counter/appointments/assign", data={
+            "site": "demo", "public_id": mine.public_id, "expert": "99999", "page_day": "", "page_service": ""})
+        assert refused.status_code == 404 and "no such staff member" in message(refused)
+    assert stored(live_server, mine.code).expert_id == expert
+    assert check_in(live_server, mine.code).status_code == 201
+    with live_server.app.state.db.read() as session:
+        from server.models import Ticket
+
+        ticket = session.get(Ticket, stored(live_server, mine.code).ticket_id)
+    assert ticket.target_staff_user_id == expert  # only the expert calls it
