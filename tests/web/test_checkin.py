@@ -231,8 +231,8 @@ def test_a_visitor_taps_i_have_an_appointment_types_the_code_on_the_keypad_and_s
     assert "For your appointment at" in page.locator("#checkin-booked").inner_text()
     page.get_by_text("Take your ticket from the printer.").wait_for(timeout=5000)
     assert len(printed_files(live_server.settings, "*-A001-*.bin")) == 1
-    # By itself the kiosk returns to the start screen for the next visitor.
-    page.get_by_role("button", name="I have an appointment").wait_for(timeout=10000)
+    # By itself the kiosk returns to the start screen for the next visitor, in its own language.
+    page.get_by_role("button", name="Minulla on varattu aika").wait_for(timeout=10000)
 
 
 @pytest.mark.browser
@@ -258,8 +258,9 @@ def test_the_check_in_screen_goes_back_to_the_start_after_a_while_without_a_touc
     page.get_by_role("button", name="I have an appointment").click()
     page.locator("#checkin-code").wait_for(timeout=5000)
     page.get_by_role("button", name="K", exact=True).click()
-    # kiosk_return_s is 2 here: the check-in screen waits four times that after the last touch.
-    page.get_by_role("button", name="I have an appointment").wait_for(timeout=15000)
+    # kiosk_return_s is 2 here: the check-in screen waits four times that after the last touch; the
+    # start screen is then in the kiosk's own language again.
+    page.get_by_role("button", name="Minulla on varattu aika").wait_for(timeout=15000)
     assert page.locator("#checkin-code").count() == 0
 
 
