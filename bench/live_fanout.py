@@ -18,7 +18,6 @@ import asyncio
 import json
 import math
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,15 +29,14 @@ import psycopg
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from bench.luukku_server import (PASSWORD, PG_ADMIN_URL, PostgresCPU, Server, cpu_seconds, demo_database,
-                                 machine_cpu_seconds, peak_rss_kb, pg_database, pg_url, screens_per_worker,
-                                 seed, wait_until_quiet)
+from bench.luukku_server import (PASSWORD, PG_ADMIN_URL, ROOT, PostgresCPU, Server, cpu_seconds, demo_database,
+                                 export_commit, git, machine_cpu_seconds, peak_rss_kb, pg_database, pg_url,
+                                 screens_per_worker, seed, uncommitted, wait_until_quiet)
 from bench.performance import PERFORMANCE, run_stamp, write_section
 
 COUNTER_ID = 3
 SERVICE = "advice"
 HEARTBEAT_S = 2.0  # the server's default LUUKKU_LIVE_HEARTBEAT_S, which live.js reads from the page
-APP_CODE = ["server", "kiosk", "display", "counter", "printers", "pyproject.toml"]  # what is measured
 WAIT_S = 15.0  # a screen without its push this long after a call counts as missed
 
 
@@ -269,7 +267,7 @@ def run_scenario(scenario: Scenario, calls: int, interval_s: float, tmp: Path, t
     if not wait_until_quiet(quiet_wait_s):
         print(f"the machine is still busy after {quiet_wait_s:.0f} s; measuring anyway", file=sys.stderr)
     with demo_database(scenario.database, templates, scratch) as (url, pg_name):
-        server = Server(url, scenario.workers, scratch, tmp / "prints")
+        server = Server(tmp / "code", url, scenario.workers, scratch, tmp / "prints")
         try:
             server.wait_until_serving()
             asyncio.run(exercise(server, result, interval_s, pg_name))
@@ -358,21 +356,6 @@ def report(results: list[Result], interval_s: float) -> str:
     return "\n".join(lines)
 
 
-def code_version() -> str:
-    """The commit measured, and whether the server's code had changes not yet committed."""
-    root = Path(__file__).resolve().parent.parent
-    git = ["git", "-C", str(root)]
-    try:
-        commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                check=True).stdout.strip()
-        changed = subprocess.run([*git, "status", "--porcelain", "--", *APP_CODE], capture_output=True,
-                                 text=True, check=True).stdout.split("\n")
-    except (OSError, subprocess.CalledProcessError):
-        return "outside git"
-    changed = [line[3:] for line in changed if line.strip()]
-    return f"commit {commit}" + (f" with uncommitted changes to {', '.join(changed)}" if changed else "")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench live", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="10 and 50 screens, 3 calls each")
@@ -385,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--attempts", type=int, default=3,
                         help="measure a server again, up to this many times, while other processes were busy "
                         "during its calls (default 3)")
+    parser.add_argument("--worktree", action="store_true",
+                        help="run the checkout's files as they are, not those of its last commit")
     parser.add_argument("--screens", help="comma-separated screen counts (default 10,50,200)")
     args = parser.parse_args(argv)
     command = " ".join(["scripts/bench live", *(sys.argv[1:] if argv is None else argv)])
@@ -405,8 +390,17 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="luukku-bench-") as tmp, pg_database() as pg_template:
         # Migrated and seeded once (the demo passwords' hashing takes a while), copied per scenario.
-        seed(f"sqlite:///{Path(tmp) / 'template.db'}", Path(tmp) / "prints")
-        seed(pg_url(pg_template), Path(tmp) / "prints")
+        code = Path(tmp) / "code"
+        if args.worktree:
+            code.symlink_to(ROOT)
+            changed = uncommitted()
+            measured = f"the checkout at commit {git('rev-parse', '--short', 'HEAD').strip()}" + (
+                f" with uncommitted changes to {', '.join(changed)}" if changed else "")
+        else:
+            measured = f"commit {export_commit(code)}"
+        print(f"measuring {measured}", file=sys.stderr)
+        seed(code, f"sqlite:///{Path(tmp) / 'template.db'}", Path(tmp) / "prints")
+        seed(code, pg_url(pg_template), Path(tmp) / "prints")
         templates = {"sqlite": str(Path(tmp) / "template.db"), "postgresql": pg_template}
         for scenario in scenarios:
             earlier: list[str] = []  # what went wrong in attempts measured again, kept for the report
@@ -422,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
             result.problems = earlier + result.problems
             if result.disturbed:
                 result.problems.append(f"the machine was not idle: other processes used {result.other_cpu_s:.1f} "
-                                       f"CPU s during the {result.phase_s:.1f} s of calls ({attempt} attempts)")
+                                       f"CPU s during the {result.phase_s:.1f} s of calls (attempt {attempt} of {args.attempts})")
             results.append(result)
     elapsed = time.perf_counter() - began
 
@@ -430,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     print(body)
     print(f"\n{len(results)} scenarios in {elapsed:.0f} s", file=sys.stderr)
     if args.write:
-        stamp = run_stamp(command, f"{code_version()}; {len(results)} servers one after another, {elapsed:.0f} s")
+        stamp = run_stamp(command, f"{measured}; {len(results)} servers one after another, {elapsed:.0f} s")
         write_section("live_fanout", "Live screens: a call reaching every screen", f"{stamp}\n\n{body}")
         print(f"updated {PERFORMANCE}", file=sys.stderr)
     return 0

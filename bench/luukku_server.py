@@ -1,12 +1,19 @@
 """A Luukku server for benchmarks, started as production starts it (``python -m server.cli serve``),
-on a copy of a migrated demo database, and what its processes cost, read from /proc."""
+on a copy of a migrated demo database, and what its processes cost, read from /proc.
 
+The server runs the application's files as committed (``export_commit``), not the checkout's: others
+may be editing those meanwhile, and the figures should belong to one commit. This module imports
+none of them itself; the database is seeded by a process running the same files as the server.
+"""
+
+import io
 import os
 import secrets
 import shutil
 import socket
 import subprocess
 import sys
+import tarfile
 import threading
 import time
 from contextlib import contextmanager
@@ -15,11 +22,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from server.db import Database
-from server.demo import seed_demo, set_demo_printer
-from server.migrate import upgrade
-
 ROOT = Path(__file__).resolve().parent.parent
+APP = ["server", "kiosk", "display", "counter", "printers", "pyproject.toml"]  # what a server runs
 PG_ADMIN_URL = os.environ.get("LUUKKU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "bench-demo-password"  # the demo users' (admin, clerk, expert)
 TICK = os.sysconf("SC_CLK_TCK")
@@ -28,18 +32,54 @@ TICK = os.sysconf("SC_CLK_TCK")
 # --- the database and the server --------------------------------------------------------------
 
 
-def seed(url: str, prints: Path) -> None:
+def git(*args: str) -> str:
+    return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=True).stdout
+
+
+def export_commit(into: Path, commit: str = "HEAD") -> str:
+    """Writes the application's files as of ``commit`` into ``into``; returns the commit's short name."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", commit, *APP],
+                             capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return git("rev-parse", "--short", commit).strip()
+
+
+def uncommitted() -> list[str]:
+    """The application's files in the checkout that differ from its last commit."""
+    return [line[3:] for line in git("status", "--porcelain", "--", *APP).splitlines() if line.strip()]
+
+
+def environment(code: Path, **settings: str) -> dict[str, str]:
+    """This process's environment without its LUUKKU_ settings (defaults, unless given), running ``code``."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("LUUKKU_")}
+    return {**inherited, "PYTHONPATH": str(code), **{f"LUUKKU_{k.upper()}": v for k, v in settings.items()}}
+
+
+SEED = """
+import sys
+from server.db import Database
+from server.demo import seed_demo, set_demo_printer
+from server.migrate import upgrade
+
+url, prints, password = sys.argv[1:]
+upgrade(url)
+db = Database(url)
+with db.write() as session:
+    seed_demo(session, password)
+    set_demo_printer(session, "file:" + prints, "TM-T88V")
+if db.is_sqlite:
+    with db.engine.connect() as connection:  # everything into the main file, to copy it
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+db.dispose()
+"""
+
+
+def seed(code: Path, url: str, prints: Path) -> None:
     """Migrates and seeds the demo site, its printer included, as tests/conftest.py does: a server's
     workers that each create the missing printer at start can collide (see docs/PERFORMANCE.md)."""
-    upgrade(url)
-    db = Database(url)
-    with db.write() as session:
-        seed_demo(session, PASSWORD)
-        set_demo_printer(session, f"file:{prints}", "TM-T88V")
-    if db.is_sqlite:
-        with db.engine.connect() as connection:  # everything into the main file, to copy it
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.dispose()
+    subprocess.run([sys.executable, "-c", SEED, url, str(prints), PASSWORD], cwd=prints.parent,
+                   env=environment(code), check=True)
 
 
 def pg_url(name: str) -> str:
@@ -62,14 +102,13 @@ def pg_database(template: str | None = None):
 class Server:
     """``python -m server.cli serve`` in a process of its own, with its worker processes."""
 
-    def __init__(self, url: str, workers: int, scratch: Path, prints: Path):
+    def __init__(self, code: Path, url: str, workers: int, scratch: Path, prints: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = scratch / "server.log"
-        inherited = {k: v for k, v in os.environ.items() if not k.startswith("LUUKKU_")}  # defaults only
-        env = {**inherited, "PYTHONPATH": str(ROOT), "LUUKKU_DATABASE_URL": url, "LUUKKU_DEMO": "true",
-               "LUUKKU_DEMO_PASSWORD": PASSWORD, "LUUKKU_SECRET_KEY": secrets.token_hex(32),
-               "LUUKKU_DEMO_PRINTER": f"file:{prints}", "LUUKKU_SPEECH_DIR": str(scratch / "speech")}
+        env = environment(code, database_url=url, demo="true", demo_password=PASSWORD,
+                          secret_key=secrets.token_hex(32), demo_printer=f"file:{prints}",
+                          speech_dir=str(scratch / "speech"))
         command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
                    "--workers", str(workers)]
         with self.log.open("wb") as log:  # cwd: no .env of the checkout is read
@@ -146,7 +185,7 @@ def machine_cpu_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / TICK
 
 
-def wait_until_quiet(max_wait_s: float, busy_cpus: float = 0.2, window_s: float = 2.0) -> bool:
+def wait_until_quiet(max_wait_s: float, busy_cpus: float = 0.2, window_s: float = 5.0) -> bool:
     """Waits until the machine's processes use less than ``busy_cpus`` CPUs over ``window_s`` (someone
     else's test run would skew the figures), at most ``max_wait_s``; False if it never was."""
     deadline = time.monotonic() + max_wait_s
