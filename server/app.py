@@ -1,16 +1,17 @@
 """The application: ``create_app()`` assembles settings, storage, the bus and every screen's routes."""
 
 import contextlib
+import hmac
 from datetime import timedelta
 
 import anyio
-
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -20,7 +21,7 @@ import kiosk.booking
 import kiosk.routes
 import printers.routes
 from printers.worker import PrintWorker
-from server import api, booking, demo, housekeeping, i18n, web
+from server import api, booking, demo, housekeeping, i18n, metrics, web
 from server.bus import PostgresBus, make_bus
 from server.db import Database, run_read
 from server.errors import DomainError, N_
@@ -38,6 +39,20 @@ async def index(request: Request):
 
 async def healthz(request: Request):
     return PlainTextResponse("ok")
+
+
+async def prometheus_metrics(request: Request):
+    token = request.app.state.settings.metrics_token
+    if token and not hmac.compare_digest(request.headers.get("authorization", ""), f"Bearer {token}"):
+        return PlainTextResponse("A valid bearer token (LUUKKU_METRICS_TOKEN) is needed.", status_code=401,
+                                 headers={"WWW-Authenticate": "Bearer"})
+    bus = request.app.state.bus
+
+    def read(session):
+        clients = {site.slug: bus.subscriber_count(site.slug) for site in all_sites(session)}
+        return metrics.exposition(session, clients)
+
+    return Response(await run_read(request.app.state.db, read), media_type=CONTENT_TYPE_LATEST)
 
 
 def _wants_json(request: Request) -> bool:
@@ -109,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         Route("/", index),
         Route("/healthz", healthz),
+        Route("/metrics", prometheus_metrics),
         *kiosk.routes.routes,
         *kiosk.booking.routes,
         *counter.routes.routes,

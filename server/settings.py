@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     speech_dir: Path = Field(
         Path("var/speech"), description="Where spoken calls (espeak-ng WAV files) and the chime are cached"
     )
+    metrics_token: str = Field(
+        "", description="If set, /metrics (Prometheus) wants it as a bearer token; empty: open, as on a closed LAN"
+    )
     token_max_age_s: int = Field(8 * 3600, description="Lifetime of an API bearer token, seconds")
     kiosk_return_s: int = Field(8, description="Seconds the kiosk shows a ticket before returning")
     booking_hold_s: int = Field(

@@ -1,0 +1,68 @@
+"""``/metrics`` for Prometheus: what the service point is doing, read from the database at each scrape.
+
+Counts come from the database, not from counters in memory, so every worker answers the same and
+a restart loses nothing. Only the websocket figure is the answering worker's own (labelled with its
+process id): scrape each worker, or read it as a sample. No personal data: numbers per site,
+service, counter and printer only.
+"""
+
+import os
+from datetime import datetime
+
+import sqlalchemy as sa
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from sqlmodel import Session
+
+from server import queue
+from server.models import PRINTER_CONDITIONS, Counter, Event, Printer, Service, Ticket, utcnow
+
+CALLS = ("ticket.called", "ticket.recalled")
+
+
+def _families(session: Session, now: datetime, websocket_clients: dict[str, int]):
+    issued = CounterMetricFamily("luukku_tickets_issued", "Tickets issued, ever", labels=["site", "service"])
+    waiting = GaugeMetricFamily("luukku_waiting", "Tickets waiting now (today)", labels=["site", "service"])
+    calls = CounterMetricFamily("luukku_calls", "Calls and recalls of tickets, ever", labels=["site"])
+    open_counters = GaugeMetricFamily("luukku_counters_open", "Counters open now", labels=["site"])
+    printers = GaugeMetricFamily("luukku_printer_condition",
+                                 "1 for each printer's last known condition", labels=["site", "printer", "condition"])
+    clients = GaugeMetricFamily("luukku_websocket_clients", "Live screens connected to this worker",
+                                labels=["site", "worker"])
+    worker = str(os.getpid())
+    for site in queue.all_sites(session):
+        services = {s.id: s.code for s in session.exec(sa.select(Service).where(Service.site_id == site.id)).scalars()}
+        counts = dict(session.execute(sa.select(Ticket.service_id, sa.func.count()).where(Ticket.site_id == site.id)
+                                      .group_by(Ticket.service_id)).all())
+        now_waiting = queue.waiting_counts(session, site, now)
+        for service_id, code in services.items():
+            issued.add_metric([site.slug, code], counts.get(service_id, 0))
+            waiting.add_metric([site.slug, code], now_waiting.get(service_id, 0))
+        calls.add_metric([site.slug], session.execute(
+            sa.select(sa.func.count()).select_from(Event).where(Event.site_id == site.id, Event.type.in_(CALLS))
+        ).scalar_one())
+        open_counters.add_metric([site.slug], session.execute(
+            sa.select(sa.func.count()).select_from(Counter).where(Counter.site_id == site.id, Counter.is_open)
+        ).scalar_one())
+        for printer in session.execute(sa.select(Printer).where(Printer.site_id == site.id)).scalars():
+            for condition in PRINTER_CONDITIONS:
+                printers.add_metric([site.slug, printer.name, condition], int(printer.condition == condition))
+        clients.add_metric([site.slug, worker], websocket_clients.get(site.slug, 0))
+    return [issued, waiting, calls, open_counters, printers, clients]
+
+
+class _Snapshot:
+    """A collector over families already read (the database is read in a worker thread)."""
+
+    def __init__(self, families):
+        self.families = families
+
+    def collect(self):
+        return self.families
+
+
+def exposition(session: Session, websocket_clients: dict[str, int], now: datetime | None = None) -> bytes:
+    """The Prometheus text format of the service point as it is now."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Snapshot(_families(session, now or utcnow(), websocket_clients)))
+    return generate_latest(registry)
