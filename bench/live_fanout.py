@@ -29,9 +29,10 @@ import psycopg
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from bench.luukku_server import (PASSWORD, PG_ADMIN_URL, ROOT, PostgresCPU, Server, cpu_seconds, demo_database,
-                                 export_commit, git, machine_cpu_seconds, peak_rss_kb, pg_database, pg_url,
-                                 screens_per_worker, seed, uncommitted, wait_until_quiet)
+from bench.luukku_server import (PASSWORD, PG_ADMIN_URL, ROOT, Server, cpu_seconds, demo_database, export_commit,
+                                 family_cpu_seconds, git, machine_cpu_seconds, peak_rss_kb, pg_database, pg_url,
+                                 postmaster_pid, screens_per_worker, seed, sessions_opened, uncommitted,
+                                 wait_until_quiet)
 from bench.performance import PERFORMANCE, run_stamp, write_section
 
 COUNTER_ID = 3
@@ -149,6 +150,7 @@ class Result:
     phase_s: float = math.nan
     server_cpu_s: float = math.nan
     postgres_cpu_s: float = math.nan
+    pg_connections: int | None = None  # connections PostgreSQL accepted during the calls
     peak_rss_mb: float = math.nan  # the sum of the processes' peaks
     largest_rss_mb: float = math.nan  # the largest process's peak
     processes: int = 0
@@ -193,7 +195,6 @@ async def exercise(server: Server, result: Result, interval_s: float, database: 
                  + [f"/t/{ticket}/ws?lang=fi" for ticket in tickets[calls:]])
         began = time.perf_counter()
         crowd = Crowd(server.url.replace("http://", "ws://"), paths)
-        postgres = None
         try:
             if not await crowd.until(lambda s: s.ready is not None, 120):
                 result.problems.append("not every screen had its first state within 120 s")
@@ -201,9 +202,9 @@ async def exercise(server: Server, result: Result, interval_s: float, database: 
 
             pids = server.pids()
             cpu_before = {pid: cpu_seconds(pid) for pid in pids}
-            postgres = PostgresCPU(database) if database else None
-            if postgres:
-                postgres.start()
+            postmaster = postmaster_pid() if database else None
+            postgres_before = family_cpu_seconds(postmaster) if postmaster else 0.0
+            sessions_before = sessions_opened(database) if database else 0
             client_before, machine_before = own_cpu_s(), machine_cpu_seconds()
             pushes_before = sum(len(s.pushes) for s in crowd.screens)
             first_call = time.perf_counter()
@@ -244,13 +245,14 @@ async def exercise(server: Server, result: Result, interval_s: float, database: 
             result.peak_rss_mb, result.largest_rss_mb = sum(peaks), max(peaks)
             result.processes = len(pids)
             result.per_worker = screens_per_worker(pids, server.port, {s.port for s in crowd.screens})
-            if postgres:
-                result.postgres_cpu_s = postgres.seconds()
+            if postmaster:
+                result.postgres_cpu_s = family_cpu_seconds(postmaster) - postgres_before
             result.other_cpu_s = max(0.0, machine - result.server_cpu_s - result.client_cpu_s - (
-                result.postgres_cpu_s if postgres else 0.0))
+                result.postgres_cpu_s if postmaster else 0.0))
+            if database:
+                await asyncio.sleep(1.5)  # until every backend has reported its connection
+                result.pg_connections = sessions_opened(database) - sessions_before
         finally:
-            if postgres:
-                postgres.running = False
             if result.missed:
                 result.problems.append(f"{result.missed} times a screen had no push within {WAIT_S:.0f} s of a call")
             closed = [s.closed for s in crowd.screens if s.closed]
@@ -326,16 +328,16 @@ def report(results: list[Result], interval_s: float) -> str:
         "**Cost**, from the first call to the last push: the pushes all screens received (each customer's "
         "call, start and finish), per second; the CPU time (user + system, /proc/PID/stat) of the "
         "server's processes, also divided by the pushes (it includes everything the server did "
-        "meanwhile: pings, heartbeats, the clerk's requests), and of the PostgreSQL backends serving the "
-        "database (sampled every 0.2 s); the sum of the server's processes' peak resident memory "
+        "meanwhile: pings, heartbeats, the clerk's requests), and of the PostgreSQL server (all its "
+        "processes, those that came and went meanwhile included), and the connections it accepted to "
+        "the database; the sum of the server's processes' peak resident memory "
         "(VmHWM, /proc/PID/status, since they started), with the largest one's; how the screens were "
         "spread over the workers; the CPU time of this benchmark's own process (the screens and the "
-        "clerk), which shares the machine; and of everything else on the machine meanwhile (/proc/stat), "
-        "PostgreSQL's own background processes included.",
+        "clerk), which shares the machine; and of everything else on the machine meanwhile (/proc/stat).",
         "",
         "| server | screens | pushes | seconds | pushes/s | server CPU s | CPU ms/push | PostgreSQL CPU s "
-        "| peak RSS MB: sum (largest) | processes | screens per worker | bench CPU s | other CPU s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+        "| PostgreSQL connections | peak RSS MB: sum (largest) | processes | screens per worker | bench CPU s | other CPU s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
     ]
     for r in results:
         s = r.scenario
@@ -344,6 +346,7 @@ def report(results: list[Result], interval_s: float) -> str:
         lines.append(
             f"| {s.server} | {s.screens} | {r.pushes} | {num(r.phase_s)} | **{num(rate, 0)}** | "
             f"{num(r.server_cpu_s)} | {num(per_push)} | {num(r.postgres_cpu_s)} | "
+            f"{'–' if r.pg_connections is None else r.pg_connections} | "
             f"{num(r.peak_rss_mb, 0)} ({num(r.largest_rss_mb, 0)}) | {r.processes} | "
             f"{' + '.join(map(str, r.per_worker)) or '–'} | {num(r.client_cpu_s)} | "
             f"{num(r.other_cpu_s)} |")

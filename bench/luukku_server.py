@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import tarfile
-import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -227,33 +226,34 @@ def screens_per_worker(pids: list[int], port: int, client_ports: set[int]) -> li
     return sorted(counts, reverse=True)
 
 
-class PostgresCPU(threading.Thread):
-    """CPU time of the PostgreSQL backends serving one database, sampled every 0.2 s while it runs
-    (a backend that ends between two samples loses at most that much)."""
+def postmaster_pid() -> int | None:
+    """The PostgreSQL server's main process, if it runs on this machine (the parent of our backend)."""
+    with psycopg.connect(PG_ADMIN_URL) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        try:
+            status = Path(f"/proc/{backend}/status").read_text()
+        except OSError:
+            return None  # another machine's
+    parent = int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
+    return parent if Path(f"/proc/{parent}/comm").read_text().strip() == "postgres" else None
 
-    def __init__(self, database: str):
-        super().__init__(daemon=True)
-        self.database = database
-        self.first: dict[int, float] = {}
-        self.last: dict[int, float] = {}
-        self.running = True
 
-    def run(self) -> None:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            while True:
-                rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.database,))
-                for (pid,) in rows.fetchall():
-                    used = cpu_seconds(pid)
-                    self.first.setdefault(pid, used)
-                    self.last[pid] = max(used, self.last.get(pid, 0.0))
-                if not self.running:
-                    return
-                time.sleep(0.2)
+def sessions_opened(database: str) -> int:
+    """Connections PostgreSQL has accepted to ``database`` so far (each backend reports its own within
+    about a second, or when it ends)."""
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        row = conn.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", (database,)).fetchone()
+    return row[0] if row else 0
 
-    def seconds(self) -> float:
-        self.running = False
-        self.join()
-        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+def family_cpu_seconds(pid: int) -> float:
+    """CPU time of ``pid``, of its children alive now, and of those it has waited for (fields 16 and
+    17 of /proc/PID/stat): the difference of two readings counts every child's work in between, a
+    child that came and went meanwhile too (PostgreSQL starts a process per connection)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    own = sum(int(f) for f in fields[11:15]) / TICK
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return own + sum(cpu_seconds(int(child)) for child in children)
 
 
 @contextmanager
