@@ -15,7 +15,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlmodel import Session
 
 from server import queue
-from server.models import PRINTER_CONDITIONS, Counter, Event, Printer, Service, Ticket, utcnow
+from printers.jobs import CONDITION_TEXTS
+from server.models import Counter, Event, Printer, Service, Ticket, utcnow
 
 CALLS = ("ticket.called", "ticket.recalled")
 
@@ -45,7 +46,7 @@ def _families(session: Session, now: datetime, websocket_clients: dict[str, int]
             sa.select(sa.func.count()).select_from(Counter).where(Counter.site_id == site.id, Counter.is_open)
         ).scalar_one())
         for printer in session.execute(sa.select(Printer).where(Printer.site_id == site.id)).scalars():
-            for condition in PRINTER_CONDITIONS:
+            for condition in CONDITION_TEXTS:  # every condition a printer can be in, agents' too
                 printers.add_metric([site.slug, printer.name, condition], int(printer.condition == condition))
         clients.add_metric([site.slug, worker], websocket_clients.get(site.slug, 0))
     return [issued, waiting, calls, open_counters, printers, clients]
