@@ -8,7 +8,7 @@ in this process play the screens, answering like server/static/live.js: a few wa
 from just before the call-next request, each screen's first push after it, and we read the server's
 CPU time and memory from /proc.
 
-    scripts/bench live                # 10, 50 and 200 screens on each; prints Markdown (~2½ min)
+    scripts/bench live                # 10, 50 and 200 screens on each; prints Markdown (~3 min)
     scripts/bench live --write        # and updates its section of docs/PERFORMANCE.md
     scripts/bench live --quick        # 10 and 50 screens, 3 calls each
 """
