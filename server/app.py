@@ -109,8 +109,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         if settings.demo:
-            with db.write() as session:
-                demo.set_demo_printer(session, settings.demo_printer, settings.demo_printer_profile)
+            await anyio.to_thread.run_sync(demo.ensure_demo_printer, db, settings.demo_printer,
+                                           settings.demo_printer_profile)
         async with anyio.create_task_group() as tasks:
             await tasks.start(bus.run)  # listening (or its first attempt over) before the app serves
             tasks.start_soon(housekeeping.run_periodically, db, settings.housekeeping_interval_s,

@@ -77,3 +77,18 @@ def set_demo_printer(session: Session, connection: str, profile: str) -> Printer
     if device is None:
         session.add(Device(site_id=site.id, kind="kiosk", name=KIOSK, printer_id=printer.id))
     return printer
+
+
+def ensure_demo_printer(db, connection: str, profile: str) -> None:
+    """``set_demo_printer`` in its own transaction, as each worker does at start: workers starting
+    together may both try to create the printer; the one that loses finds it on its second try."""
+    import sqlalchemy as sa
+
+    for attempt in (1, 2):
+        try:
+            with db.write() as session:
+                set_demo_printer(session, connection, profile)
+            return
+        except sa.exc.IntegrityError:
+            if attempt == 2:
+                raise
