@@ -116,7 +116,7 @@ def _checkin_page(request: Request, fragment: str, context: dict, status_code: i
     """The fragment for htmx; without it, the whole kiosk page around it."""
     if request.headers.get("hx-request"):
         return web.render(request, fragment, context, status_code=status_code)
-    return web.render(request, "kiosk_checkin.html", {**context, "fragment": fragment}, status_code=status_code)
+    return web.render(request, "kiosk.html", {**context, "fragment": fragment}, status_code=status_code)
 
 
 async def checkin_page(request: Request):

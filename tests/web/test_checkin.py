@@ -300,3 +300,10 @@ def test_where_the_browser_reads_qr_codes_the_camera_checks_in_too(browser, live
         assert page.locator("#issued-number").inner_text(timeout=5000) == "A001"
     finally:
         context.close()
+
+
+def test_the_check_in_screen_is_a_whole_kiosk_page_without_htmx(live_server):
+    make_bookable(live_server)
+    page = httpx.get(f"{live_server.url}/kiosk/demo/check-in", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and 'id="checkin-code"' in page.text
+    assert "<title>" in page.text and "Check in for your appointment" in page.text and 'data-live="' in page.text
