@@ -73,19 +73,25 @@ async def _user(conn) -> StaffUser | None:
     return user if staff.may_log_in(user, conn.app.state.settings.demo) else None
 
 
-def login_required(endpoint=None, *, role: str | None = None):
+ROLE_NAMES = {"clerk": N_("clerk"), "expert": N_("expert"), "manager": N_("manager"), "admin": N_("admin")}
+
+
+def login_required(endpoint=None, *, role: str | tuple[str, ...] | None = None):
     """Staff pages and actions: only for a logged-in user (in ``request.state.user``), and with
-    ``role`` only for that role (an admin may do everything)."""
+    ``role`` (one or a tuple) only for those roles (an admin may do everything)."""
     if endpoint is None:
         return functools.partial(login_required, role=role)
+    roles = (role,) if isinstance(role, str) else tuple(role or ())
 
     @functools.wraps(endpoint)
     async def guarded(request: Request):
         request.state.user = await _user(request)
         if request.state.user is None:
             return _see_other(request, "/counter/login")
-        if role and request.state.user.role not in (role, "admin"):
-            return web.error_page(request, 403, N_("This page is for the %(role)s role only."), role=role)
+        if roles and not staff.has_role(request.state.user, *roles):
+            lang = web.page_language(request)
+            names = ", ".join(i18n.gettext(lang, ROLE_NAMES[r]) for r in roles)
+            return web.error_page(request, 403, N_("This page is for the %(role)s role only."), role=names)
         return await endpoint(request)
 
     return guarded
@@ -425,7 +431,7 @@ async def staff_socket(websocket: WebSocket):
                               default=websocket.app.state.settings.default_language)
     view = websocket.query_params.get("view", "counter")
     if view == "overview":
-        if user.role != "admin":
+        if not staff.has_role(user, "manager"):
             await websocket.close(code=4403)
             return
         slug = websocket.query_params.get("site") or ""
@@ -480,7 +486,7 @@ routes = [
     Route("/counter/reprint", guard(reprint), methods=["POST"]),
     Route("/counter/alarm", guard(alarm), methods=["POST"]),
     Route("/counter/alarm/clear", guard(clear_alarm), methods=["POST"]),
-    Route("/counter/overview", guard(overview, role="admin")),
+    Route("/counter/overview", guard(overview, role="manager")),
     Route("/counter/appointments", guard(appointments.appointments_page)),
     Route("/counter/appointments/times", guard(appointments.free_times)),
     Route("/counter/appointments/book", guard(appointments.book), methods=["POST"]),

@@ -5,6 +5,7 @@ import getpass
 import os
 import sys
 
+from server.models import ROLES
 from server.settings import Settings, get_settings
 
 
@@ -326,6 +327,20 @@ def cmd_settings(args) -> None:
         print(f"LUUKKU_{name.upper()}={value}\n    {field.description}")
 
 
+def cmd_visits(args) -> None:
+    from server import queue, visits
+    from server.db import Database
+
+    db = Database(get_settings().database_url)
+    try:
+        with db.write() as session:
+            site_id = queue.get_site(session, args.site).id if args.site else None
+            count = visits.rebuild(session, site_id)
+    finally:
+        db.dispose()
+    print(f"{count} visits' service periods made again from the event log.")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="luukku", description="Luukku queue system")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -344,7 +359,7 @@ def main(argv: list[str] | None = None) -> None:
     p = commands.add_parser("create-user", help="create a staff user or set a password")
     p.add_argument("username")
     p.add_argument("--name")
-    p.add_argument("--role", choices=["clerk", "expert", "admin"], default="clerk")
+    p.add_argument("--role", choices=ROLES, default="clerk")
     p.set_defaults(func=cmd_create_user)
     p = commands.add_parser("hours", help="show or set a site's opening hours (site's local time)",
                             epilog='e.g. luukku hours demo "mon-fri 08:00-16:15" --exception 2026-12-24=closed')
@@ -400,6 +415,10 @@ def main(argv: list[str] | None = None) -> None:
 
     agent.add_arguments(p)
     p.set_defaults(func=cmd_printer_agent)
+    p = commands.add_parser("visits", help="make the visits' service periods again from the event log")
+    p.add_argument("action", choices=["rebuild"])
+    p.add_argument("--site", help="only this site's visits")
+    p.set_defaults(func=cmd_visits)
     commands.add_parser("settings", help="show the settings and what each does").set_defaults(func=cmd_settings)
     args = parser.parse_args(argv)
     args.func(args)

@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from server import visits
 from server.models import Counter, Event, Service, Site, Ticket, utcnow
 
 
@@ -70,6 +71,8 @@ def record_event(
             private=json.dumps(private, ensure_ascii=False) if private else None,
         )
     )
+    if ticket is not None and type in visits.ENDINGS:
+        visits.record(session, ticket)  # the visit record follows the log in the same transaction
     session.info.setdefault("events", []).append(data)
     return data
 

@@ -139,14 +139,36 @@ class Service(SQLModel, table=True):
         return getattr(self, f"name_{lang}", None) or self.name_fi
 
 
+# clerk: the counter screen; expert: also takes transfers, appointments and service requests;
+# manager: also the overview and the reports; admin: everything.
+ROLES = ("clerk", "expert", "manager", "admin")
+
+
+class Department(SQLModel, table=True):
+    """Where a service request is routed when no one expert is named: building control, social
+    services, … One list for the whole organisation, whichever site the matter came in at."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name_fi: str = Field(max_length=200)
+    name_sv: str = Field(max_length=200)
+    name_en: str = Field(max_length=200)
+    active: bool = Field(default=True)
+
+    def name(self, lang: str) -> str:
+        return getattr(self, f"name_{lang}", None) or self.name_fi
+
+
 class StaffUser(SQLModel, table=True):
     __tablename__ = "staff_user"
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=80, unique=True)
     display_name: str = Field(max_length=200)
     password_hash: str = Field(max_length=200)
-    role: str = Field(default="clerk", max_length=20)  # clerk, expert or admin
+    role: str = Field(default="clerk", max_length=20)  # one of ROLES
     active: bool = Field(default=True)
+    # The department an expert works for: its service requests are on the expert's work list.
+    department_id: int | None = Field(default=None, foreign_key="department.id")
     # Made by `luukku demo` with a known password: such a user can log in only in demo mode.
     demo: bool = Field(default=False)
 
@@ -235,6 +257,8 @@ class Ticket(SQLModel, table=True):
     # A transfer to a specific counter or a named expert: only they may call it.
     target_counter_id: int | None = Field(default=None, foreign_key="counter.id")
     target_staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    # The customer a clerk linked the visit to (server/customers.py); most visits stay anonymous.
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
 
 
 class Event(SQLModel, table=True):
@@ -391,3 +415,136 @@ class Appointment(SQLModel, table=True):
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
     confirmation_sent_at: datetime | None = _at(default=None)
     reminder_sent_at: datetime | None = _at(default=None)
+
+
+CUSTOMER_KINDS = ("person", "organisation")
+SEGMENTS = ("resident", "non_resident", "business", "internal")
+# Optional needs groups a customer may ask to be recorded (the service adapts to them); kept to the
+# few a service point acts on, and erased with the rest of the personal data.
+NEEDS = ("interpreter", "mobility", "vision", "hearing", "digital_support")
+CONTACT_CHANNELS = ("phone", "email", "letter")
+
+
+class Customer(SQLModel, table=True):
+    """A person or an organisation in the customer registry (asiakasrekisteri).
+
+    Personal data (name, contact details, needs) is erased after the retention period or on request;
+    the row itself stays, anonymized, so that the statistics of its visits stay (server/customers.py).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default="person", max_length=20)  # one of CUSTOMER_KINDS
+    segment: str = Field(default="resident", max_length=20)  # one of SEGMENTS
+    needs: str = Field(default="", max_length=200)  # comma-separated NEEDS
+    name: str = Field(default="", max_length=200)
+    # The name folded for searching (case and accents as typed), the same on SQLite and PostgreSQL.
+    name_key: str = Field(default="", max_length=200, index=True)
+    business_id: str = Field(default="", max_length=20, index=True)  # Y-tunnus of an organisation
+    phone: str = Field(default="", max_length=40, index=True)  # as normalized by booking.normal_phone
+    email: str = Field(default="", max_length=254, index=True)  # lower case
+    address: str = Field(default="", max_length=300)  # for letters
+    preferred_channel: str = Field(default="phone", max_length=10)  # one of CONTACT_CHANNELS
+    lang: str = Field(default="fi", max_length=2)
+    created_at: datetime = _at()
+    created_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    updated_at: datetime = _at()
+    # The last visit or service request: the retention period counts from here.
+    last_contact_at: datetime = _at()
+    anonymized_at: datetime | None = _at(default=None)
+
+
+PERIOD_ENDS = ("transferred", "finished", "no_show", "unserved")
+
+
+class ServicePeriod(SQLModel, table=True):
+    """One service period of a visit: waiting in a service's queue, then served by one clerk at one
+    counter, until a transfer, the finish, a no-show or closing time.
+
+    Derived from the event log by server/visits.py whenever a period ends, and rebuilt from it on
+    demand (``luukku visits rebuild``); the reports read these rows.
+    """
+
+    __tablename__ = "service_period"
+    __table_args__ = (
+        sa.UniqueConstraint("ticket_id", "period"),
+        sa.Index("ix_service_period_site_queued", "site_id", "queued_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    period: int
+    site_id: int = Field(foreign_key="site.id")
+    service_id: int = Field(foreign_key="service.id")
+    tier: str = Field(max_length=20)  # the service's tier when the period ran
+    counter_id: int | None = Field(default=None, foreign_key="counter.id")
+    staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    queued_at: datetime = _at()  # arrival, a transfer, or the booked time if the visitor came early
+    called_at: datetime | None = _at(default=None)  # the period's first call
+    serving_at: datetime | None = _at(default=None)
+    ended_at: datetime = _at()
+    end: str = Field(max_length=20)  # one of PERIOD_ENDS
+    outcome: str | None = Field(default=None, max_length=20)  # of a finished visit
+    wait_s: int | None = Field(default=None)  # queued_at → called_at; none for a walk-in or no call
+    service_s: int | None = Field(default=None)  # time in "serving", put-aside spells left out
+    calls: int = Field(default=0)  # calls and recalls
+    walk_in: bool = Field(default=False)
+    appointment: bool = Field(default=False)
+
+
+REQUEST_STATES = ("open", "in_progress", "waiting_customer", "closed")
+
+
+class ServiceRequest(SQLModel, table=True):
+    """A matter not solved at the desk (palvelupyyntö): routed to a department or a named expert, with
+    a due date and a history of actions; the customer is contacted back through their preferred
+    channel."""
+
+    __tablename__ = "service_request"
+    __table_args__ = (sa.Index("ix_service_request_work", "status", "due_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id")
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")  # the visit it came from
+    service_id: int | None = Field(default=None, foreign_key="service.id")  # what the matter is about
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    assignee_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    subject: str = Field(max_length=200)
+    description: str = Field(default="", max_length=2000)  # personal data: erased with the customer's
+    status: str = Field(default="open", max_length=20)  # one of REQUEST_STATES
+    due_on: date
+    channel: str = Field(default="phone", max_length=10)  # how the customer is contacted back
+    created_at: datetime = _at()
+    created_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    updated_at: datetime = _at()
+    closed_at: datetime | None = _at(default=None)
+
+
+REQUEST_ACTIONS = ("created", "note", "assigned", "status", "contacted", "closed", "reopened")
+
+
+class ServiceRequestAction(SQLModel, table=True):
+    """One step in a service request's history; a ``contacted`` step by email is mailed by the mailer
+    (``mail_sent_at`` claimed before sending, as with booking mail)."""
+
+    __tablename__ = "service_request_action"
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="service_request.id", index=True)
+    at: datetime = _at()
+    staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    kind: str = Field(max_length=20)  # one of REQUEST_ACTIONS
+    text: str = Field(default="", max_length=2000)
+    channel: str | None = Field(default=None, max_length=10)  # of a "contacted" step
+    mail_sent_at: datetime | None = _at(default=None)
+
+
+class AuditLog(SQLModel, table=True):
+    """Who looked at or changed whose data, and what the system itself erased: append-only."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_at", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _at()
+    staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")  # none: the system
+    action: str = Field(max_length=60)  # "customer.view", "customer.erase", "retention.anonymize", …
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    target: str = Field(default="", max_length=100)  # what else it touched: "ticket:12", "request:3"
+    detail: str = Field(default="", max_length=1000)  # no personal data: counts, field names

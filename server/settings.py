@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     booking_retention_days: int = Field(
         30, description="Days after the booked time a booking's name, phone, email and message are erased"
     )
+    registry_retention_days: int = Field(
+        730, description="Days after a customer's last visit or service request their name and contact "
+        "details are erased, and after which clerks' notes of visits and closed service requests' texts "
+        "are; the statistics stay"
+    )
     smtp_host: str = Field("", description="Mail server for booking confirmations and reminders; empty: no mail")
     smtp_port: int = Field(587, description="Its port: 587 with STARTTLS, 465 with TLS, 25 for a LAN relay")
     smtp_security: Literal["starttls", "tls", "none"] = Field(

@@ -14,6 +14,11 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def has_role(user: StaffUser, *roles: str) -> bool:
+    """An admin may do everything; the others what their role allows (server/models.ROLES)."""
+    return user.role == "admin" or user.role in roles
+
+
 def may_log_in(user: StaffUser | None, demo_mode: bool) -> bool:
     return user is not None and user.active and (demo_mode or not user.demo)
 
