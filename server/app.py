@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+import counter.customers
 import counter.routes
 import display.routes
 import kiosk.booking
@@ -114,7 +115,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with anyio.create_task_group() as tasks:
             await tasks.start(bus.run)  # listening (or its first attempt over) before the app serves
             tasks.start_soon(housekeeping.run_periodically, db, settings.housekeeping_interval_s,
-                             booking.Limits.of(settings), settings.booking_retention_days)
+                             booking.Limits.of(settings), settings.booking_retention_days,
+                             settings.registry_retention_days)
             tasks.start_soon(print_worker.run)
             tasks.start_soon(mailer.run)
             yield
@@ -128,6 +130,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *kiosk.routes.routes,
         *kiosk.booking.routes,
         *counter.routes.routes,
+        *counter.customers.routes,
         *display.routes.routes,
         *printers.routes.routes,
         Mount("/api", routes=api.routes),

@@ -202,11 +202,11 @@ def link_visit(session: Session, public_id: str, customer_id: int | None, staff_
 
 def visits_of(session: Session, customer_id: int, limit: int = 100) -> list[tuple[Ticket, Service, Site]]:
     """The customer's visits, newest first."""
-    return list(session.execute(
+    return [tuple(row) for row in session.execute(
         sa.select(Ticket, Service, Site).join(Service, Service.id == Ticket.service_id)
         .join(Site, Site.id == Ticket.site_id)
         .where(Ticket.customer_id == customer_id).order_by(Ticket.issued_at.desc()).limit(limit)
-    ).tuples())
+    )]
 
 
 def _iso(at: datetime | None) -> str | None:

@@ -29,6 +29,7 @@ USERS = [
     ("admin", "Anna Admin", "admin"),
     ("clerk", "Kalle Virkailija", "clerk"),
     ("expert", "Eeva Asiantuntija", "expert"),
+    ("manager", "Maija Esihenkilö", "manager"),
 ]
 
 

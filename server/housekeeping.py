@@ -1,13 +1,13 @@
 """Jobs the server runs by itself while it is up: closing the day's unserved tickets, giving back
 the seats of appointment holds whose time ran out, marking missed bookings no-shows, and erasing
-bookings' personal data after the retention period."""
+personal data after its retention period (bookings', and the customer registry's, hourly)."""
 
 import logging
 from datetime import datetime
 
 import anyio
 
-from server import booking, queue
+from server import booking, customers, queue
 from server.db import Database
 from server.models import utcnow
 
@@ -45,6 +45,14 @@ def forget_people(db: Database, retention_days: int, now: datetime | None = None
         return booking.forget_people(session, retention_days, now)
 
 
+def apply_retention(db: Database, registry_days: int, now: datetime | None = None) -> dict:
+    with db.write() as session:
+        return customers.apply_retention(session, registry_days, now)
+
+
+RETENTION_EVERY_S = 3600  # personal data past its time goes within the hour; no need to scan each minute
+
+
 def run_all(db: Database, limits: booking.Limits, retention_days: int) -> None:
     close_days(db)
     release_holds(db)
@@ -52,11 +60,17 @@ def run_all(db: Database, limits: booking.Limits, retention_days: int) -> None:
     forget_people(db, retention_days)
 
 
-async def run_periodically(db: Database, interval_s: float, limits: booking.Limits, retention_days: int) -> None:
-    """Runs the jobs every ``interval_s`` seconds until cancelled; a failing run is logged."""
+async def run_periodically(db: Database, interval_s: float, limits: booking.Limits, retention_days: int,
+                           registry_days: int) -> None:
+    """Runs the jobs every ``interval_s`` seconds (the registry's retention every hour) until
+    cancelled; a failing run is logged."""
+    last_retention = None
     while True:
         try:
             await anyio.to_thread.run_sync(run_all, db, limits, retention_days)
+            if last_retention is None or anyio.current_time() - last_retention >= RETENTION_EVERY_S:
+                await anyio.to_thread.run_sync(apply_retention, db, registry_days)
+                last_retention = anyio.current_time()
         except Exception:  # the next run tries again; the server must not stop for this
             log.exception("housekeeping failed")
         await anyio.sleep(interval_s)

@@ -4,7 +4,7 @@ The .po files are the source: they are compiled in memory at start, so there is 
 to forget. English is the source language.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -71,5 +71,9 @@ def local_time(at: datetime, tz: str, lang: str, with_date: bool = False) -> str
     clock = f"{local.hour:02d}{sep}{local.minute:02d}"
     if not with_date:
         return clock
-    day = f"{local.day}.{local.month}.{local.year}" if lang in ("fi", "sv") else local.strftime("%d/%m/%Y")
-    return f"{day} {clock}"
+    return f"{local_date(local.date(), lang)} {clock}"
+
+
+def local_date(day: date, lang: str) -> str:
+    """A date as people write it: 24.11.2026 in Finnish and Swedish, 24/11/2026 in English."""
+    return f"{day.day}.{day.month}.{day.year}" if lang in ("fi", "sv") else day.strftime("%d/%m/%Y")

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
         description="Signs session cookies and API tokens; set a long random value in production",
     )
     demo: bool = Field(False, description="Demo mode: demo logins work and are printed at start")
-    demo_password: str = Field("demo", description="Password of the demo users admin and clerk")
+    demo_password: str = Field("demo", description="Password of the demo users admin, clerk, expert and manager")
     public_url: str = Field(
         "http://127.0.0.1:8000",
         description="Address visitors' phones reach the server at (used in ticket QR codes)",
