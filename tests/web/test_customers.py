@@ -160,3 +160,20 @@ def test_odd_searches_get_an_answer_not_an_error(live_server, query):
     with log_in(live_server, "clerk") as client:
         response = client.get("/counter/customers", params={"q": query})
         assert response.status_code in (200, 422), response.text
+
+
+def test_the_visit_record_shows_each_service_period_and_the_whole_visit(live_server):
+    with log_in(live_server, "clerk", lang="fi") as clerk, log_in(live_server, "expert", lang="fi") as expert:
+        public_id = serving(clerk)
+        assert clerk.post("/counter/transfer", data={"ticket": public_id, "service": "building",
+                                                     "note": "Poikkeamislupa"}).status_code == 303
+        open_counter(expert, 2, "building")
+        assert expert.post("/counter/call-next", data={"counter": "2", "key": "e1"}).status_code == 303
+        assert expert.post("/counter/start", data={"ticket": public_id}).status_code == 303
+        assert expert.post("/counter/finish", data={"ticket": public_id, "outcome": "resolved"}).status_code == 303
+        page = clerk.get(f"/counter/visits/{public_id}")
+    rows = re.findall(r"<tr><td>(\d)</td><td>([^<]+)</td>\s*<td>([^<]+)</td><td>([^<]+)</td>", page.text)
+    assert [(n, s.strip(), c, who) for n, s, c, who in rows] == [
+        ("1", "Yleisneuvonta", "1", "Kalle Virkailija"), ("2", "Rakennusvalvonta", "2", "Eeva Asiantuntija")]
+    body = text(page)
+    assert "Koko käynti" in body and "Siirretty" in body and "Ratkaistu" in body and "Poikkeamislupa" in body
