@@ -270,3 +270,37 @@ def test_two_mailers_at_once_send_each_follow_up_once_and_a_server_that_is_down_
         assert sum(text in body for body in bodies) == 1, text
     subjects = sorted(m["Subject"] for m in inbox.messages)
     assert subjects[0].startswith("About your service request") and "resolved" in subjects[-1]
+
+
+def test_the_command_adds_and_renames_a_department_and_puts_a_user_in_it(tmp_path, monkeypatch, capsys):
+    from server import cli
+    from server.db import Database
+    from server.settings import get_settings
+    from tests.conftest import prepare_demo_database
+
+    url = prepare_demo_database(f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("LUUKKU_DATABASE_URL", url)
+    monkeypatch.setenv("LUUKKU_NEW_PASSWORD", "long enough password")
+    get_settings.cache_clear()
+    try:
+        cli.main(["department", "environment", "--fi", "Ympäristöpalvelut", "--en", "Environment"])
+        cli.main(["department", "environment", "--sv", "Miljötjänster"])
+        cli.main(["create-user", "ville", "--role", "expert", "--department", "environment"])
+        with pytest.raises(SystemExit, match="no such department"):
+            cli.main(["create-user", "ville", "--role", "expert", "--department", "nowhere"])
+        cli.main(["department"])
+    finally:
+        get_settings.cache_clear()
+    assert "environment\tYmpäristöpalvelut\tMiljötjänster\tEnvironment" in capsys.readouterr().out
+    db = Database(url)
+    try:
+        with db.read() as session:
+            department = requests.department_by_code(session, "environment")
+            assert (department.name_fi, department.name_sv, department.name_en) == \
+                ("Ympäristöpalvelut", "Miljötjänster", "Environment")
+            ville = session.exec(select(StaffUser).where(StaffUser.username == "ville")).one()
+            assert ville.department_id == department.id
+            expert = session.exec(select(StaffUser).where(StaffUser.username == "expert")).one()
+            assert expert.department_id == requests.department_by_code(session, "building-control").id  # the demo's
+    finally:
+        db.dispose()
