@@ -149,7 +149,8 @@ def work_list(session: Session, staff_user_id: int, *, scope: str = "mine", stat
                                         ServiceRequest.department_id == user.department_id))
         query = query.where(mine)
     elif scope == "department":
-        query = query.where(ServiceRequest.department_id == user.department_id)
+        # No department: none of "my department's" (not the requests that have no department).
+        query = query.where(ServiceRequest.department_id == user.department_id if user.department_id else sa.false())
     query = query.where(ServiceRequest.status == status if status else ServiceRequest.status != "closed")
     rows = list(session.exec(query.order_by(ServiceRequest.due_on, ServiceRequest.id)))
     sites = {s.id: s for s in session.exec(select(Site))}

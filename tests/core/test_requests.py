@@ -164,6 +164,11 @@ def test_an_experts_list_has_their_own_and_their_departments_unassigned_ones_ear
         assert listed(social) == [] and listed(social, status="closed") == ["other department"]
         assert listed(colleague) == ["colleague's", "unassigned"]
     assert named_elsewhere.department_id != mine.department_id
+    admin = user(db, "admin")
+    new_request(db, customer, subject="admin's own", department="", expert=str(admin))  # no department
+    with db.read() as session:
+        assert listed(admin) == ["admin's own"]
+        assert listed(admin, scope="department") == []  # having no department is not a department
 
 
 def test_seeing_a_request_writes_who_saw_whose_data(db):
