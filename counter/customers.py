@@ -81,6 +81,7 @@ async def customers_page(request: Request):
     """The search; with ``ticket``, each match (and a new customer) can be linked to that visit."""
     q = request.query_params.get("q", "").strip()
     ticket_id = request.query_params.get("ticket", "")
+    then = _then(request.query_params.get("then"), ticket_id)
     user_id = request.state.user.id
 
     def read(session):
@@ -95,7 +96,7 @@ async def customers_page(request: Request):
 
     linking, found, error = await run_write(request.app.state.db, read)
     lang = web.page_language(request)
-    context = {"q": q, "found": found, "linking": linking, "ticket": ticket_id,
+    context = {"q": q, "found": found, "linking": linking, "ticket": ticket_id, "then": then,
                "error": i18n.gettext(lang, error.message) if error else None}
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "results":
         return _page(request, "_customer_results.html", context)
@@ -117,6 +118,11 @@ async def unlink(request: Request):
     return _see_other(request, _back(form, f"/counter/visits/{ticket_id}"))
 
 
+def _then(then: str | None, ticket_id: str) -> str:
+    """Where linking a visit leads: back to the counter, or on to the service request form."""
+    return f"/counter/requests/new?ticket={ticket_id}" if then == "request" and ticket_id else "/counter"
+
+
 def _back(form, default: str) -> str:
     """Where an action returns: only one of our own pages, never another site."""
     back = str(form.get("back") or "")
@@ -129,6 +135,7 @@ def _back(form, default: str) -> str:
 def _values(form) -> dict:
     values = {name: str(form.get(name) or "").strip() for name in customers.FIELDS}
     values["needs"] = ",".join(str(n) for n in form.getlist("needs"))
+    values["then"] = str(form.get("then") or "")
     return values
 
 
@@ -145,7 +152,7 @@ def _form_page(request: Request, values: dict, customer_id: int | None, ticket: 
 async def new_customer(request: Request):
     ticket_id = request.query_params.get("ticket", "")
     linking = await run_read(request.app.state.db, _visit_for_linking, ticket_id)
-    values = {"kind": "person", "segment": "resident", "preferred_channel": "phone",
+    values = {"then": request.query_params.get("then", ""), "kind": "person", "segment": "resident", "preferred_channel": "phone",
               "lang": linking[0].lang if linking else web.page_language(request),
               "name": request.query_params.get("name", "")}
     return _form_page(request, values, None, ticket_id, linking=linking)
@@ -168,7 +175,10 @@ async def create_customer(request: Request):
         return customer.id
 
     customer_id = await run_write(request.app.state.db, write)
-    return _see_other(request, f"/counter/visits/{ticket_id}" if ticket_id else f"/counter/customers/{customer_id}")
+    if ticket_id:
+        return _see_other(request, _then(str(form.get("then") or ""), ticket_id)
+                          if form.get("then") else f"/counter/visits/{ticket_id}")
+    return _see_other(request, f"/counter/customers/{customer_id}")
 
 
 def _customer_context(session, customer_id: int, user_id: int) -> dict:

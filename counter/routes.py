@@ -8,6 +8,7 @@ counter and language.
 
 import functools
 import secrets
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -215,7 +216,8 @@ async def counter_page(request: Request):
     return web.render(request, "counter.html", _common(request, context))
 
 
-async def _answer(request: Request, message: str | None = None, **params) -> Response:
+async def _answer(request: Request, message: str | None = None, *, request_link: str | None = None,
+                  **params) -> Response:
     """After an action: the current-customer fragment for htmx, the whole page otherwise."""
     if not request.headers.get("hx-request"):
         return _see_other(request, "/counter")
@@ -224,6 +226,7 @@ async def _answer(request: Request, message: str | None = None, **params) -> Res
         return _see_other(request, "/counter")
     lang = web.page_language(request)
     context["message"] = i18n.gettext(lang, message, **params) if message else None
+    context["request_link"] = request_link  # after finishing with "service request": the next step
     return web.render(request, "_counter_current.html", _common(request, context))
 
 
@@ -316,8 +319,11 @@ def _ticket_action(fn):
 async def finish(request: Request):
     form = await request.form()
     outcome = str(form.get("outcome") or "").strip() or None
-    await run_write(request.app.state.db, counters.finish, _ticket_field(form), request.state.user.id,
-                    outcome)
+    ticket = _ticket_field(form)
+    await run_write(request.app.state.db, counters.finish, ticket, request.state.user.id, outcome)
+    if outcome == "service_request":
+        return await _answer(request, N_("Finished. Now write down the service request."),
+                             request_link=f"/counter/requests/new?ticket={quote(ticket)}")
     return await _answer(request)
 
 

@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 import counter.customers
+import counter.requests
 import counter.routes
 import display.routes
 import kiosk.booking
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *kiosk.booking.routes,
         *counter.routes.routes,
         *counter.customers.routes,
+        *counter.requests.routes,
         *display.routes.routes,
         *printers.routes.routes,
         Mount("/api", routes=api.routes),

@@ -1,4 +1,4 @@
-"""The ``luukku`` command: serve, migrate, demo, create-user, hours, printers, kiosks, settings."""
+"""The ``luukku`` command: serve, migrate, demo, create-user, department, hours, printers, kiosks, settings."""
 
 import argparse
 import getpass
@@ -83,15 +83,48 @@ def cmd_create_user(args) -> None:
     password = os.environ.get("LUUKKU_NEW_PASSWORD") or getpass.getpass("Password: ")
     if len(password) < 8:
         sys.exit("The password must have at least 8 characters.")
+    from server import requests
+    from server.errors import DomainError
+
     db = Database(get_settings().database_url)
-    with db.write() as session:
-        user = session.exec(select(StaffUser).where(StaffUser.username == args.username)).first()
-        user = user or StaffUser(username=args.username, display_name=args.name or args.username,
-                                 role=args.role, password_hash="")
-        user.password_hash = hash_password(password)
-        user.role = args.role
-        session.add(user)
+    try:
+        with db.write() as session:
+            user = session.exec(select(StaffUser).where(StaffUser.username == args.username)).first()
+            user = user or StaffUser(username=args.username, display_name=args.name or args.username,
+                                     role=args.role, password_hash="")
+            user.password_hash = hash_password(password)
+            user.role = args.role
+            if args.department is not None:
+                user.department_id = requests.department_by_code(session, args.department).id if args.department else None
+            session.add(user)
+    except DomainError as exc:
+        sys.exit(f"luukku create-user: {exc}")
+    finally:
+        db.dispose()
     print(f"User {args.username} ({args.role}) saved.")
+
+
+def cmd_department(args) -> None:
+    from server import requests
+    from server.db import Database
+    from server.errors import DomainError
+
+    db = Database(get_settings().database_url)
+    try:
+        with db.write() as session:
+            if args.code is None:
+                for d in requests.departments(session, active_only=False):
+                    print("\t".join([d.code, d.name_fi, d.name_sv, d.name_en] + ([] if d.active else ["(inactive)"])))
+                return
+            active = False if args.inactive else True if args.active else None
+            department = requests.save_department(session, args.code, fi=args.fi, sv=args.sv, en=args.en,
+                                                  active=active)
+            print(f"Department {department.code} saved: {department.name_fi} / {department.name_sv} / "
+                  f"{department.name_en}{'' if department.active else ' (inactive)'}")
+    except DomainError as exc:
+        sys.exit(f"luukku department: {exc}")
+    finally:
+        db.dispose()
 
 
 def cmd_hours(args) -> None:
@@ -360,7 +393,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("username")
     p.add_argument("--name")
     p.add_argument("--role", choices=ROLES, default="clerk")
+    p.add_argument("--department", metavar="CODE", help="the department whose service requests are on the "
+                   "user's work list (an empty value: none)")
     p.set_defaults(func=cmd_create_user)
+    p = commands.add_parser("department", help="list departments, or add or rename one (service requests are "
+                            "routed to them)", epilog='e.g. luukku department social-services --fi "Sosiaalipalvelut" '
+                            '--sv "Socialtjänster" --en "Social services"')
+    p.add_argument("code", nargs="?", help="the department's code; none: list them")
+    for lang in ("fi", "sv", "en"):
+        p.add_argument(f"--{lang}", metavar="NAME")
+    p.add_argument("--inactive", action="store_true", help="no new requests are routed to it")
+    p.add_argument("--active", action="store_true", help="take it into use again")
+    p.set_defaults(func=cmd_department)
     p = commands.add_parser("hours", help="show or set a site's opening hours (site's local time)",
                             epilog='e.g. luukku hours demo "mon-fri 08:00-16:15" --exception 2026-12-24=closed')
     p.add_argument("site")

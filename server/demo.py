@@ -4,7 +4,7 @@ from datetime import time
 
 from sqlmodel import Session, select
 
-from server.models import AppointmentHours, Counter, Device, Printer, Service, Site, StaffUser
+from server.models import AppointmentHours, Counter, Department, Device, Printer, Service, Site, StaffUser
 from server.staff import hash_password
 
 SITE = {"slug": "demo", "name": "Kaupungintalon asiakaspalvelu", "timezone": "Europe/Helsinki"}
@@ -31,6 +31,14 @@ USERS = [
     ("expert", "Eeva Asiantuntija", "expert"),
     ("manager", "Maija Esihenkilö", "manager"),
 ]
+# Where service requests are routed (code, Finnish, Swedish, English); the demo expert works for the first.
+DEPARTMENTS = [
+    ("building-control", "Rakennusvalvonta", "Byggnadstillsyn", "Building control"),
+    ("social-services", "Sosiaalipalvelut", "Socialtjänster", "Social services"),
+    ("technical-services", "Tekniset palvelut", "Tekniska tjänster", "Technical services"),
+    ("early-education", "Varhaiskasvatus", "Småbarnspedagogik", "Early childhood education"),
+]
+USER_DEPARTMENTS = {"expert": "building-control"}
 
 
 def seed_demo(session: Session, password: str) -> Site:
@@ -52,11 +60,21 @@ def seed_demo(session: Session, password: str) -> Site:
         session.add_all(AppointmentHours(service_id=service.id, weekday=weekday, opens=BOOKING_OPENS,
                                          closes=BOOKING_CLOSES)
                         for service in services if service.appointment_seats for weekday in BOOKING_WEEKDAYS)
+    departments = {}
+    for code, fi, sv, en in DEPARTMENTS:
+        department = session.exec(select(Department).where(Department.code == code)).first()
+        if department is None:
+            department = Department(code=code, name_fi=fi, name_sv=sv, name_en=en)
+            session.add(department)
+            session.flush()
+        departments[code] = department
     for username, display_name, role in USERS:
         user = session.exec(select(StaffUser).where(StaffUser.username == username)).first()
         if user is None:
             user = StaffUser(username=username, display_name=display_name, role=role, password_hash="",
                              demo=True)
+            if username in USER_DEPARTMENTS:
+                user.department_id = departments[USER_DEPARTMENTS[username]].id
         user.password_hash = hash_password(password)
         session.add(user)
     return site

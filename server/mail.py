@@ -1,12 +1,13 @@
-"""Booking mail through SMTP: the confirmation right after booking, and a reminder before the visit.
+"""Mail through SMTP: a booking's confirmation right after booking and its reminder before the visit,
+and a service request's follow-ups and resolution sent by email (server/requests.py).
 
 Mail is sent by a loop of its own (``Mailer.run``), never inside a page request: a slow or broken
 mail server does not slow the booking down, and mail that could not be sent is tried again on the
 next round. Each message is claimed in the database before it is sent (``*_sent_at`` set where it
 was empty), so with several workers each mail goes once; a failed send gives the claim back.
 
-Texts are plain text in the booking's own language, times in the site's time zone; the
-confirmation carries the booking as an .ics calendar file.
+Texts are plain text in the booking's (or the customer's) own language, times in the site's time
+zone; the confirmation carries the booking as an .ics calendar file.
 """
 
 import asyncio
@@ -24,11 +25,12 @@ from sqlmodel import Session
 
 from server import i18n, web
 from server.db import Database
-from server.models import Appointment, Service, Site, utcnow
+from server.models import Appointment, Customer, Service, ServiceRequest, ServiceRequestAction, Site, utcnow
 
 log = logging.getLogger("luukku.mail")
 
-WAKE_EVENTS = {"appointment.booked", "appointment.moved", "appointment.cancelled"}
+WAKE_EVENTS = {"appointment.booked", "appointment.moved", "appointment.cancelled", "request.contacted",
+               "request.closed"}
 GIVE_UP_AFTER = timedelta(days=2)  # a confirmation still unsent this long after booking is not sent
 
 
@@ -69,6 +71,21 @@ def compose(kind: str, site: Site, service: Service, appointment: Appointment, s
     return message
 
 
+def compose_request(site: Site, request: ServiceRequest, action: ServiceRequestAction, customer: Customer,
+                    sender: str) -> EmailMessage:
+    """A service request's follow-up or resolution (``action``), in the customer's language."""
+    lang = customer.lang if customer.lang in i18n.LANGUAGES else "fi"
+    context = {"site": site, "request": request, "action": action, "customer": customer}
+    subject, _, body = web.render_fragment("mail_request.txt", lang, **context).strip().partition("\n\n")
+    message = EmailMessage()
+    message["Subject"] = subject.strip()
+    message["From"] = sender
+    message["To"] = customer.email
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or "luukku")
+    message.set_content(body.strip() + "\n")
+    return message
+
+
 async def send(server: SmtpServer, message: EmailMessage) -> None:
     await aiosmtplib.send(
         message, hostname=server.host, port=server.port, username=server.username or None,
@@ -92,6 +109,36 @@ def _unclaim(session: Session, appointment_id: int, column: str) -> None:
                     .execution_options(synchronize_session=False))
 
 
+def _claim_action(session: Session, action_id: int, now: datetime) -> bool:
+    done = session.execute(
+        sa.update(ServiceRequestAction)
+        .where(ServiceRequestAction.id == action_id, ServiceRequestAction.mail_sent_at.is_(None))
+        .values(mail_sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1
+
+
+def _unclaim_action(session: Session, action_id: int) -> None:
+    session.execute(sa.update(ServiceRequestAction).where(ServiceRequestAction.id == action_id)
+                    .values(mail_sent_at=None).execution_options(synchronize_session=False))
+
+
+def _due_requests(session: Session, now: datetime) -> list[tuple[str, int]]:
+    """("request", action id) of the service requests' follow-ups and resolutions to mail; one the
+    customer can no longer be mailed (erased, no address) waits unsent."""
+    actions = session.execute(
+        sa.select(ServiceRequestAction.id)
+        .join(ServiceRequest, ServiceRequest.id == ServiceRequestAction.request_id)
+        .join(Customer, Customer.id == ServiceRequest.customer_id)
+        .where(ServiceRequestAction.kind.in_(("contacted", "closed")), ServiceRequestAction.channel == "email",
+               ServiceRequestAction.mail_sent_at.is_(None), ServiceRequestAction.at > now - GIVE_UP_AFTER,
+               Customer.email != "")
+        .order_by(ServiceRequestAction.id)
+    ).scalars()
+    return [("request", id_) for id_ in actions]
+
+
 def _due(session: Session, now: datetime, remind_before: timedelta) -> list[tuple[str, int]]:
     """(kind, appointment id) of the mail to send now."""
     with_email = (Appointment.status == "booked", Appointment.email != "", Appointment.starts_at > now)
@@ -110,7 +157,8 @@ def _due(session: Session, now: datetime, remind_before: timedelta) -> list[tupl
 
 
 class Mailer:
-    """Sends the booking mail that is due, every ``poll_s`` and at once after a booking."""
+    """Sends the mail that is due, every ``poll_s`` and at once after a booking or a service request's
+    follow-up."""
 
     def __init__(self, db: Database, server: SmtpServer | None, link: Callable[[str], str],
                  ics: Callable[[Session, Appointment], bytes], remind_before: timedelta, poll_s: float = 60,
@@ -138,7 +186,7 @@ class Mailer:
             try:
                 await self.send_due()
             except Exception:  # the database or the mail server may be down; the next round tries again
-                log.exception("booking mail")
+                log.exception("mail")
             with anyio.move_on_after(self.poll_s):
                 await self._wake.wait()
             self._wake = anyio.Event()
@@ -148,24 +196,27 @@ class Mailer:
         now = now or utcnow()
         due = await anyio.to_thread.run_sync(self._read_due, now)
         sent = 0
-        for kind, appointment_id in due:
-            message = await anyio.to_thread.run_sync(self._claim_and_compose, kind, appointment_id, now)
+        for kind, id_ in due:
+            message = await anyio.to_thread.run_sync(self._claim_and_compose, kind, id_, now)
             if message is None:
                 continue  # another worker has it
             try:
                 await send(self.server, message)
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-                log.warning("could not send the %s of booking %s: %s", kind, appointment_id, exc)
-                await anyio.to_thread.run_sync(self._give_back, kind, appointment_id)
+                what = f"service request action {id_}" if kind == "request" else f"the {kind} of booking {id_}"
+                log.warning("could not send %s: %s", what, exc)
+                await anyio.to_thread.run_sync(self._give_back, kind, id_)
                 continue
             sent += 1
         return sent
 
     def _read_due(self, now: datetime) -> list[tuple[str, int]]:
         with self.db.read() as session:
-            return _due(session, now, self.remind_before)
+            return _due(session, now, self.remind_before) + _due_requests(session, now)
 
     def _claim_and_compose(self, kind: str, appointment_id: int, now: datetime) -> EmailMessage | None:
+        if kind == "request":
+            return self._claim_and_compose_request(appointment_id, now)
         with self.db.write() as session:
             if not _claim(session, appointment_id, f"{kind}_sent_at", now):
                 return None
@@ -175,6 +226,18 @@ class Mailer:
             return compose(kind, site, service, appointment, self.server.sender, self.link(appointment.public_id), ics,
                            self.early_min)
 
-    def _give_back(self, kind: str, appointment_id: int) -> None:
+    def _claim_and_compose_request(self, action_id: int, now: datetime) -> EmailMessage | None:
         with self.db.write() as session:
-            _unclaim(session, appointment_id, f"{kind}_sent_at")
+            if not _claim_action(session, action_id, now):
+                return None
+            action = session.get(ServiceRequestAction, action_id)
+            request = session.get(ServiceRequest, action.request_id)
+            customer = session.get(Customer, request.customer_id)
+            return compose_request(session.get(Site, request.site_id), request, action, customer, self.server.sender)
+
+    def _give_back(self, kind: str, id_: int) -> None:
+        with self.db.write() as session:
+            if kind == "request":
+                _unclaim_action(session, id_)
+            else:
+                _unclaim(session, id_, f"{kind}_sent_at")

@@ -94,6 +94,14 @@ class Settings(BaseSettings):
     smtp_from: str = Field("Luukku <luukku@localhost>", description="Sender of the booking mail")
     booking_reminder_hours: int = Field(24, description="Hours before the booked time the reminder is mailed")
     mail_poll_s: float = Field(60, description="Seconds between looks for booking mail to send or send again")
+    request_due_days: int = Field(
+        14, description="Days from today (the site's calendar) a new service request is due, unless the clerk "
+        "sets its due date"
+    )
+    letter_return_address: str = Field(
+        "", description="The sender's address block under the site's name on service requests' letters "
+        "(lines separated by \\n)"
+    )
     checkin_early_min: int = Field(30, description="Minutes before the booked time the kiosk checks a visitor in")
     checkin_late_min: int = Field(
         15, description="Minutes after the booked time a visitor can still check in; later, a no-show"

@@ -177,3 +177,17 @@ def test_the_visit_record_shows_each_service_period_and_the_whole_visit(live_ser
         ("1", "Yleisneuvonta", "1", "Kalle Virkailija"), ("2", "Rakennusvalvonta", "2", "Eeva Asiantuntija")]
     body = text(page)
     assert "Koko käynti" in body and "Siirretty" in body and "Ratkaistu" in body and "Poikkeamislupa" in body
+
+
+def test_a_service_request_for_an_anonymous_visit_asks_for_the_customer_first(live_server):
+    with log_in(live_server, "clerk", lang="fi") as clerk:
+        public_id = serving(clerk)
+        asked = clerk.get("/counter/requests/new", params={"ticket": public_id})
+        assert (asked.status_code, asked.headers["location"]) == (
+            303, f"/counter/customers?ticket={public_id}&then=request")
+        search = clerk.get(asked.headers["location"])
+        assert f'href="/counter/customers/new?ticket={public_id}&amp;then=request"' in search.text
+        made = clerk.post("/counter/customers", data={**FORM, "ticket": public_id, "then": "request"})
+        assert made.headers["location"] == f"/counter/requests/new?ticket={public_id}"
+        form = clerk.get(made.headers["location"])
+        assert form.status_code == 200 and NAME in form.text
