@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+import counter.reports
 import counter.routes
 import display.routes
 import kiosk.booking
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *kiosk.routes.routes,
         *kiosk.booking.routes,
         *counter.routes.routes,
+        *counter.reports.routes,
         *display.routes.routes,
         *printers.routes.routes,
         Mount("/api", routes=api.routes),

@@ -31,6 +31,7 @@ from server.models import Appointment, ServicePeriod, ServiceRequest, Ticket
 
 KINDS = ("day", "week", "month", "custom")
 MAX_DAYS = 366
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)  # far enough either way, and no overflow
 REPEAT_WITHIN = timedelta(days=30)
 BOOKED_STATES = ("booked", "checked_in", "no_show")  # an appointment that was really booked
 
@@ -52,6 +53,8 @@ class Filters:
     staff_user_id: int | None = None
 
     def __post_init__(self):
+        if not (EARLIEST <= self.start and self.end <= LATEST):
+            raise Invalid(N_("Choose days between the years 2000 and 2999."))
         if self.end < self.start:
             raise Invalid(N_("The period's first day is after its last day."))
         if self.days > MAX_DAYS:
