@@ -286,3 +286,18 @@ def test_periods_step_by_kind_and_refuse_what_is_no_period():
         reports.Filters(1, TZ, date(2026, 1, 1), date(2027, 1, 2))
     with pytest.raises(Invalid):
         reports.period_range("year", date(2027, 1, 1))
+
+
+def test_the_demo_gets_a_history_once(db):
+    from server import demo
+
+    now = datetime(2027, 3, 19, 12, tzinfo=timezone.utc)  # a Friday
+    assert demo.add_history(db, now, days=7, scale=0.1) == 5  # Friday to Thursday: five weekdays
+    assert demo.add_history(db, now, days=7, scale=0.1) == 0  # and never twice
+    world = World(db)
+    r = world.report(date(2027, 3, 12), date(2027, 3, 18))
+    assert r.visits > 0 and r.repeats[None].whole > 0
+    assert sorted(d.weekday() for d, n in r.by_day if n) == [0, 1, 2, 3, 4]  # Friday 12th to Thursday 18th
+    with db.read() as session:
+        linked = session.exec(select(StaffUser).where(StaffUser.username.startswith("sim-"))).all()
+        assert len(linked) == len(simulate.DESKS)
