@@ -78,7 +78,7 @@ def grouped_bar_chart(chart_id: str, title: str, description: str, groups: list[
                       unit: str = "") -> Markup:
     """Bars side by side per group: ``groups`` and ``series`` are (key, label); ``values`` by
     (group key, series key). A legend names the series; each bar's title names both."""
-    per_group = len(series) * 22 + 18
+    per_group = max(len(series) * 22 + 18, 112)
     left, bottom, plot_h = 48, 64, 220
     width = left + per_group * max(1, len(groups)) + 16
     height = plot_h + bottom + 40
@@ -109,8 +109,13 @@ def grouped_bar_chart(chart_id: str, title: str, description: str, groups: list[
                 f'<text x="{x + 9}" y="{y - 4:.1f}" text-anchor="middle" font-size="9" fill="{INK}">'
                 f'{escape(number(value))}</text></g>')
         body.append(f'<text x="{x0 + len(series) * 11}" y="{40 + plot_h + 16}" text-anchor="middle" '
-                    f'font-size="11" fill="{INK}">{escape(g_label[:18])}</text>')
+                    f'font-size="11" fill="{INK}">{escape(_short(g_label, 16))}</text>')
     return _frame(chart_id, title, description, width, height, body, "grouped-bar-chart")
+
+
+def _short(label: str, length: int) -> str:
+    """A label that fits under its group; the bars' titles carry the whole name."""
+    return label if len(label) <= length else label[:length - 1] + "…"
 
 
 def _heat(value: int, top: int) -> tuple[str, str]:

@@ -148,6 +148,15 @@ def test_every_csv_matches_the_core_figures_and_its_chart(server):
     assert int(re.search(r'data-figure="visits">(\d+)<', page).group(1)) == r.visits
 
 
+def test_htmx_gets_the_report_region_alone(server):
+    with logged_in(server, "manager") as manager:
+        page = manager.get("/reports", params={"day": DAYS[0].isoformat()})
+        fragment = manager.get("/reports", params={"day": DAYS[0].isoformat()}, headers={"HX-Request": "true"})
+    assert page.text.count('id="errors"') == 1 and "<html" in page.text
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert fragment.text.count('id="errors"') == 1 and 'id="chart-visits"' in fragment.text
+
+
 def test_a_one_day_report_counts_visits_per_hour(server):
     r = core_report(server, DAYS[1], DAYS[1])
     with logged_in(server, "manager") as manager:

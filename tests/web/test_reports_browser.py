@@ -81,10 +81,25 @@ def test_a_manager_changes_the_period_and_the_chart_agrees_with_the_csv(browser,
     assert first_tier == [(row[0], row[-1]) for row in csv_of(page, server, "first-tier")[1:]]
     assert int(page.text_content("[data-figure=visits]")) == sum(int(v) for _, v in days)
 
-    # The week before, by its link: nothing was simulated then, and the chart says so too.
+    # A custom period back to front: the reason shows, the report stays; put right, it goes away.
+    page.select_option("#report-period", "custom")
+    page.fill("#report-from", "2027-03-20")
+    page.fill("#report-to", "2027-03-10")
+    page.click("#report-show")
+    wait_for(page, lambda: "first day is after its last day" in page.text_content("#errors"))
+    assert page.get_attribute("#report-period-label", "data-start") == DAYS[0].isoformat()
+    page.fill("#report-to", "2027-03-22")
+    page.fill("#report-from", DAYS[0].isoformat())
+    page.click("#report-show")
+    wait_for(page, lambda: page.get_attribute("#report-period-label", "data-end") == "2027-03-22")
+    assert page.text_content("#errors").strip() == ""
+    assert visits_chart(page) == [*days, ("2027-03-22", "0")]
+    assert visits_chart(page) == [(row[0], row[1]) for row in csv_of(page, server, "visits")[1:]]
+
+    # The eight days before, by the previous-period link: nothing was simulated then.
     page.click("#report-previous")
     wait_for(page, lambda: page.get_attribute("#report-period-label", "data-end") == "2027-03-14")
     before = visits_chart(page)
-    assert [v for _, v in before] == ["0"] * 7
+    assert [v for _, v in before] == ["0"] * 8
     assert before == [(row[0], row[1]) for row in csv_of(page, server, "visits")[1:]]
     context.close()
