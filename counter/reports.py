@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from babel.dates import format_date, get_day_names
 from sqlmodel import select
 from starlette.requests import Request
@@ -23,7 +24,7 @@ from server import charts, queue, reports, web
 from server.db import run_read
 from server.errors import DomainError, Invalid, N_
 from server.i18n import gettext
-from server.models import Counter, Service, Site, StaffUser, utcnow
+from server.models import Counter, Service, ServicePeriod, Site, StaffUser, utcnow
 
 KIND_LABELS = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month"), "custom": N_("Custom")}
 REQUEST_LABELS = {"opened": N_("Opened"), "closed": N_("Closed"), "overdue": N_("Overdue")}
@@ -273,7 +274,7 @@ def _context(session, params, lang: str) -> dict:
         "svgs": {name: _svg(name, table, report, lang) for name, table in data.items()},
         "services": list(services.values()),
         "counters": queue.site_counters(session, site),
-        "clerks": list(session.exec(select(StaffUser).where(StaffUser.active).order_by(StaffUser.display_name))),
+        "clerks": _clerks(session, site),
         "kinds": KIND_LABELS,
         "chart_titles": CHART_TITLES,
         "previous_query": moved(*previous),
@@ -285,6 +286,13 @@ def _context(session, params, lang: str) -> dict:
         "percent": lambda ratio: charts.number(_percent(ratio)),
         "minutes": lambda s: charts.number(_minutes(s)),
     }
+
+
+def _clerks(session, site: Site) -> list[StaffUser]:
+    """Who the clerk filter offers: today's staff, and anyone who has ever served at the site."""
+    served = sa.select(ServicePeriod.staff_user_id).where(ServicePeriod.site_id == site.id).distinct()
+    return list(session.exec(select(StaffUser).where(sa.or_(StaffUser.active, StaffUser.id.in_(served)))
+                             .order_by(StaffUser.display_name)))
 
 
 def _period_label(chosen: Chosen, lang: str) -> str:

@@ -251,13 +251,14 @@ def plan_day(seed: int, day: date, tz: str = "Europe/Helsinki", scale: float = 1
 
 
 def ensure_staff(session: Session, desks: tuple[Desk, ...] = DESKS) -> dict[str, int]:
-    """The simulated clerks (they cannot log in: no password matches "-"); username → id."""
+    """The simulated clerks; username → id. Inactive, so nobody can log in as one or send them work
+    (and no password matches "-"); the engine still lets the plan act in their name."""
     ids = {}
     for desk in desks:
         user = session.exec(select(StaffUser).where(StaffUser.username == desk.clerk)).first()
         if user is None:
             user = StaffUser(username=desk.clerk, display_name=SIM_NAMES.get(desk.clerk, desk.clerk),
-                             role=desk.role, password_hash="-", demo=True)
+                             role=desk.role, password_hash="-", demo=True, active=False)
             session.add(user)
             session.flush()
         ids[desk.clerk] = user.id

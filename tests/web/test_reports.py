@@ -5,15 +5,16 @@ import csv
 import io
 import re
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import httpx
+from babel.dates import get_day_names
 import pytest
 from sqlmodel import select
 
 from server import i18n, queue, reports, simulate
 from server.db import Database
-from server.models import Service, StaffUser
+from server.models import Service, ServiceRequest, StaffUser
 from server.staff import hash_password
 from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_settings, prepare_demo_database
 
@@ -34,6 +35,11 @@ def prepare_report_database(url: str) -> str:
                               password_hash=hash_password(DEMO_PASSWORD), demo=True))
         for day in DAYS:
             simulate.run_day(session, site, simulate.plan_day(2, day, site.timezone, scale=0.3), staff, customer_ids)
+        for day, closed in ((DAYS[0], True), (DAYS[0], False), (DAYS[1], False)):
+            at = reports.local_midnight(day, site.timezone) + timedelta(hours=12)
+            session.add(ServiceRequest(site_id=site.id, customer_id=customer_ids[0], subject="Simuloitu", due_on=day,
+                                       created_at=at, updated_at=at, status="closed" if closed else "open",
+                                       closed_at=at + timedelta(hours=2) if closed else None))
     database.dispose()
     return url
 
@@ -129,6 +135,7 @@ def test_every_csv_matches_the_core_figures_and_its_chart(server):
     assert sum(int(row[2]) for row in got["transfers"][1:]) == sum(r.transfers.values()) > 0
     assert [row[1] for row in got["requests"][1:]] == [str(r.requests.opened), str(r.requests.closed),
                                                        str(r.requests.overdue)]
+    assert (r.requests.opened, r.requests.closed) == (3, 1)  # overdue depends on today: tested in tests/core
     assert sum(int(row[2]) for row in got["heat-map"][1:]) == r.visits
     repeat = r.repeats[None]
     assert [figure(c) for c in got["repeat-visits"][1][1:3]] == [repeat.whole, repeat.part]
@@ -143,8 +150,13 @@ def test_every_csv_matches_the_core_figures_and_its_chart(server):
     for name in ("within-target", "first-tier", "repeat-visits"):
         assert [(label, figure(value)) for label, _, value in chart_values(page, name)] == \
             [(row[0], figure(row[-1])) for row in got[name][1:]]
+    assert [(label, value) for label, _, value in chart_values(page, "requests")] == \
+        [(row[0], row[1]) for row in got["requests"][1:]]
     heat = re.findall(r'data-weekday="(\d)" data-hour="(\d+)" data-value="(\d+)"', page)
+    weekdays = get_day_names("abbreviated", locale="en")
+    assert [(weekdays[int(d)], f"{int(h):02d}", v) for d, h, v in heat] == [tuple(row) for row in got["heat-map"][1:]]
     assert sum(int(v) for _, _, v in heat) == r.visits
+    assert 'data-figure="visits"' in page and ">Aino (sim)</option>" in page  # who served, though inactive
     assert int(re.search(r'data-figure="visits">(\d+)<', page).group(1)) == r.visits
 
 
