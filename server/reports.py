@@ -196,7 +196,19 @@ class VisitRow:
     final_service_id: int  # the service it is in now, or ended in
     customer_id: int | None
     walk_in: bool
-    first: tuple | None  # the first period: (service_id, tier, counter_id, staff_user_id, end, outcome)
+    first: "FirstPeriod | None"  # none while the first period has not ended
+
+
+@dataclass(frozen=True)
+class FirstPeriod:
+    """How a visit's first service period went: what visit-level filters and the first tier read."""
+
+    service_id: int
+    tier: str
+    counter_id: int | None
+    staff_user_id: int | None
+    end: str
+    outcome: str | None
 
 
 def _visit_query(site_id: int, start: datetime, end: datetime):
@@ -212,17 +224,17 @@ def _visit_query(site_id: int, start: datetime, end: datetime):
 
 def _visit(row) -> VisitRow:
     tid, issued_at, status, service_id, customer_id, walk_in, *first = row
-    has_first = first[0] is not None
-    return VisitRow(tid, issued_at, status, first[0] if has_first else service_id, service_id, customer_id,
-                    walk_in, tuple(first) if has_first else None)
+    period = FirstPeriod(*first) if first[0] is not None else None
+    return VisitRow(tid, issued_at, status, period.service_id if period else service_id, service_id, customer_id,
+                    walk_in, period)
 
 
 def _matches(v: VisitRow, f: Filters) -> bool:
     if f.service_id is not None and v.service_id != f.service_id:
         return False
-    if f.counter_id is not None and (v.first is None or v.first[2] != f.counter_id):
+    if f.counter_id is not None and (v.first is None or v.first.counter_id != f.counter_id):
         return False
-    if f.staff_user_id is not None and (v.first is None or v.first[3] != f.staff_user_id):
+    if f.staff_user_id is not None and (v.first is None or v.first.staff_user_id != f.staff_user_id):
         return False
     return True
 
@@ -328,13 +340,11 @@ def first_tier(rows: list[VisitRow]) -> dict[int | None, Ratio]:
     request, not left)."""
     tally: dict[int | None, list[int]] = {None: [0, 0]}
     for v in rows:
-        if v.first is None:
+        first = v.first
+        if first is None or first.tier != "generalist" or first.end not in ("finished", "transferred"):
             continue
-        service_id, tier, _, _, end, outcome = v.first
-        if tier != "generalist" or end not in ("finished", "transferred"):
-            continue
-        resolved = end == "finished" and outcome in (None, "resolved")
-        for key in (None, service_id):
+        resolved = first.end == "finished" and first.outcome in (None, "resolved")
+        for key in (None, first.service_id):
             counts = tally.setdefault(key, [0, 0])
             counts[0] += resolved
             counts[1] += 1
