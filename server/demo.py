@@ -126,7 +126,9 @@ def add_history(db, now: datetime, days: int = HISTORY_DAYS, scale: float = HIST
         day = today - timedelta(days=back)
         if day.weekday() >= 5:
             continue
-        plan = simulate.plan_day(day.toordinal(), day, site.timezone, scale=scale)
+        # Mondays short-staffed, so that the reports have queues to show.
+        desks = simulate.SHORT_STAFFED if day.weekday() == 0 else simulate.TWO_GENERALISTS
+        plan = simulate.plan_day(day.toordinal(), day, site.timezone, scale=scale, desks=desks)
         with db.write() as session:
             site = session.get(Site, site.id)
             tickets = simulate.run_day(session, site, plan, staff, customer_ids)

@@ -52,6 +52,11 @@ DESKS = (
     Desk("4", "sim-daniel", "clerk", ("early-education", "payments", "advice")),
     Desk("5", "sim-eeva", "expert", ("building",)),
 )
+# Fewer hands: two generalists and the expert; and a short-staffed day, one generalist for all.
+TWO_GENERALISTS = (Desk("1", "sim-aino", "clerk", ("advice", "payments", "e-services")),
+                   Desk("3", "sim-cecilia", "clerk", ("housing", "advice", "early-education")), DESKS[-1])
+SHORT_STAFFED = (Desk("1", "sim-aino", "clerk", ("advice", "payments", "e-services", "housing", "early-education")),
+                 DESKS[-1])
 BOOKABLE = ("advice", "housing")  # booked times 9–15 every 20 minutes
 SIM_NAMES = {"sim-aino": "Aino (sim)", "sim-bertta": "Bertta (sim)", "sim-cecilia": "Cecilia (sim)",
              "sim-daniel": "Daniel (sim)", "sim-eeva": "Eeva (sim, expert)"}

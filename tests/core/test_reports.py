@@ -16,10 +16,7 @@ from server.models import Counter as Desk, Service, ServiceRequest, StaffUser
 TZ = "Europe/Helsinki"
 DAY = date(2027, 3, 17)  # a Wednesday
 NOW = datetime(2027, 6, 1, tzinfo=timezone.utc)  # long after every simulated day
-# A short-staffed day: one generalist for every generalist service, one expert; queues grow.
-SHORT_STAFFED = (simulate.Desk("1", "sim-aino", "clerk", ("advice", "payments", "e-services", "housing",
-                                                          "early-education")),
-                 simulate.DESKS[-1])
+SHORT_STAFFED = simulate.SHORT_STAFFED  # one generalist for every generalist service: queues grow
 
 
 # --- the truth, from the plan ------------------------------------------------------------------
