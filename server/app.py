@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 import counter.customers
+import counter.reports
 import counter.requests
 import counter.routes
 import display.routes
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *counter.routes.routes,
         *counter.customers.routes,
         *counter.requests.routes,
+        *counter.reports.routes,
         *display.routes.routes,
         *printers.routes.routes,
         Mount("/api", routes=api.routes),

@@ -43,9 +43,12 @@ def cmd_serve(args) -> None:
 
 
 def cmd_demo(args) -> None:
+    import time
+
     from server.db import Database
-    from server.demo import seed_demo
+    from server.demo import add_history, seed_demo
     from server.migrate import upgrade
+    from server.models import utcnow
 
     os.environ["LUUKKU_DEMO"] = "true"
     get_settings.cache_clear()
@@ -54,6 +57,10 @@ def cmd_demo(args) -> None:
     db = Database(settings.database_url)
     with db.write() as session:
         seed_demo(session, settings.demo_password)
+    started = time.monotonic()
+    filled = add_history(db, utcnow())
+    if filled:
+        print(f"Simulated {filled} past weekdays of visits for the reports in {time.monotonic() - started:.1f} s.")
     db.dispose()
     base = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
     if settings.public_url == Settings.model_fields["public_url"].default:
@@ -65,6 +72,7 @@ Luukku demo is ready ({settings.database_url}).
   Kiosk:    {base}/kiosk/demo
   Counter:  {base}/counter      (log in as clerk, expert or admin, password: {settings.demo_password})
   Overview: {base}/counter/overview   (admin: every counter, the queues and alarms)
+  Reports:  {base}/reports   (admin: the past four weeks, simulated, as charts and CSV)
   Display:  {base}/display/demo
   Booking:  {base}/b/demo   (a citizen's phone: book a time, get a code for the kiosk)
   API:      {base}/api/openapi.json

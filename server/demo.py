@@ -1,6 +1,7 @@
 """The demo site: a city hall's one-stop customer service with realistic services."""
 
-from datetime import time
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -111,3 +112,55 @@ def ensure_demo_printer(db, connection: str, profile: str) -> None:
         except sa.exc.IntegrityError:
             if attempt == 2:
                 raise
+
+
+HISTORY_DAYS = 28  # the weekdays of the past four weeks
+HISTORY_SCALE = 0.2  # of a busy day's arrivals (server/simulate.py): about 35 visits a day
+
+
+def add_history(db, now: datetime, days: int = HISTORY_DAYS, scale: float = HISTORY_SCALE) -> int:
+    """Simulated visits on the weekdays of the past ``days`` days, so the reports have something to
+    show; a share of them linked to fictional customers, and a service request for some of those.
+    Done once: nothing happens if the demo site has any ticket from before today. Returns the
+    number of days filled."""
+    import sqlalchemy as sa
+
+    from server import queue, simulate
+    from server.models import ServiceRequest, Ticket
+
+    with db.write() as session:
+        site = session.exec(select(Site).where(Site.slug == SITE["slug"])).first()
+        if site is None:
+            return 0
+        today = queue.local_day(site, now)
+        midnight = datetime.combine(today, time(0), tzinfo=ZoneInfo(site.timezone))
+        past = session.execute(sa.select(sa.func.count()).select_from(Ticket).where(
+            Ticket.site_id == site.id, Ticket.issued_at < midnight)).scalar_one()
+        if past:
+            return 0
+        staff = simulate.ensure_staff(session)
+        customer_ids = simulate.ensure_customers(session, now - timedelta(days=days + 1))
+    filled = 0
+    for back in range(days, 0, -1):
+        day = today - timedelta(days=back)
+        if day.weekday() >= 5:
+            continue
+        # Mondays short-staffed, so that the reports have queues to show.
+        desks = simulate.SHORT_STAFFED if day.weekday() == 0 else simulate.TWO_GENERALISTS
+        plan = simulate.plan_day(day.toordinal(), day, site.timezone, scale=scale, desks=desks)
+        with db.write() as session:
+            site = session.get(Site, site.id)
+            tickets = simulate.run_day(session, site, plan, staff, customer_ids)
+            for visit in plan.visits:
+                last = visit.periods[-1]
+                if visit.customer is None or last.outcome != "service_request":
+                    continue
+                closed = last.ended_at + timedelta(days=2) if visit.key % 2 else None
+                closed = closed if closed and closed < now else None
+                session.add(ServiceRequest(
+                    site_id=site.id, customer_id=customer_ids[visit.customer], ticket_id=tickets[visit.key].id,
+                    service_id=tickets[visit.key].service_id, subject="Demo: selvitettävä asia",
+                    status="closed" if closed else "open", due_on=day + timedelta(days=7),
+                    created_at=last.ended_at, updated_at=closed or last.ended_at, closed_at=closed))
+        filled += 1
+    return filled

@@ -1,0 +1,337 @@
+"""The reports page for managers (issue 7): a filter form, key figures and charts, each chart's
+numbers as CSV. The figures come from server/reports.py; what they mean is in docs/reports.md.
+
+``GET /reports`` is a plain GET form; with htmx it swaps only the report region (and pushes the
+address, so a reload or a shared link shows the same report). ``GET /reports/{name}.csv`` takes
+the same parameters. Each chart and its CSV are made from one table (``tables``), so they agree.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from babel.dates import format_date, get_day_names
+from sqlmodel import select
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from counter.routes import login_required
+from server import charts, queue, reports, web
+from server.db import run_read
+from server.errors import DomainError, Invalid, N_
+from server.i18n import gettext
+from server.models import Counter, Service, ServicePeriod, Site, StaffUser, utcnow
+
+KIND_LABELS = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month"), "custom": N_("Custom")}
+REQUEST_LABELS = {"opened": N_("Opened"), "closed": N_("Closed"), "overdue": N_("Overdue")}
+SPREAD_LABELS = {"mean": N_("Mean"), "median": N_("Median"), "p90": N_("90th percentile")}
+CHART_TITLES = {
+    "visits": N_("Visits"),
+    "wait-times": N_("Waiting time per service (minutes)"),
+    "service-times": N_("Service time per service (minutes)"),
+    "within-target": N_("Served within the target wait (per cent)"),
+    "first-tier": N_("Resolved at the first tier (per cent)"),
+    "transfers": N_("Transfers between services"),
+    "requests": N_("Service requests"),
+    "heat-map": N_("Busiest hours: arrivals by weekday and hour"),
+    "repeat-visits": N_("Repeat visits: back about the same service within 30 days (per cent)"),
+}
+
+
+# --- the parameters ----------------------------------------------------------------------------
+
+
+def _day(text: str | None) -> date | None:
+    if not text or not text.strip():
+        return None
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise Invalid(N_("Write the day as YYYY-MM-DD, e.g. 2027-03-22.")) from None
+    if not reports.EARLIEST <= day <= reports.LATEST:
+        raise Invalid(N_("Choose days between the years 2000 and 2999."))
+    return day
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The report asked for, its parameters checked against the database."""
+
+    site: Site
+    kind: str
+    day: date
+    filters: reports.Filters
+    service: Service | None
+    counter: Counter | None
+    clerk: StaffUser | None
+
+    def params(self, **change) -> dict:
+        values = {"site": self.site.slug, "period": self.kind, "day": self.day.isoformat(),
+                  "from": self.filters.start.isoformat() if self.kind == "custom" else None,
+                  "to": self.filters.end.isoformat() if self.kind == "custom" else None,
+                  "service": self.service.code if self.service else None,
+                  "counter": self.counter.number if self.counter else None,
+                  "clerk": self.clerk.id if self.clerk else None}
+        values.update(change)
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+    def query(self, **change) -> str:
+        return urlencode(self.params(**change))
+
+
+def choose(session, params, now: datetime) -> Chosen:
+    """The parameters of a request as a report's filters; Invalid (422) names what is wrong."""
+    slug = (params.get("site") or "").strip()
+    if slug:
+        site = session.exec(select(Site).where(Site.slug == slug)).first()
+        if site is None:
+            raise Invalid(N_("There is no service point called “%(site)s”."), site=slug[:40])
+    else:
+        sites = queue.all_sites(session)
+        if not sites:
+            raise Invalid(N_("No service points yet. Run “luukku demo” for a demo site."))
+        site = sites[0]
+    kind = params.get("period") or "day"
+    if kind not in reports.KINDS:
+        raise Invalid(N_("The period must be a day, a week, a month or custom."))
+    day = _day(params.get("day")) or queue.local_day(site, now)
+    if kind == "custom":
+        start = _day(params.get("from")) or day
+        start, end = reports.period_range(kind, start, _day(params.get("to")) or start)
+    else:
+        start, end = reports.period_range(kind, day)
+    service = counter = clerk = None
+    if code := (params.get("service") or "").strip():
+        service = session.exec(select(Service).where(Service.site_id == site.id, Service.code == code)).first()
+        if service is None:
+            raise Invalid(N_("There is no service called “%(service)s” here."), service=code[:40])
+    if number := (params.get("counter") or "").strip():
+        counter = session.exec(select(Counter).where(Counter.site_id == site.id, Counter.number == number)).first()
+        if counter is None:
+            raise Invalid(N_("There is no counter %(counter)s here."), counter=number[:10])
+    if text := (params.get("clerk") or "").strip():
+        clerk = session.get(StaffUser, int(text)) if text.isdigit() and len(text) < 10 else None
+        if clerk is None:
+            raise Invalid(N_("There is no such clerk."))
+    filters = reports.Filters(site.id, site.timezone, start, end, service_id=service.id if service else None,
+                              counter_id=counter.id if counter else None,
+                              staff_user_id=clerk.id if clerk else None)
+    return Chosen(site, kind, day, filters, service, counter, clerk)
+
+
+# --- the figures as tables ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: list[str]
+    rows: list[list]  # the first column names the row; the rest are figures
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds / 60
+
+
+def _percent(ratio: reports.Ratio) -> float | None:
+    return None if ratio.share is None else 100 * ratio.share
+
+
+def tables(r: reports.Report, services: dict[int, Service], lang: str) -> dict[str, Table]:
+    """Every chart's numbers, with headers in the page's language."""
+    _ = lambda message: gettext(lang, message)  # noqa: E731
+    name = lambda sid: services[sid].name(lang) if sid in services else "?"  # noqa: E731
+    everything = _("All services")
+    ordered = sorted((k for k in r.times if k is not None), key=lambda sid: (services[sid].position, sid))
+
+    if r.filters.days == 1:
+        visits = Table([_("Hour"), _("Visits")], [[f"{h:02d}", n] for h, n in r.by_hour])
+    else:
+        visits = Table([_("Day"), _("Visits")], [[d.isoformat(), n] for d, n in r.by_day])
+
+    def times(which: int) -> Table:
+        rows = []
+        for sid in [None, *ordered]:
+            s = r.times[sid][which]
+            rows.append([everything if sid is None else name(sid), s.count, _minutes(s.mean),
+                         _minutes(s.median), _minutes(s.p90)])
+        return Table([_("Service"), _("Periods"), _("Mean"), _("Median"), _("90th percentile")], rows)
+
+    def ratios(figures: dict, whole: str, part: str, extra=None) -> Table:
+        keys = sorted((k for k in figures if k is not None), key=lambda sid: (services[sid].position, sid))
+        rows = [[everything if k is None else name(k), *([extra(k)] if extra else []), figures[k].whole,
+                 figures[k].part, _percent(figures[k])] for k in [None, *keys]]
+        headers = [_("Service"), *([_("Target (min)")] if extra else []), whole, part, _("Share (%)")]
+        return Table(headers, rows)
+
+    weekdays = get_day_names("abbreviated", locale=lang)
+    hours = heat_hours(r)
+    return {
+        "visits": visits,
+        "wait-times": times(0),
+        "service-times": times(1),
+        "within-target": ratios(r.within_target, _("Called"), _("Within target"),
+                                extra=lambda k: "" if k is None else services[k].target_wait_min),
+        "first-tier": ratios(r.first_tier, _("Visits counted"), _("Resolved at the first tier")),
+        "transfers": Table([_("From"), _("To"), _("Transfers")],
+                           [[name(a), name(b), n] for (a, b), n in sorted(r.transfers.items(), key=lambda t: -t[1])]),
+        "requests": Table([_("Service requests"), _("Count")],
+                          [[_(REQUEST_LABELS[k]), getattr(r.requests, k)] for k in REQUEST_LABELS]),
+        "heat-map": Table([_("Weekday"), _("Hour"), _("Arrivals")],
+                          [[weekdays[d], f"{h:02d}", r.heat_map.get((d, h), 0)] for d in range(7) for h in hours]),
+        "repeat-visits": ratios(r.repeats, _("Visits linked to a customer"), _("Repeat visits")),
+    }
+
+
+def heat_hours(r: reports.Report) -> range:
+    """The hours the heat map shows: the opening hours people keep (7–19), widened to any arrival."""
+    used = [h for _, h in r.heat_map]
+    return range(min([7, *used]), max([18, *used]) + 1)
+
+
+def _svg(name: str, table: Table, r: reports.Report, lang: str):
+    _ = lambda message: gettext(lang, message)  # noqa: E731
+    title = _(CHART_TITLES[name])
+    if name == "visits":
+        one_day = r.filters.days == 1
+        bars = [(row[0], row[0] if one_day else format_date(date.fromisoformat(row[0]), "d.M.", locale=lang), row[1])
+                for row in table.rows]
+        description = _("Visits per hour of the day.") if one_day else _("Visits per day.")
+        return charts.bar_chart("chart-visits", title, description, bars,
+                                label_every=1 if len(bars) <= 31 else 7)
+    if name in ("wait-times", "service-times"):
+        series = [(key, _(label)) for key, label in SPREAD_LABELS.items()]
+        values = {(row[0], key): row[2 + i] for row in table.rows for i, (key, _label) in enumerate(series)}
+        return charts.grouped_bar_chart(f"chart-{name}", title, _("Mean, median and 90th percentile per service."),
+                                        [(row[0], row[0]) for row in table.rows], series,
+                                        {k: charts_value(v) for k, v in values.items()})
+    if name in ("within-target", "first-tier", "repeat-visits"):
+        bars = [(row[0], row[0], charts_value(row[-1])) for row in table.rows]
+        return charts.bar_chart(f"chart-{name}", title, _("Share per service, in per cent."), bars, unit=" %",
+                                top=100)
+    if name == "requests":
+        return charts.bar_chart("chart-requests", title, _("Service requests opened, closed and overdue."),
+                                [(row[0], row[0], row[1]) for row in table.rows])
+    if name == "heat-map":
+        return charts.heat_map("chart-heat-map", title, _("Arrivals per weekday and hour, in local time."),
+                               r.heat_map, get_day_names("abbreviated", locale=lang), heat_hours(r))
+    return None  # transfers: a table reads better than a chart
+
+
+def charts_value(value):
+    """A figure as the chart and the CSV both show it (one decimal)."""
+    return None if value is None else round(value, 1)
+
+
+def csv_bytes(table: Table, lang: str) -> bytes:
+    """Semicolons and, in Finnish and Swedish, decimal commas, as Excel expects there; a BOM so that
+    Excel reads UTF-8."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(table.headers)
+    for row in table.rows:
+        cells = []
+        for cell in row:
+            if isinstance(cell, float) or cell is None:
+                cell = charts.number(cell)
+                cell = cell.replace(".", ",") if lang in ("fi", "sv") else cell
+            cells.append(cell)
+        writer.writerow(cells)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+# --- the pages ---------------------------------------------------------------------------------
+
+
+def _context(session, params, lang: str) -> dict:
+    now = utcnow()
+    chosen = choose(session, params, now)
+    site = chosen.site
+    services = {s.id: s for s in session.exec(select(Service).where(Service.site_id == site.id)
+                                              .order_by(Service.position, Service.prefix))}
+    targets = {sid: s.target_wait_min for sid, s in services.items()}
+    report = reports.report(session, chosen.filters, targets, now)
+    data = tables(report, services, lang)
+    f = chosen.filters
+    previous, following = (reports.step(chosen.kind, f.start, f.end, d) for d in (-1, 1))
+
+    def moved(start: date, end: date) -> str:
+        change = {"day": start.isoformat()}
+        if chosen.kind == "custom":
+            change.update({"from": start.isoformat(), "to": end.isoformat()})
+        return chosen.query(**change)
+
+    to_names = sorted({b for _, b in report.transfers}, key=lambda sid: services[sid].position)
+    return {
+        "site": site,
+        "sites": queue.all_sites(session),
+        "chosen": chosen,
+        "report": report,
+        "tables": data,
+        "svgs": {name: _svg(name, table, report, lang) for name, table in data.items()},
+        "services": list(services.values()),
+        "counters": queue.site_counters(session, site),
+        "clerks": _clerks(session, site),
+        "kinds": KIND_LABELS,
+        "chart_titles": CHART_TITLES,
+        "previous_query": moved(*previous),
+        "next_query": moved(*following),
+        "matrix_from": sorted({a for a, _ in report.transfers}, key=lambda sid: services[sid].position),
+        "matrix_to": to_names,
+        "service_names": {sid: s.name(lang) for sid, s in services.items()},
+        "period_label": _period_label(chosen, lang),
+        "percent": lambda ratio: charts.number(_percent(ratio)),
+        "minutes": lambda s: charts.number(_minutes(s)),
+    }
+
+
+def _clerks(session, site: Site) -> list[StaffUser]:
+    """Who the clerk filter offers: today's staff, and anyone who has ever served at the site."""
+    served = sa.select(ServicePeriod.staff_user_id).where(ServicePeriod.site_id == site.id).distinct()
+    return list(session.exec(select(StaffUser).where(sa.or_(StaffUser.active, StaffUser.id.in_(served)))
+                             .order_by(StaffUser.display_name)))
+
+
+def _period_label(chosen: Chosen, lang: str) -> str:
+    f = chosen.filters
+    if f.start == f.end:
+        return format_date(f.start, "cccc d.M.yyyy", locale=lang)
+    return f"{format_date(f.start, 'd.M.yyyy', locale=lang)} – {format_date(f.end, 'd.M.yyyy', locale=lang)}"
+
+
+async def report_page(request: Request):
+    lang = web.page_language(request)
+    try:
+        context = await run_read(request.app.state.db, _context, request.query_params, lang)
+    except DomainError as exc:
+        # Unknown names, days that are no dates, periods back to front or too long: all 422.
+        return web.error_page(request, 422, exc.message, **exc.params)
+    context["user"] = request.state.user
+    template = "_report.html" if request.headers.get("hx-request") else "reports.html"
+    return web.render(request, template, context)
+
+
+async def report_csv(request: Request):
+    name = request.path_params["name"]
+    lang = web.page_language(request)
+    if name not in CHART_TITLES:
+        return web.error_page(request, 404, N_("There is no report called “%(name)s”."), name=name[:40])
+    try:
+        context = await run_read(request.app.state.db, _context, request.query_params, lang)
+    except DomainError as exc:
+        return web.error_page(request, 422, exc.message, **exc.params)
+    f = context["chosen"].filters
+    filename = f"luukku-{context['site'].slug}-{name}-{f.start.isoformat()}-{f.end.isoformat()}.csv"
+    return Response(csv_bytes(context["tables"][name], lang), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Vary": "Cookie, Accept-Language"})
+
+
+guard = login_required(role="manager")
+routes = [
+    Route("/reports", guard(report_page)),
+    Route("/reports/{name}.csv", guard(report_csv)),
+]
