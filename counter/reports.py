@@ -201,20 +201,20 @@ def _svg(name: str, table: Table, r: reports.Report, lang: str):
                 for row in table.rows]
         description = _("Visits per hour of the day.") if one_day else _("Visits per day.")
         return charts.bar_chart("chart-visits", title, description, bars,
-                                label_every=1 if len(bars) <= 31 else 7)
+                                label_every=1 if len(bars) <= 31 else 7, lang=lang)
     if name in ("wait-times", "service-times"):
         series = [(key, _(label)) for key, label in SPREAD_LABELS.items()]
         values = {(row[0], key): row[2 + i] for row in table.rows for i, (key, _label) in enumerate(series)}
         return charts.grouped_bar_chart(f"chart-{name}", title, _("Mean, median and 90th percentile per service."),
                                         [(row[0], row[0]) for row in table.rows], series,
-                                        {k: charts_value(v) for k, v in values.items()})
+                                        {k: charts_value(v) for k, v in values.items()}, lang=lang)
     if name in ("within-target", "first-tier", "repeat-visits"):
         bars = [(row[0], row[0], charts_value(row[-1])) for row in table.rows]
         return charts.bar_chart(f"chart-{name}", title, _("Share per service, in per cent."), bars, unit=" %",
-                                top=100)
+                                top=100, lang=lang)
     if name == "requests":
         return charts.bar_chart("chart-requests", title, _("Service requests opened, closed and overdue."),
-                                [(row[0], row[0], row[1]) for row in table.rows])
+                                [(row[0], row[0], row[1]) for row in table.rows], lang=lang)
     if name == "heat-map":
         return charts.heat_map("chart-heat-map", title, _("Arrivals per weekday and hour, in local time."),
                                r.heat_map, get_day_names("abbreviated", locale=lang), heat_hours(r))
@@ -236,8 +236,7 @@ def csv_bytes(table: Table, lang: str) -> bytes:
         cells = []
         for cell in row:
             if isinstance(cell, float) or cell is None:
-                cell = charts.number(cell)
-                cell = cell.replace(".", ",") if lang in ("fi", "sv") else cell
+                cell = charts.shown_number(cell, lang)
             cells.append(cell)
         writer.writerow(cells)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -283,8 +282,8 @@ def _context(session, params, lang: str) -> dict:
         "matrix_to": to_names,
         "service_names": {sid: s.name(lang) for sid, s in services.items()},
         "period_label": _period_label(chosen, lang),
-        "percent": lambda ratio: charts.number(_percent(ratio)),
-        "minutes": lambda s: charts.number(_minutes(s)),
+        "percent": lambda ratio: charts.shown_number(_percent(ratio), lang),
+        "minutes": lambda s: charts.shown_number(_minutes(s), lang),
     }
 
 

@@ -21,6 +21,12 @@ def number(value: float | None) -> str:
     return str(int(rounded)) if rounded == int(rounded) else f"{rounded:.1f}"
 
 
+def shown_number(value: float | None, lang: str) -> str:
+    """A figure as a person reads it: ``number`` with a decimal comma in Finnish and Swedish."""
+    text = number(value)
+    return text.replace(".", ",") if lang in ("fi", "sv") else text
+
+
 def _frame(chart_id: str, title: str, description: str, width: int, height: int, body: list[str],
            css_class: str) -> Markup:
     t = escape(title)
@@ -41,7 +47,7 @@ def _scale_top(values: list[float]) -> float:
 
 
 def bar_chart(chart_id: str, title: str, description: str, bars: list[tuple[str, str, float | None]],
-              unit: str = "", label_every: int = 1, top: float | None = None) -> Markup:
+              unit: str = "", label_every: int = 1, top: float | None = None, lang: str = "en") -> Markup:
     """Vertical bars: ``bars`` are (key, label shown, value); the key goes into ``data-label``.
     ``label_every`` shows every n-th label under long series (the title of each bar still names it)."""
     n = max(1, len(bars))
@@ -54,19 +60,19 @@ def bar_chart(chart_id: str, title: str, description: str, bars: list[tuple[str,
         y = 24 + plot_h - plot_h * i / 4
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 8}" y2="{y:.1f}" stroke="{GRID}" '
                     f'stroke-width="0.5"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
-                    f'font-size="11" fill="{INK}">{number(top * i / 4)}</text>')
+                    f'font-size="11" fill="{INK}">{shown_number(top * i / 4, lang)}</text>')
     for i, (key, label, value) in enumerate(bars):
         x = left + i * slot + slot * 0.15
         w = slot * 0.7
         h = 0 if value is None else plot_h * value / top
         y = 24 + plot_h - h
-        shown = f"{number(value)}{unit}" if value is not None else "–"
+        shown = f"{shown_number(value, lang)}{unit}" if value is not None else "–"
         body.append(
             f'<g class="bar" data-label="{escape(key)}" data-value="{number(value)}">'
             f'<title>{escape(label)}: {escape(shown)}</title>'
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{BAR}"/>'
             + (f'<text x="{x + w / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="11" '
-               f'fill="{INK}">{escape(number(value))}</text>' if value and slot >= 26 else "")
+               f'fill="{INK}">{escape(shown_number(value, lang))}</text>' if value and slot >= 26 else "")
             + (f'<text x="{x + w / 2:.1f}" y="{24 + plot_h + 16}" text-anchor="middle" font-size="11" '
                f'fill="{INK}">{escape(label)}</text>' if i % label_every == 0 else "")
             + "</g>")
@@ -75,7 +81,7 @@ def bar_chart(chart_id: str, title: str, description: str, bars: list[tuple[str,
 
 def grouped_bar_chart(chart_id: str, title: str, description: str, groups: list[tuple[str, str]],
                       series: list[tuple[str, str]], values: dict[tuple[str, str], float | None],
-                      unit: str = "") -> Markup:
+                      unit: str = "", lang: str = "en") -> Markup:
     """Bars side by side per group: ``groups`` and ``series`` are (key, label); ``values`` by
     (group key, series key). A legend names the series; each bar's title names both."""
     per_group = max(len(series) * 22 + 18, 112)
@@ -88,7 +94,7 @@ def grouped_bar_chart(chart_id: str, title: str, description: str, groups: list[
         y = 40 + plot_h - plot_h * i / 4
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 8}" y2="{y:.1f}" stroke="{GRID}" '
                     f'stroke-width="0.5"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
-                    f'font-size="11" fill="{INK}">{number(top * i / 4)}</text>')
+                    f'font-size="11" fill="{INK}">{shown_number(top * i / 4, lang)}</text>')
     for s, (_, s_label) in enumerate(series):  # the legend, on top
         x = left + s * 150
         body.append(f'<rect x="{x}" y="6" width="14" height="14" fill="{SERIES_FILLS[s % 3]}" stroke="{INK}" '
@@ -100,14 +106,14 @@ def grouped_bar_chart(chart_id: str, title: str, description: str, groups: list[
             value = values.get((g_key, s_key))
             h = 0 if value is None else plot_h * value / top
             x, y = x0 + s * 22, 40 + plot_h - h
-            shown = f"{number(value)}{unit}" if value is not None else "–"
+            shown = f"{shown_number(value, lang)}{unit}" if value is not None else "–"
             body.append(
                 f'<g class="bar" data-label="{escape(g_key)}" data-series="{escape(s_key)}" '
                 f'data-value="{number(value)}"><title>{escape(g_label)}, {escape(s_label)}: {escape(shown)}</title>'
                 f'<rect x="{x}" y="{y:.1f}" width="18" height="{h:.1f}" fill="{SERIES_FILLS[s % 3]}" '
                 f'stroke="{INK}" stroke-width="0.5" stroke-dasharray="{SERIES_PATTERNS[s % 3]}"/>'
                 f'<text x="{x + 9}" y="{y - 4:.1f}" text-anchor="middle" font-size="9" fill="{INK}">'
-                f'{escape(number(value))}</text></g>')
+                f'{escape(shown_number(value, lang))}</text></g>')
         body.append(f'<text x="{x0 + len(series) * 11}" y="{40 + plot_h + 16}" text-anchor="middle" '
                     f'font-size="11" fill="{INK}">{escape(_short(g_label, 16))}</text>')
     return _frame(chart_id, title, description, width, height, body, "grouped-bar-chart")

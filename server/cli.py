@@ -72,7 +72,7 @@ Luukku demo is ready ({settings.database_url}).
   Kiosk:    {base}/kiosk/demo
   Counter:  {base}/counter      (log in as clerk, expert or admin, password: {settings.demo_password})
   Overview: {base}/counter/overview   (admin: every counter, the queues and alarms)
-  Reports:  {base}/reports   (admin: the past four weeks, simulated, as charts and CSV)
+  Reports:  {base}/reports   (manager: the past four weeks, simulated, as charts and CSV)
   Display:  {base}/display/demo
   Booking:  {base}/b/demo   (a citizen's phone: book a time, get a code for the kiosk)
   API:      {base}/api/openapi.json

@@ -211,3 +211,15 @@ def test_odd_input_never_fails_the_server(server):
             for path in ("/reports", "/reports/visits.csv", "/reports/heat-map.csv"):
                 assert manager.get(path, params=params).status_code in (200, 422), (path, params)
         assert manager.get("/reports/nothing.csv").status_code == 404
+
+
+def test_finnish_pages_write_decimals_with_a_comma_and_keep_points_in_the_data(server):
+    with logged_in(server, "manager", lang="fi") as manager:
+        page = manager.get("/reports", params={"period": "custom", "from": DAYS[0].isoformat(),
+                                               "to": DAYS[1].isoformat()}).text
+    figure = re.search(r'data-figure="p90-wait">([^<]+)<', page).group(1)
+    assert re.fullmatch(r"\d+(,\d)?", figure), figure
+    values = re.findall(r'<g class="bar" data-label="[^"]*" data-series="[^"]*" data-value="([^"]*)"', page)
+    decimals = [v for v in values if "." in v]
+    assert decimals and not any("," in v for v in values)
+    assert any(f">{v.replace('.', ',')}</text>" in page for v in decimals)  # printed over the bar
