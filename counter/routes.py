@@ -18,7 +18,7 @@ from starlette.websockets import WebSocket
 from sqlmodel import select
 
 from counter import appointments
-from server import counters, i18n, queue, staff, web
+from server import counters, csrf, i18n, queue, staff, web
 from server.db import run_read, run_write
 from server.errors import Conflict, Invalid, N_
 from server.live import pushing_snapshot, relay
@@ -89,6 +89,8 @@ def login_required(endpoint=None, *, role: str | tuple[str, ...] | None = None):
         request.state.user = await _user(request)
         if request.state.user is None:
             return _see_other(request, "/counter/login")
+        if not await csrf.passes(request):
+            return _expired_form(request)
         if roles and not staff.has_role(request.state.user, *roles):
             lang = web.page_language(request)
             names = ", ".join(i18n.gettext(lang, ROLE_NAMES[r]) for r in roles)
@@ -98,11 +100,17 @@ def login_required(endpoint=None, *, role: str | tuple[str, ...] | None = None):
     return guarded
 
 
+def _expired_form(request: Request) -> Response:
+    return web.error_page(request, 403, N_("This form has expired or did not come from Luukku. Reload the page and try again."))
+
+
 async def login_page(request: Request):
     return web.render(request, "login.html", {"next": request.query_params.get("next", "/counter")})
 
 
 async def login(request: Request):
+    if not await csrf.passes(request):
+        return _expired_form(request)
     form = await request.form()
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
@@ -113,12 +121,15 @@ async def login(request: Request):
     if user is None:
         context = {"error": N_("Wrong username or password."), "username": username, "next": "/counter"}
         return web.render(request, "login.html", context, status_code=400)
-    request.session.clear()
+    request.session.clear()  # a new session, and a new token, for whoever logs in
     request.session["uid"] = user.id
+    csrf.token(request.session)
     return _see_other(request, "/counter")
 
 
 async def logout(request: Request):
+    if not await csrf.passes(request):
+        return _expired_form(request)
     request.session.clear()
     return _see_other(request, "/counter/login")
 

@@ -11,7 +11,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
-from server import i18n
+from server import csrf, i18n
 from server.errors import DomainError, N_
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +22,20 @@ LANG_COOKIE = "luukku_lang"
 @jinja2.pass_context
 def _gettext(context, message: str, **params) -> str:
     return i18n.gettext(context.get("lang", "fi"), message, **params)
+
+
+@jinja2.pass_context
+def _csrf_token(context) -> str:
+    request = context.get("request")
+    return csrf.token(request.session) if request is not None else ""
+
+
+@jinja2.pass_context
+def _csrf_input(context) -> Markup:
+    """The hidden field a staff form sends its session's token in (server/csrf.py). A fragment pushed
+    over a websocket has no request: its htmx forms send the token as the body's header instead."""
+    value = _csrf_token(context)
+    return Markup(f'<input type="hidden" name="{csrf.FIELD}" value="{value}">') if value else Markup("")
 
 
 @jinja2.pass_context
@@ -37,6 +51,8 @@ def _make_templates() -> Jinja2Templates:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+    env.globals["csrf_token"] = _csrf_token
+    env.globals["csrf_input"] = _csrf_input
     env.globals["N_"] = N_  # marks a message for extraction where a template translates it later
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES

@@ -3,6 +3,7 @@
 import atexit
 import functools
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -270,6 +271,19 @@ def live_server(tmp_path):
     settings = make_settings(url, port, demo_printer=f"file:{tmp_path / 'prints'}", kiosk_return_s=2)
     with LiveServer(settings, port) as server:
         yield server
+
+
+def staff_login(client: httpx.Client, username: str, password: str = DEMO_PASSWORD) -> httpx.Response:
+    """Logs an httpx client in as a browser does: with the login form's token; afterwards the client
+    sends the session's token as the header htmx sends it (server/csrf.py)."""
+    form = client.get("/counter/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    response = client.post("/counter/login", data={"username": username, "password": password,
+                                                   "csrf_token": token})
+    if response.status_code == 303:
+        page = client.get("/counter")
+        client.headers["X-CSRF-Token"] = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text).group(1)
+    return response
 
 
 def recv_push(ws, timeout: float = 5) -> str:

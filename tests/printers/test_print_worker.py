@@ -18,7 +18,7 @@ from printers.worker import poll_status, print_one, send_due_jobs
 from server import queue
 from server.db import Database
 from server.models import Event, Printer, PrintJob, utcnow
-from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_settings, prepare_demo_database, recv_push
+from tests.conftest import LiveServer, free_port, make_settings, prepare_demo_database, recv_push, staff_login
 from tests.printers.escpos_reader import read_escpos
 from tests.printers.fake_printer import FakePrinter
 
@@ -146,7 +146,7 @@ def test_a_printer_that_does_not_answer_is_not_out_of_paper(db, printer):
 
 def log_in(base: str) -> httpx.Client:
     client = httpx.Client(base_url=base, timeout=10, headers={"Accept-Language": "en"})
-    assert client.post("/counter/login", data={"username": "clerk", "password": DEMO_PASSWORD}).status_code == 303
+    assert staff_login(client, "clerk").status_code == 303
     return client
 
 

@@ -16,7 +16,7 @@ from server import hours, queue
 from server.db import Database
 from server.housekeeping import close_days
 from server.models import Event, Ticket
-from tests.conftest import DEMO_PASSWORD, recv_push
+from tests.conftest import DEMO_PASSWORD, recv_push, staff_login
 
 HX = {"HX-Request": "true"}
 
@@ -24,7 +24,7 @@ HX = {"HX-Request": "true"}
 @contextmanager
 def log_in(server, username: str, lang: str = "en"):
     with httpx.Client(base_url=server.url, timeout=10, headers={"Accept-Language": lang}) as client:
-        response = client.post("/counter/login", data={"username": username, "password": DEMO_PASSWORD})
+        response = staff_login(client, username)
         assert response.status_code == 303
         yield client
 

@@ -15,7 +15,7 @@ from sqlmodel import select
 from server import i18n, queue, reports, simulate
 from server.db import Database
 from server.models import Service, ServiceRequest
-from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_settings, prepare_demo_database
+from tests.conftest import LiveServer, free_port, make_settings, prepare_demo_database, staff_login
 
 DAYS = [date(2027, 3, 15), date(2027, 3, 16)]  # a Monday and a Tuesday
 CHARTS = ["visits", "wait-times", "service-times", "within-target", "first-tier", "transfers", "requests",
@@ -52,7 +52,7 @@ def server(tmp_path_factory):
 @contextmanager
 def logged_in(server, username: str, lang: str = "en"):
     with httpx.Client(base_url=server.url, timeout=20, headers={"Accept-Language": lang}) as client:
-        response = client.post("/counter/login", data={"username": username, "password": DEMO_PASSWORD})
+        response = staff_login(client, username)
         assert response.status_code == 303
         yield client
 

@@ -6,7 +6,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_settings, prepare_demo_database
+from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_settings, prepare_demo_database, staff_login
 
 
 @pytest.fixture
@@ -55,13 +55,13 @@ def test_the_counter_needs_a_login(web):
     assert response.status_code == 303 and response.headers["location"] == "/counter/login"
     htmx = web.post("/counter/call-next", data={"counter": "1"}, headers={"HX-Request": "true"})
     assert htmx.headers["HX-Redirect"] == "/counter/login"
-    wrong = web.post("/counter/login", data={"username": "clerk", "password": "guess"})
+    wrong = staff_login(web, "clerk", "guess")
     assert wrong.status_code == 400 and "Väärä käyttäjätunnus tai salasana." in wrong.text
 
 
 def test_a_clerk_opens_a_counter_calls_and_finishes(web):
     web.post("/kiosk/demo/tickets", data={"service": "payments"})
-    assert web.post("/counter/login", data={"username": "clerk", "password": DEMO_PASSWORD}).status_code == 303
+    assert staff_login(web, "clerk").status_code == 303
     setup = web.get("/counter")
     assert "Avaa palvelupiste" in setup.text and "Maksut ja laskut" in setup.text
     nothing = web.post("/counter/open", data={"counter": "4"}, headers={"HX-Request": "true"})
@@ -92,7 +92,7 @@ def test_demo_logins_do_not_work_outside_demo_mode(tmp_path):
     port = free_port()
     with LiveServer(make_settings(url, port, demo=False), port) as server:
         with httpx.Client(base_url=server.url) as client:
-            response = client.post("/counter/login", data={"username": "clerk", "password": DEMO_PASSWORD})
+            response = staff_login(client, "clerk")
             assert response.status_code == 400
             token = client.post("/api/v1/token", json={"username": "admin", "password": DEMO_PASSWORD})
             assert token.status_code == 401

@@ -14,6 +14,7 @@ from tests.conftest import (
     free_port,
     make_settings,
     prepare_demo_database,
+    staff_login,
     printed_files,
     recv_push,
 )
@@ -31,7 +32,7 @@ def next_event(ws, type_: str) -> dict:
 
 def log_in_clerk(base: str) -> httpx.Client:
     client = httpx.Client(base_url=base, timeout=10)
-    response = client.post("/counter/login", data={"username": "clerk", "password": DEMO_PASSWORD})
+    response = staff_login(client, "clerk")
     assert response.status_code == 303
     return client
 
