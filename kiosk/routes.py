@@ -7,19 +7,22 @@ kept in a cookie and picks the printer its tickets go to.
 
 from datetime import timedelta
 
+import anyio.to_thread
+
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from starlette.staticfiles import StaticFiles
 
 from printers import jobs
-from server import booking, hours, i18n, queue, web
+from server import booking, guidance, hours, i18n, queue, web
 from server.db import run_read, run_write
 from server.errors import DomainError, Invalid, NotFound, N_
 from server.live import pushing_snapshot, relay
 from server.estimate import estimate_wait_min
 from server.models import Counter, Service, Site, Ticket, utcnow
+from server.speech import Speech, SpeechUnavailable
 
 KIOSK_COOKIE = "luukku_kiosk"
 
@@ -244,6 +247,28 @@ async def kiosk_socket(websocket: WebSocket):
                 heartbeat_s=app.state.settings.live_heartbeat_s)
 
 
+# --- spoken guidance (docs/accessibility.md) ---------------------------------------------------------
+
+async def spoken_phrase(request: Request):
+    """One of the kiosk's known phrases (server/guidance.py) spoken by espeak-ng, as a cached WAV file."""
+    site, lang, phrase = (request.path_params[k] for k in ("site", "lang", "phrase"))
+    text = await run_read(request.app.state.db, guidance.phrase_text, site, lang, phrase)
+    speech: Speech = request.app.state.speech
+    try:
+        path = await anyio.to_thread.run_sync(speech.phrase_file, lang, text)
+    except SpeechUnavailable:
+        return Response(status_code=503, headers={"Retry-After": "60"})
+    # A phrase with a ticket or a count is read afresh: its words may change; the file is cached anyway.
+    return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "no-cache"})
+
+
+async def phrase_text(request: Request):
+    """The same phrase as text, for the browser's own voice where espeak-ng is missing."""
+    site, lang, phrase = (request.path_params[k] for k in ("site", "lang", "phrase"))
+    text = await run_read(request.app.state.db, guidance.phrase_text, site, lang, phrase)
+    return PlainTextResponse(text, headers={"Cache-Control": "no-cache"})
+
+
 routes = [
     Mount("/kiosk/static", StaticFiles(directory=web.ROOT / "kiosk" / "static"), name="kiosk_static"),
     Route("/kiosk/{site}", kiosk_page),
@@ -252,6 +277,8 @@ routes = [
     Route("/kiosk/{site}/check-in", checkin_page),
     Route("/kiosk/{site}/check-in", check_in, methods=["POST"]),
     Route("/kiosk/{site}/print-jobs/{job}", print_progress),
+    Route("/kiosk/{site}/speech/{lang}/{phrase}.wav", spoken_phrase),
+    Route("/kiosk/{site}/speech/{lang}/{phrase}.txt", phrase_text),
     Route("/t/{public_id}", ticket_status),
     WebSocketRoute("/t/{public_id}/ws", ticket_status_socket),
 ]

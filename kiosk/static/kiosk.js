@@ -1,0 +1,265 @@
+// The kiosk's accessibility (docs/accessibility.md): spoken guidance, larger text, the warning before
+// the kiosk returns to its start by itself, and moving between the tiles with the arrow keys.
+// The page's parts are in kiosk/templates/kiosk.html; screens are swapped into #kiosk by htmx.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  var main = document.getElementById("kiosk");
+  var tools = document.querySelector(".kiosk-tools");
+  if (!main || !tools) return;
+  var site = tools.dataset.site;
+  var lang = root.lang;
+  var speechButton = document.getElementById("kiosk-speech");
+  var largerButton = document.getElementById("kiosk-larger");
+  var SPEECH_KEY = "*";  // the star key of a keypad (NumpadMultiply) or a keyboard
+
+  // --- one visitor's choices ---------------------------------------------------------------------
+  // Kept in sessionStorage so that they outlast a change of language (a new page); forgotten when
+  // the kiosk goes back to its start screen, for the next visitor.
+  var PREFS = "luukku-kiosk-prefs";
+  var prefs = {};
+  try { prefs = JSON.parse(sessionStorage.getItem(PREFS)) || {}; } catch (e) { prefs = {}; }
+
+  function save() {
+    try { sessionStorage.setItem(PREFS, JSON.stringify(prefs)); } catch (e) { /* private mode: this page only */ }
+  }
+
+  function show() {
+    speechButton.setAttribute("aria-pressed", prefs.speech ? "true" : "false");
+    largerButton.setAttribute("aria-pressed", prefs.larger ? "true" : "false");
+    root.classList.toggle("kiosk-larger", !!prefs.larger);
+  }
+
+  function forget() {
+    prefs = {};
+    save();
+    silence();
+    show();
+  }
+
+  // --- speech: the server's espeak-ng files, the browser's voice only when those fail --------------
+  var spoken = [];  // what was said, in order: for the browser tests and for the curious
+  var generation = 0;
+  var audio = null;
+
+  function silence() {
+    generation += 1;
+    if (audio) { audio.pause(); audio = null; }
+    if (window.speechSynthesis) window.speechSynthesis.cancel();
+  }
+
+  function address(phrase, ext) {
+    return "/kiosk/" + encodeURIComponent(site) + "/speech/" + phrase.lang + "/" + phrase.id + "." + ext;
+  }
+
+  function browserVoice(phrase) {
+    spoken.push("speechSynthesis:" + phrase.lang + ":" + phrase.id);
+    if (!window.speechSynthesis) return Promise.resolve();
+    return fetch(address(phrase, "txt")).then(function (response) {
+      return response.ok ? response.text() : "";
+    }).then(function (text) {
+      return new Promise(function (resolve) {
+        if (!text) { resolve(); return; }
+        var utterance = new SpeechSynthesisUtterance(text);
+        utterance.lang = phrase.lang === "fi" ? "fi-FI" : phrase.lang === "sv" ? "sv-FI" : "en-GB";
+        var guard = setTimeout(resolve, 15000);
+        utterance.onend = utterance.onerror = function () { clearTimeout(guard); resolve(); };
+        window.speechSynthesis.speak(utterance);
+      });
+    }, function () {});
+  }
+
+  function play(phrase, mine) {
+    spoken.push(phrase.lang + ":" + phrase.id);
+    return new Promise(function (resolve) {
+      var clip = new Audio(address(phrase, "wav"));
+      var done = false;
+      function finish(ok) {
+        if (done) return;
+        done = true;
+        clearTimeout(guard);
+        if (audio === clip) audio = null;
+        // A 503 (no espeak-ng on the server) or a file that will not play: the browser's voice;
+        // a clip cut off by the next thing to say (its play() is refused then) is simply over.
+        if (ok || mine !== generation) resolve(); else browserVoice(phrase).then(resolve);
+      }
+      var guard = setTimeout(function () { finish(true); }, 20000);  // a stalled clip must not stop the rest
+      clip.addEventListener("ended", function () { finish(true); });
+      clip.addEventListener("error", function () { finish(false); });
+      audio = clip;
+      var started = clip.play();
+      if (started && started.catch) started.catch(function () { finish(false); });
+    });
+  }
+
+  // Says the phrases in order, cutting off whatever was being said.
+  function say(phrases) {
+    if (!prefs.speech || !phrases.length) return;
+    silence();
+    var mine = generation;
+    phrases.reduce(function (chain, phrase) {
+      return chain.then(function () { return mine === generation ? play(phrase, mine) : null; });
+    }, Promise.resolve());
+  }
+
+  // An element's phrases, then its parts' (a tile: the service, then its waiting count).
+  function phrasesOf(element) {
+    var found = [];
+    var elements = [element].concat(Array.prototype.slice.call(element.querySelectorAll("[data-speak]")));
+    elements.forEach(function (el) {
+      var voice = el.getAttribute("data-speak-lang") || lang;
+      (el.getAttribute("data-speak") || "").split(/\s+/).forEach(function (id) {
+        if (id) found.push({ id: id, lang: voice });
+      });
+    });
+    return found;
+  }
+
+  function screenOnly() {
+    var screen = main.querySelector("[data-speak-screen]");
+    if (!screen) return [];
+    return screen.getAttribute("data-speak-screen").split(/\s+/).map(function (id) { return { id: id, lang: lang }; });
+  }
+
+  function focusedPhrases() {
+    var el = document.activeElement;
+    return el && el !== document.body && el.closest("[data-speak]") ? phrasesOf(el.closest("[data-speak]")) : [];
+  }
+
+  function toggleSpeech() {
+    prefs.speech = !prefs.speech;
+    save();
+    show();
+    if (prefs.speech) say([{ id: "speech-on", lang: lang }].concat(screenOnly(), focusedPhrases()));
+    else silence();
+  }
+
+  speechButton.addEventListener("click", toggleSpeech);
+  largerButton.addEventListener("click", function () {
+    prefs.larger = !prefs.larger;
+    save();
+    show();
+  });
+
+  var quietFocus = false;
+  document.addEventListener("focusin", function (event) {
+    if (quietFocus || !prefs.speech) return;
+    var speaking = event.target.closest && event.target.closest("[data-speak]");
+    if (speaking) say(phrasesOf(speaking));
+  });
+
+  // --- keys: the speech key, arrows between the tiles ---------------------------------------------
+  document.addEventListener("keydown", function (event) {
+    if (event.key === SPEECH_KEY && !event.ctrlKey && !event.altKey && !event.metaKey) {
+      event.preventDefault();  // not typed into the check-in field
+      event.stopPropagation();
+      toggleSpeech();
+      return;
+    }
+    var tile = event.target.closest && event.target.closest(".tiles .tile");
+    var step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+    if (tile && step) {
+      var tiles = Array.prototype.slice.call(main.querySelectorAll(".tiles .tile"));
+      var next = tiles[(tiles.indexOf(tile) + step + tiles.length) % tiles.length];
+      event.preventDefault();
+      next.focus();
+    }
+  }, true);
+
+  // --- back to the start by itself: a warning first, and more time --------------------------------
+  var WARN_S = 20;    // WCAG 2.2.1: at least 20 s to ask for more time
+  var EXTEND_S = 30;  // each "More time" adds this much
+  var warning = document.getElementById("kiosk-timeout");
+  var countdown = warning.querySelector("[data-countdown]");
+  var timer = null;
+  var deadline = 0;
+  var returner = null;
+
+  function hideWarning() { warning.hidden = true; }
+
+  function tick() {
+    if (!returner || !returner.isConnected) { clearInterval(timer); hideWarning(); return; }
+    var left = Math.ceil((deadline - Date.now()) / 1000);
+    if (left <= 0) {
+      clearInterval(timer);
+      hideWarning();
+      window.htmx.trigger(returner, "kiosk:return");
+      return;
+    }
+    if (left <= WARN_S) {
+      countdown.textContent = String(left);
+      if (warning.hidden) {
+        warning.hidden = false;
+        say([{ id: "time-out", lang: lang }]);
+      }
+    } else {
+      hideWarning();
+    }
+  }
+
+  function arm() {
+    clearInterval(timer);
+    hideWarning();
+    returner = main.querySelector("[data-return-s]");
+    if (!returner) return;
+    deadline = Date.now() + Number(returner.getAttribute("data-return-s")) * 1000;
+    timer = setInterval(tick, 250);
+    tick();
+  }
+
+  warning.querySelector(".kiosk-more-time").addEventListener("click", function () {
+    deadline = Math.max(deadline, Date.now()) + EXTEND_S * 1000;
+    tick();
+    var focusable = returner && returner.querySelector("[autofocus], input, button");
+    if (focusable) focusable.focus();  // the button is hidden now: the focus goes back to the screen
+  });
+
+  // On the check-in screen each touch or key starts the wait again, as typing a code takes a while.
+  ["pointerdown", "keydown"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      if (!returner || !returner.hasAttribute("data-return-on-touch") || warning.contains(event.target)) return;
+      deadline = Math.max(deadline, Date.now() + Number(returner.getAttribute("data-return-s")) * 1000);
+      tick();
+    }, true);
+  });
+
+  // --- a new screen --------------------------------------------------------------------------------
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var from = event.detail.elt;
+    if (from && from.closest && from.closest("[data-returns-to-start]")) forget();
+  });
+
+  function enter(swapped) {
+    arm();
+    if (swapped || !document.activeElement || document.activeElement === document.body) {
+      // The element that had the focus is gone (or the page is new): the screen's first control takes it.
+      var first = main.querySelector("[autofocus]") || main.querySelector(".tile") ||
+                  main.querySelector("button, input, a");
+      if (first) { quietFocus = true; first.focus(); quietFocus = false; }
+    }
+    say(screenOnly().concat(focusedPhrases()));
+  }
+
+  // htmx focuses a new screen's [autofocus] while swapping: the screen is said first (enter).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target === main) quietFocus = true;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target === main) { quietFocus = false; enter(true); return; }
+    // The ticket's print progress replaced its own section: the new one has its own time to stay.
+    if (main.querySelector("[data-return-s]") !== returner) {
+      var before = deadline;
+      arm();
+      deadline = Math.max(deadline, before);  // more time asked for on the same ticket is kept
+      tick();
+      var again = main.querySelector("[autofocus]");
+      if (again && (document.activeElement === document.body || !document.activeElement)) {
+        quietFocus = true; again.focus(); quietFocus = false;
+      }
+    }
+  });
+
+  show();
+  enter(false);
+  window.luukkuKiosk = { spoken: spoken, prefs: function () { return prefs; } };
+})();
