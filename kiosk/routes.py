@@ -25,6 +25,9 @@ KIOSK_COOKIE = "luukku_kiosk"
 
 
 def _kiosk_name(conn: HTTPConnection) -> str | None:
+    device = getattr(conn.state, "device", None)  # an enrolled kiosk (server/device_gate.py) is itself
+    if device is not None:
+        return device.name
     return conn.query_params.get("kiosk") or conn.cookies.get(KIOSK_COOKIE) or None
 
 
