@@ -74,6 +74,7 @@ async def _user(conn) -> StaffUser | None:
     return user if staff.may_log_in(user, conn.app.state.settings.demo) else None
 
 
+PASSWORD_PAGE = "/counter/password"  # counter/admin_people.py
 ROLE_NAMES = {"clerk": N_("clerk"), "expert": N_("expert"), "manager": N_("manager"), "admin": N_("admin")}
 
 
@@ -91,6 +92,9 @@ def login_required(endpoint=None, *, role: str | tuple[str, ...] | None = None):
             return _see_other(request, "/counter/login")
         if not await csrf.passes(request):
             return _expired_form(request)
+        if request.state.user.must_change_password and request.url.path != PASSWORD_PAGE:
+            # A temporary password from an admin's reset opens only the page to choose a new one.
+            return _see_other(request, PASSWORD_PAGE)
         if roles and not staff.has_role(request.state.user, *roles):
             lang = web.page_language(request)
             names = ", ".join(i18n.gettext(lang, ROLE_NAMES[r]) for r in roles)
@@ -124,7 +128,7 @@ async def login(request: Request):
     request.session.clear()  # a new session, and a new token, for whoever logs in
     request.session["uid"] = user.id
     csrf.token(request.session)
-    return _see_other(request, "/counter")
+    return _see_other(request, PASSWORD_PAGE if user.must_change_password else "/counter")
 
 
 async def logout(request: Request):

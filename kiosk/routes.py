@@ -1,8 +1,8 @@
 """Kiosk pages: service tiles, issuing a ticket, check-in for a booked time, and the ticket's public
 status page.
 
-A kiosk names itself once with ``?kiosk=NAME`` (a registered device, printers/jobs.py); the name is
-kept in a cookie and picks the printer its tickets go to.
+An enrolled kiosk (server/device_gate.py) is its registered device; in demo mode a kiosk may name
+itself once with ``?kiosk=NAME``, kept in a cookie. The name picks the printer its tickets go to.
 """
 
 from datetime import timedelta
@@ -28,6 +28,9 @@ KIOSK_COOKIE = "luukku_kiosk"
 
 
 def _kiosk_name(conn: HTTPConnection) -> str | None:
+    device = getattr(conn.state, "device", None)  # an enrolled kiosk (server/device_gate.py) is itself
+    if device is not None:
+        return device.name
     return conn.query_params.get("kiosk") or conn.cookies.get(KIOSK_COOKIE) or None
 
 

@@ -110,6 +110,8 @@ async def token(request: Request):
                           request.app.state.settings.demo)
     if user is None:
         raise Unauthorized(N_("Wrong username or password."))
+    if user.must_change_password:  # a temporary password from an admin's reset
+        raise Unauthorized(N_("Choose a new password on the staff pages (/counter/password) first."))
     access = staff.issue_token(request.app.state.settings.secret_key, user)
     return JSONResponse({"access_token": access, "token_type": "bearer",
                          "expires_in": request.app.state.settings.token_max_age_s})

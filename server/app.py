@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+import counter.admin_people
 import counter.customers
 import counter.reports
 import counter.requests
@@ -24,7 +25,7 @@ import kiosk.booking
 import kiosk.routes
 import printers.routes
 from printers.worker import PrintWorker
-from server import api, booking, demo, housekeeping, i18n, metrics, web
+from server import api, booking, demo, device_gate, housekeeping, i18n, metrics, web
 from server.bus import PostgresBus, make_bus
 from server.db import Database, run_read
 from server.errors import DomainError, N_
@@ -135,6 +136,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *counter.customers.routes,
         *counter.requests.routes,
         *counter.reports.routes,
+        *counter.admin_people.routes,
+        *device_gate.routes,
         *display.routes.routes,
         *printers.routes.routes,
         Mount("/api", routes=api.routes),
@@ -153,6 +156,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             ),
             # The booking pages face the internet (kiosk/booking.py): /b/… and /a/….
             Middleware(PublicRateLimit, prefixes=("/b/", "/a/"), limit=settings.public_rate_limit_per_min),
+            # Kiosks and displays: registered devices only, unless in demo mode (server/device_gate.py).
+            Middleware(device_gate.DeviceGate),
         ],
         exception_handlers={DomainError: on_domain_error, HTTPException: on_http_error},
         lifespan=lifespan,

@@ -1,4 +1,4 @@
-"""The ``luukku`` command: serve, migrate, demo, create-user, department, hours, printers, kiosks, settings."""
+"""The ``luukku`` command: serve, migrate, demo, create-user, department, hours, printers, kiosks, displays, settings."""
 
 import argparse
 import getpass
@@ -70,7 +70,7 @@ def cmd_demo(args) -> None:
     print(f"""
 Luukku demo is ready ({settings.database_url}).
   Kiosk:    {base}/kiosk/demo
-  Counter:  {base}/counter      (log in as clerk, expert or admin, password: {settings.demo_password})
+  Counter:  {base}/counter      (log in as clerk, expert, manager or admin, password: {settings.demo_password})
   Overview: {base}/counter/overview   (admin: every counter, the queues and alarms)
   Reports:  {base}/reports   (manager: the past four weeks, simulated, as charts and CSV)
   Display:  {base}/display/demo
@@ -177,52 +177,26 @@ def _site_session(args, fn):
 
 
 def _printer_named(session, site, name: str):
-    from sqlmodel import select
+    from printers.setup import printer_named
 
-    from server.models import Printer
-
-    printer = session.exec(select(Printer).where(Printer.site_id == site.id, Printer.name == name)).first()
-    if printer is None:
-        raise ValueError(f"There is no printer called {name!r} at {site.slug}.")
-    return printer
+    return printer_named(session, site, name)
 
 
 def cmd_printer(args) -> None:
-    from escpos.capabilities import get_profile
-
-    from printers.transports import open_transport
+    from printers import setup
     from printers.jobs import site_printers
-    from server.models import Printer
+    from server.requests import FormInvalid
 
     def work(session, site):
         if args.action == "set":
-            if args.connection != "agent":
-                open_transport(args.connection)  # refuses a connection string it cannot use
             try:
-                get_profile(args.profile)
-            except Exception:
-                raise ValueError(f"python-escpos has no printer profile called {args.profile!r}.") from None
-            try:
-                printer = _printer_named(session, site, args.name)
-            except ValueError:
-                printer = Printer(site_id=site.id, name=args.name, connection=args.connection)
-            printer.connection, printer.profile, printer.condition = args.connection, args.profile, "unknown"
-            session.add(printer)
+                setup.save_printer(session, site, args.name, args.connection, args.profile)
+            except FormInvalid as exc:
+                given = {"name": args.name, "connection": args.connection, "profile": args.profile}
+                raise ValueError("; ".join(f"{field} {given.get(field)!r}: {message}"
+                                           for field, message in exc.fields.items())) from None
         elif args.action == "remove":
-            printer = _printer_named(session, site, args.name)
-            from sqlmodel import select
-
-            from server.models import Device, PrintJob
-
-            for device in session.exec(select(Device).where(Device.printer_id == printer.id)):
-                device.printer_id = None
-                session.add(device)
-            for job in session.exec(select(PrintJob).where(PrintJob.printer_id == printer.id)):
-                job.printer_id = None
-                if job.state in ("queued", "sent"):
-                    job.state, job.error = "failed", "The printer was removed."
-                session.add(job)
-            session.delete(printer)
+            setup.remove_printer(session, _printer_named(session, site, args.name))
         for printer in site_printers(session, site):
             print(f"{printer.name}\t{printer.connection}\t{printer.profile}\t{printer.condition}")
 
@@ -230,30 +204,40 @@ def cmd_printer(args) -> None:
 
 
 def cmd_kiosk(args) -> None:
+    """Kiosks and displays (``luukku kiosk`` and ``luukku display``): register, token, revoke."""
     from sqlmodel import select
 
-    from printers import jobs
-    from server.models import Device, Printer, utcnow
+    from server import devices
+    from server.models import Device, Printer
+
+    kind = "display" if args.command == "display" else "kiosk"
 
     def work(session, site):
         device = session.exec(select(Device).where(Device.site_id == site.id, Device.name == args.name)).first()
+        if device is not None and device.kind != kind:
+            raise ValueError(f"{args.name!r} at {site.slug} is a {device.kind}, not a {kind}.")
         if args.action == "set":
-            device = device or Device(site_id=site.id, kind="kiosk", name=args.name)
-            device.printer_id = _printer_named(session, site, args.printer).id if args.printer else None
-            session.add(device)
+            values = {"kind": kind, "name": args.name, "printer": getattr(args, "printer", None) or ""}
+            device = devices.save_device(session, None, site, values, device.id if device else None)
         elif device is None:
-            raise ValueError(f"There is no kiosk called {args.name!r} at {site.slug}.")
+            raise ValueError(f"There is no {kind} called {args.name!r} at {site.slug}.")
         elif args.action == "token":
             session.flush()
-            print(jobs.issue_token(session, device, utcnow()))
-            print("Give this token to the kiosk's printer agent; it is shown only once.", file=sys.stderr)
+            token = devices.issue_token(session, None, device)
+            print(token)
+            print(f"Give this token to the {kind}'s printer agent, and open "
+                  f"{get_settings().public_url.rstrip('/')}/devices/enrol/{token} once in the {kind}'s "
+                  "browser; it is shown only once." if kind == "kiosk" else
+                  f"Open {get_settings().public_url.rstrip('/')}/devices/enrol/{token} once in the "
+                  "display's browser; it is shown only once.", file=sys.stderr)
         elif args.action == "revoke":
-            jobs.revoke_token(session, device, utcnow())
+            devices.revoke(session, None, device)
             print(f"The token of {device.name} no longer works.", file=sys.stderr)
         if args.action == "set":
             session.flush()
             printer = session.get(Printer, device.printer_id) if device.printer_id else None
-            print(f"{device.name}\tprinter: {printer.name if printer else '-'}")
+            print(f"{device.name}\tprinter: {printer.name if printer else '-'}" if kind == "kiosk"
+                  else f"{device.name}\tdisplay")
 
     _site_session(args, work)
 
@@ -324,8 +308,9 @@ def cmd_display_look(args) -> None:
 
 
 def cmd_print_test(args) -> None:
-    from printers.ticket import render_test_page
-    from printers.transports import PrinterUnavailable, open_transport
+    from printers.setup import print_test_page
+    from printers.transports import PrinterUnavailable
+    from server.errors import DomainError
 
     connection, profile, name = args.printer, args.profile, args.printer
     if "/" in args.printer and "://" not in args.printer and not args.printer.startswith("file:"):
@@ -337,19 +322,14 @@ def cmd_print_test(args) -> None:
                      "run print-test on the kiosk PC with the agent's --printer connection.")
         connection, profile, name = printer.connection, printer.profile, printer.name
     try:
-        transport = open_transport(connection)
-        status = transport.query_status(2.0)
-        print(f"{name}: {status.condition}")
-        if not status.can_print:
-            sys.exit(f"luukku print-test: the printer cannot print now ({status.condition}); nothing was sent.")
-        data = render_test_page(profile, details=(f"Printer: {name}", f"Connection: {connection}",
-                                                  f"Profile: {profile}"))
-        transport.send("print-test", data, "Luukku test page")
-    except (PrinterUnavailable, ValueError) as exc:
+        result = print_test_page(connection, profile, name)
+    except (PrinterUnavailable, ValueError, DomainError) as exc:
         sys.exit(f"luukku print-test: {exc}")
-    after = transport.query_status(2.0)
-    print(f"Sent {len(data)} bytes; the printer now reports: {after.condition}")
-    if not after.can_print:
+    print(f"{name}: {result.before.condition}")
+    if not result.sent:
+        sys.exit(f"luukku print-test: the printer cannot print now ({result.before.condition}); nothing was sent.")
+    print(f"Sent {result.sent} bytes; the printer now reports: {result.after.condition}")
+    if not result.after.can_print:
         sys.exit(1)
 
 
@@ -436,6 +416,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("action", choices=["set", "token", "revoke"])
     p.add_argument("name")
     p.add_argument("--printer", help="the printer its tickets go to (with set)")
+    p.set_defaults(func=cmd_kiosk)
+    p = commands.add_parser("display", help="register a waiting-room display, give or revoke its enrolment token")
+    p.add_argument("site")
+    p.add_argument("action", choices=["set", "token", "revoke"])
+    p.add_argument("name")
     p.set_defaults(func=cmd_kiosk)
     p = commands.add_parser("ticket-layout", help="a site's ticket header, footer and logo",
                             epilog='e.g. luukku ticket-layout demo --header-fi "Tervetuloa" --logo logo.png '

@@ -171,6 +171,9 @@ class StaffUser(SQLModel, table=True):
     department_id: int | None = Field(default=None, foreign_key="department.id")
     # Made by `luukku demo` with a known password: such a user can log in only in demo mode.
     demo: bool = Field(default=False)
+    # Set when an admin resets the password: the temporary one only opens the page to choose a new one.
+    must_change_password: bool = Field(default=False)
+    password_changed_at: datetime | None = _at(default=None)
 
 
 class Counter(SQLModel, table=True):
@@ -303,8 +306,12 @@ class Printer(SQLModel, table=True):
         return self.connection == "agent"
 
 
+DEVICE_KINDS = ("kiosk", "display")
+
+
 class Device(SQLModel, table=True):
-    """A registered kiosk PC. Its token (only a hash is kept) lets its printer agent connect."""
+    """A registered kiosk or waiting-room display (server/devices.py). Its token (only a hash is
+    kept) lets its printer agent connect, and enrols its browser once."""
 
     __table_args__ = (sa.UniqueConstraint("site_id", "name"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -315,6 +322,8 @@ class Device(SQLModel, table=True):
     token_hash: str | None = Field(default=None, max_length=64, unique=True)
     token_created_at: datetime | None = _at(default=None)
     token_revoked_at: datetime | None = _at(default=None)
+    # When the current token's enrolment link was used: it works once (server/devices.py).
+    enrolled_at: datetime | None = _at(default=None)
     last_seen_at: datetime | None = _at(default=None)
 
 

@@ -19,7 +19,7 @@ def test_luukku_demo_serves_the_demo_site_on_the_embedded_defaults(tmp_path):
     )
     try:
         output = ""
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # migrating, seeding and four weeks of simulated history first
         while "Uvicorn running" not in output:
             assert time.monotonic() < deadline and process.poll() is None, output
             output += process.stdout.readline()
