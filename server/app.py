@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+import counter.audit
 import counter.customers
 import counter.reports
 import counter.requests
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *counter.customers.routes,
         *counter.requests.routes,
         *counter.reports.routes,
+        *counter.audit.routes,
         *display.routes.routes,
         *printers.routes.routes,
         Mount("/api", routes=api.routes),
@@ -147,7 +149,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 SessionMiddleware,
                 secret_key=settings.secret_key,
                 session_cookie="luukku_session",
-                max_age=12 * 3600,
+                # The cookie outlives no session (server/sessions.py ends it sooner); Lax, not Strict, so a
+                # link to a staff page from mail or the intranet opens it logged in; forms carry CSRF tokens.
+                max_age=max(60, round(settings.session_max_hours * 3600)),
                 same_site="lax",
                 https_only=settings.public_url.startswith("https://"),
             ),

@@ -12,6 +12,7 @@ real ones, and a locked username still costs a hash, so neither the words nor th
 a name exists.
 """
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +21,7 @@ from sqlmodel import Session, select
 
 from server import audit, staff
 from server.db import Database
+from server.errors import N_
 from server.models import LoginAttempt, StaffUser, utcnow
 
 
@@ -41,6 +43,18 @@ class Outcome:
     user: StaffUser | None = None
     refused: str | None = None  # "locked" (the username) or "address" (too many from the address)
     retry_after_s: int = 0
+
+
+REFUSED = {
+    # The same words for every username, real or not: the lock tells nothing about which names exist.
+    "locked": N_("Too many failed logins for this username. Try again in %(minutes)s minutes."),
+    "address": N_("Too many failed logins from your connection. Try again in %(minutes)s minutes."),
+}
+
+
+def refused_message(outcome: Outcome) -> tuple[str, dict]:
+    """The English message (a msgid) and its parameters for a refused login."""
+    return REFUSED[outcome.refused], {"minutes": max(1, math.ceil(outcome.retry_after_s / 60))}
 
 
 def _locked_until(times: list[datetime], limit: int, lockout: timedelta) -> datetime | None:

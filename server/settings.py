@@ -120,7 +120,7 @@ class Settings(BaseSettings):
         20, description="Failed logins one network address may make within LUUKKU_LOGIN_LOCKOUT_MIN minutes "
         "(any usernames); beyond it its logins are refused with 429"
     )
-    session_idle_min: int = Field(
+    session_idle_min: float = Field(
         30, description="Minutes without a request after which a staff session ends (live screen updates "
         "do not count)"
     )
