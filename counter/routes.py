@@ -11,6 +11,7 @@ import secrets
 import time
 from urllib.parse import quote
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -19,8 +20,6 @@ from starlette.websockets import WebSocket
 from sqlmodel import select
 
 from counter import appointments
-import anyio
-
 from server import audit, counters, csrf, i18n, logins, queue, sessions, staff, web
 from server.db import run_read, run_write
 from server.errors import Conflict, Invalid, N_
@@ -96,9 +95,9 @@ def login_required(endpoint=None, *, role: str | tuple[str, ...] | None = None):
             await run_write(request.app.state.db, audit.record, request.state.user.id, f"session.{reason}")
             sessions.end(request.session, reason)
             return _see_other(request, "/counter/login")
-        sessions.touch(request.session)  # a request is the person's activity
         if not await csrf.passes(request):
             return _expired_form(request)
+        sessions.touch(request.session)  # a request is the person's activity
         if roles and not staff.has_role(request.state.user, *roles):
             lang = web.page_language(request)
             names = ", ".join(i18n.gettext(lang, ROLE_NAMES[r]) for r in roles)
@@ -133,8 +132,6 @@ async def login_page(request: Request):
         context["notice"], context["notice_params"] = sessions.message(
             reason, settings.session_idle_min, settings.session_max_hours)
     return web.render(request, "login.html", context)
-
-
 
 
 async def login(request: Request):

@@ -114,7 +114,7 @@ def test_an_htmx_request_after_the_idle_time_is_sent_to_the_login_page(tmp_path)
 def test_a_session_ends_at_its_time_limit_however_busy(tmp_path):
     with serving(tmp_path, session_max_hours=3 / 3600) as server, logged_in(server, "clerk") as clerk:
         started = time.monotonic()
-        while time.monotonic() - started < 2.5:
+        while time.monotonic() - started < 2:
             assert clerk.get("/counter").status_code == 200
             time.sleep(0.5)
         time.sleep(1)
@@ -139,14 +139,15 @@ def _closed_code(ws, within_s: float) -> tuple[int, float]:
 
 def test_the_staff_websocket_closes_when_the_session_idles_although_pushes_arrive(tmp_path):
     with serving(tmp_path, session_idle_min=0.05, live_heartbeat_s=0.5) as server, \
-            logged_in(server, "manager") as manager, logged_in(server, "clerk") as clerk:
-        cookie = {"Cookie": f"luukku_session={manager.cookies['luukku_session']}"}
+            logged_in(server, "clerk") as clerk, logged_in(server, "manager") as manager:
         opened = time.monotonic()
+        assert manager.get("/counter/overview?site=demo").status_code == 200  # the manager's last activity
+        cookie = {"Cookie": f"luukku_session={manager.cookies['luukku_session']}"}
         with connect(f"{server.ws_url}/counter/ws?view=overview&site=demo&lang=en", additional_headers=cookie) as ws:
             clerk.post("/counter/alarm", data={"site": "demo"}, headers=HX)  # a push: not the manager's activity
             code, at = _closed_code(ws, 10)
         assert code == 4401  # live.js reloads on 44xx
-        assert 2.5 < at - opened < 5
+        assert 3 < at - opened < 6
         assert manager.get("/counter/overview").headers["location"] == "/counter/login"
         assert "without activity" in manager.get("/counter/login").text
         # A socket opened with a session already over is closed at once.
@@ -203,7 +204,7 @@ def test_an_address_making_many_failures_is_refused(tmp_path):
 
 
 def test_the_audit_page_is_for_admins_and_lists_logins(tmp_path):
-    with serving(tmp_path, session_idle_min=0.03) as server:
+    with serving(tmp_path, session_idle_min=0.05) as server:
         with client_of(server) as stranger:
             assert staff_login(stranger, "clerk", "wrong").status_code == 400
             assert staff_login(stranger, "nobody", "wrong").status_code == 400
@@ -213,7 +214,7 @@ def test_the_audit_page_is_for_admins_and_lists_logins(tmp_path):
                 assert "/counter/audit" not in client.get("/counter").text  # not in the menu
                 assert client.post("/counter/logout").status_code == 303
         with logged_in(server, "expert") as expert:
-            time.sleep(2)
+            time.sleep(3.2)
             expert.get("/counter")  # timed out
         with logged_in(server, "admin") as admin:
             page = admin.get("/counter/audit")
