@@ -8,8 +8,10 @@ counter and language.
 
 import functools
 import secrets
+import time
 from urllib.parse import quote
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -18,7 +20,7 @@ from starlette.websockets import WebSocket
 from sqlmodel import select
 
 from counter import appointments
-from server import counters, csrf, i18n, queue, staff, web
+from server import audit, counters, csrf, i18n, logins, queue, sessions, staff, web
 from server.db import run_read, run_write
 from server.errors import Conflict, Invalid, N_
 from server.live import pushing_snapshot, relay
@@ -90,8 +92,13 @@ def login_required(endpoint=None, *, role: str | tuple[str, ...] | None = None):
         request.state.user = await _user(request)
         if request.state.user is None:
             return _see_other(request, "/counter/login")
+        if reason := _session_ended(request):
+            await run_write(request.app.state.db, audit.record, request.state.user.id, f"session.{reason}")
+            sessions.end(request.session, reason)
+            return _see_other(request, "/counter/login")
         if not await csrf.passes(request):
             return _expired_form(request)
+        sessions.touch(request.session)  # a request is the person's activity
         if request.state.user.must_change_password and request.url.path != PASSWORD_PAGE:
             # A temporary password from an admin's reset opens only the page to choose a new one.
             return _see_other(request, PASSWORD_PAGE)
@@ -104,12 +111,31 @@ def login_required(endpoint=None, *, role: str | tuple[str, ...] | None = None):
     return guarded
 
 
+def _session_limits(conn) -> tuple[float, float]:
+    settings = conn.app.state.settings
+    return settings.session_idle_min * 60, settings.session_max_hours * 3600
+
+
+def _session_ended(conn) -> str | None:
+    return sessions.ended(conn.session, *_session_limits(conn))
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
 def _expired_form(request: Request) -> Response:
     return web.error_page(request, 403, N_("This form has expired or did not come from Luukku. Reload the page and try again."))
 
 
 async def login_page(request: Request):
-    return web.render(request, "login.html", {"next": request.query_params.get("next", "/counter")})
+    context = {"next": request.query_params.get("next", "/counter")}
+    reason = request.session.pop("ended", None)
+    if reason in sessions.MESSAGES:
+        settings = request.app.state.settings
+        context["notice"], context["notice_params"] = sessions.message(
+            reason, settings.session_idle_min, settings.session_max_hours)
+    return web.render(request, "login.html", context)
 
 
 async def login(request: Request):
@@ -118,15 +144,22 @@ async def login(request: Request):
     form = await request.form()
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
-    user = None
+    settings = request.app.state.settings
+    outcome = logins.Outcome()
     if username and password:
-        user = await run_read(request.app.state.db, staff.authenticate, username, password,
-                              request.app.state.settings.demo)
+        outcome = await anyio.to_thread.run_sync(
+            logins.log_in, request.app.state.db, username, password, _client_address(request),
+            logins.Rules.of(settings), settings.demo, "form")
+    user = outcome.user
     if user is None:
         context = {"error": N_("Wrong username or password."), "username": username, "next": "/counter"}
+        if outcome.refused:
+            context["error"], context["error_params"] = logins.refused_message(outcome)
+            response = web.render(request, "login.html", context, status_code=429)
+            response.headers["Retry-After"] = str(outcome.retry_after_s)
+            return response
         return web.render(request, "login.html", context, status_code=400)
-    request.session.clear()  # a new session, and a new token, for whoever logs in
-    request.session["uid"] = user.id
+    sessions.start(request.session, user.id)  # a new session, and a new token, for whoever logs in
     csrf.token(request.session)
     return _see_other(request, PASSWORD_PAGE if user.must_change_password else "/counter")
 
@@ -134,7 +167,10 @@ async def login(request: Request):
 async def logout(request: Request):
     if not await csrf.passes(request):
         return _expired_form(request)
-    request.session.clear()
+    uid = request.session.get("uid")
+    if isinstance(uid, int):
+        await run_write(request.app.state.db, audit.record, uid, "logout")
+    sessions.end(request.session)
     return _see_other(request, "/counter/login")
 
 
@@ -444,7 +480,10 @@ async def overview(request: Request):
 async def staff_socket(websocket: WebSocket):
     """Pushes the clerk's queue panel and the site's alarms (or the overview) on every event."""
     user = await _user(websocket)
-    if user is None:
+    if user is None or _session_ended(websocket):
+        # Accepted first: a close before it reaches the browser as a failed handshake (1006), which
+        # live.js retries; 4401 makes it reload, and the page then says why the session ended.
+        await websocket.accept()
         await websocket.close(code=4401)
         return
     db = websocket.app.state.db
@@ -478,8 +517,24 @@ async def staff_socket(websocket: WebSocket):
         context.update(user=user, oob=True, **_labels())
         await websocket.send_text(web.render_fragment(template, lang, **context))
 
-    await relay(websocket, websocket.app.state.bus, [site.slug], pushing_snapshot(db, [site.slug], push), push,
-                heartbeat_s=websocket.app.state.settings.live_heartbeat_s)
+    # What arrives here is no activity of the person's: the line ends when the session would, and the
+    # page's reload then finds it over. (A click on the page reconnects with the newer time: live.js.)
+    ends_at = sessions.deadline(websocket.session, *_session_limits(websocket))
+    timed_out = False
+    async with anyio.create_task_group() as tasks:
+
+        async def end_with_session() -> None:
+            nonlocal timed_out
+            await anyio.sleep(max(0.0, ends_at - time.time()) + 0.5)
+            timed_out = True
+            tasks.cancel_scope.cancel()
+
+        tasks.start_soon(end_with_session)
+        await relay(websocket, websocket.app.state.bus, [site.slug], pushing_snapshot(db, [site.slug], push),
+                    push, heartbeat_s=websocket.app.state.settings.live_heartbeat_s)
+        tasks.cancel_scope.cancel()
+    if timed_out:
+        await websocket.close(code=4401)
 
 
 guard = login_required

@@ -2,6 +2,7 @@
 
 import json
 
+import anyio
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -9,7 +10,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from printers import jobs
-from server import counters, i18n, queue, staff, web
+from server import counters, i18n, logins, queue, staff, web
 from server.db import run_read, run_write
 from server.errors import BadRequest, DomainError, N_, NotFound
 from server.events import counter_view, is_public, last_seqs, ticket_view
@@ -106,8 +107,16 @@ async def openapi(request: Request):
 
 async def token(request: Request):
     body = await _parse(request, TokenRequest, allow_form=True)
-    user = await run_read(request.app.state.db, staff.authenticate, body.username, body.password,
-                          request.app.state.settings.demo)
+    settings = request.app.state.settings
+    address = request.client.host if request.client else "-"
+    # Throttled like the login form, over the same counts: the API is no way around the lockout.
+    outcome = await anyio.to_thread.run_sync(logins.log_in, request.app.state.db, body.username, body.password,
+                                             address, logins.Rules.of(settings), settings.demo, "api")
+    user = outcome.user
+    if outcome.refused:
+        message, params = logins.refused_message(outcome)
+        return JSONResponse({"detail": i18n.gettext(web.page_language(request), message, **params)},
+                            status_code=429, headers={"Retry-After": str(outcome.retry_after_s)})
     if user is None:
         raise Unauthorized(N_("Wrong username or password."))
     if user.must_change_password:  # a temporary password from an admin's reset

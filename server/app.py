@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 import counter.admin_people
+import counter.audit
 import counter.customers
 import counter.reports
 import counter.requests
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *counter.reports.routes,
         *counter.admin_people.routes,
         *device_gate.routes,
+        *counter.audit.routes,
         *display.routes.routes,
         *printers.routes.routes,
         Mount("/api", routes=api.routes),
@@ -150,7 +152,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 SessionMiddleware,
                 secret_key=settings.secret_key,
                 session_cookie="luukku_session",
-                max_age=12 * 3600,
+                # The cookie outlives no session (server/sessions.py ends it sooner); Lax, not Strict, so a
+                # link to a staff page from mail or the intranet opens it logged in; forms carry CSRF tokens.
+                max_age=max(60, round(settings.session_max_hours * 3600)),
                 same_site="lax",
                 https_only=settings.public_url.startswith("https://"),
             ),

@@ -1,5 +1,6 @@
-"""The audit log: every time staff look at or change a customer's data, and what the retention job
-erased. Rows are only ever added; they hold ids and counts, never the personal data itself."""
+"""The audit log: every time staff look at or change a customer's data, what the retention job
+erased, and staff logins, failed logins, lockouts, logouts and session timeouts (server/logins.py). Rows are only
+ever added; they hold ids and counts, never the personal data itself."""
 
 from datetime import datetime
 
@@ -30,9 +31,14 @@ def record_views(session: Session, staff_user_id: int, action: str, customer_ids
 
 
 def entries(session: Session, *, customer_id: int | None = None, staff_user_id: int | None = None,
-            action: str | None = None, limit: int = 200) -> list[AuditLog]:
-    """The newest first."""
-    query = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
+            action: str | None = None, start: datetime | None = None, end: datetime | None = None,
+            limit: int = 200, offset: int = 0) -> list[AuditLog]:
+    """The newest first; ``start`` and ``end`` bound ``at`` (end excluded)."""
+    query = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit).offset(offset)
+    if start is not None:
+        query = query.where(AuditLog.at >= start)
+    if end is not None:
+        query = query.where(AuditLog.at < end)
     if customer_id is not None:
         query = query.where(AuditLog.customer_id == customer_id)
     if staff_user_id is not None:

@@ -557,3 +557,22 @@ class AuditLog(SQLModel, table=True):
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
     target: str = Field(default="", max_length=100)  # what else it touched: "ticket:12", "request:3"
     detail: str = Field(default="", max_length=1000)  # no personal data: counts, field names
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A failed staff login, or one whose password is being checked: the counts behind the lockout.
+
+    A table of its own rather than columns on staff_user: unknown usernames are counted (and locked)
+    exactly like real ones, so a lockout tells nothing about which names exist, and per-address
+    counts span usernames. Kept in the database so that every worker sees the same counts.
+    """
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        sa.Index("ix_login_attempt_username_at", "username", "at"),
+        sa.Index("ix_login_attempt_address_at", "address", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _at()
+    username: str = Field(max_length=80)  # as typed, in lower case: "Clerk" and "clerk" count together
+    address: str = Field(max_length=64)  # the client's network address

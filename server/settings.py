@@ -109,6 +109,22 @@ class Settings(BaseSettings):
     late_checkin_joins_queue: bool = Field(
         True, description="A visitor too late for the booked time gets an ordinary queue number at the kiosk"
     )
+    login_max_failures: int = Field(
+        5, description="Failed logins for one username within LUUKKU_LOGIN_LOCKOUT_MIN minutes that lock it "
+        "for as long"
+    )
+    login_lockout_min: int = Field(
+        15, description="Minutes failed logins are counted over, and minutes a locked username stays locked"
+    )
+    login_max_failures_per_address: int = Field(
+        20, description="Failed logins one network address may make within LUUKKU_LOGIN_LOCKOUT_MIN minutes "
+        "(any usernames); beyond it its logins are refused with 429"
+    )
+    session_idle_min: float = Field(
+        30, description="Minutes without a request after which a staff session ends (live screen updates "
+        "do not count)"
+    )
+    session_max_hours: float = Field(12, description="Hours after logging in at which a staff session ends")
     housekeeping_interval_s: float = Field(
         60, description="Seconds between runs of the jobs that close unserved tickets at closing time and free expired appointment holds"
     )

@@ -8,6 +8,9 @@
 // - passes the sequence numbers it has seen (?seen=site:n), so what it missed can be caught up;
 // - marks the page offline (class live-offline on <html>) when it has heard nothing for a while;
 // - on a 44xx close (no longer allowed or no longer there) reloads, to show the page's true state.
+// - on a staff page (data-live-session), connects again after each request the person makes: the
+//   server ends the line when the session would end without activity, and a new line carries the
+//   session's newer activity time (server/sessions.py).
 (function () {
   "use strict";
   var root = document.querySelector("[data-live]");
@@ -81,6 +84,14 @@
     // A connection attempt gets the same grace as an open line.
     if (socket && Date.now() - Math.max(lastHeard, socketSince) > 3 * beatMs) { drop(); scheduleReconnect(); }
   }, beatMs / 2);
+
+  if (root.hasAttribute("data-live-session")) {
+    document.body.addEventListener("htmx:afterRequest", function (event) {
+      if (!event.detail.xhr || !event.detail.xhr.status) return;  // never reached the server
+      drop();
+      connect();
+    });
+  }
 
   // A page restored from the back/forward cache has a dead socket and stale contents.
   window.addEventListener("pageshow", function (event) { if (event.persisted) location.reload(); });
