@@ -439,6 +439,10 @@ async def overview(request: Request):
 
 async def staff_socket(websocket: WebSocket):
     """Pushes the clerk's queue panel and the site's alarms (or the overview) on every event."""
+    if not csrf.same_origin(websocket):
+        await websocket.accept()  # accepted first, so that the page reads the code (else an HTTP 403)
+        await websocket.close(code=4403, reason="foreign origin")
+        return
     user = await _user(websocket)
     if user is None:
         await websocket.close(code=4401)

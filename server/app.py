@@ -28,6 +28,7 @@ from server import api, booking, demo, housekeeping, i18n, metrics, web
 from server.bus import PostgresBus, make_bus
 from server.db import Database, run_read
 from server.errors import DomainError, N_
+from server.headers import SecurityHeaders
 from server.queue import all_sites
 from server.mail import Mailer, SmtpServer
 from server.ratelimit import PublicRateLimit
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(SecurityHeaders, https=settings.public_url.startswith("https://")),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,
