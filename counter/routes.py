@@ -97,6 +97,8 @@ def login_required(endpoint=None, *, role: str | tuple[str, ...] | None = None):
             return web.error_page(request, 403, N_("This page is for the %(role)s role only."), role=names)
         return await endpoint(request)
 
+    # Read by tests/web/test_route_roles.py: who may use the route (empty: any logged-in staff).
+    guarded.luukku_roles = roles
     return guarded
 
 

@@ -198,6 +198,7 @@ def _endpoint(handler):
         except _Answer as answer:
             return answer.response
 
+    endpoint.luukku_bearer = True  # read by tests/web/test_route_roles.py
     return endpoint
 
 
