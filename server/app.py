@@ -153,8 +153,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 same_site="lax",
                 https_only=settings.public_url.startswith("https://"),
             ),
-            # The booking pages face the internet (kiosk/booking.py): /b/… and /a/….
-            Middleware(PublicRateLimit, prefixes=("/b/", "/a/"), limit=settings.public_rate_limit_per_min),
+            # The booking pages and the ticket status pages face the internet: /b/…, /a/… and /t/….
+            Middleware(PublicRateLimit, prefixes=("/b/", "/a/", "/t/"), limit=settings.public_rate_limit_per_min),
+            # A kiosk PC issues many tickets from one address, but a person takes seconds for each:
+            # its own, higher limit, on the buttons only (POST), so the screen itself always loads.
+            Middleware(PublicRateLimit, prefixes=("/kiosk/",), methods=("POST",),
+                       limit=settings.kiosk_rate_limit_per_min),
         ],
         exception_handlers={DomainError: on_domain_error, HTTPException: on_http_error},
         lifespan=lifespan,
