@@ -20,7 +20,7 @@ from sqlmodel import select
 from counter import appointments
 from server import counters, csrf, i18n, queue, staff, web
 from server.db import run_read, run_write
-from server.errors import Conflict, Invalid, N_
+from server.errors import Conflict, Invalid, N_, check_row_ids
 from server.live import pushing_snapshot, relay
 from printers import jobs
 from server.models import OUTCOMES, Printer, Service, Site, StaffUser, utcnow
@@ -95,6 +95,7 @@ def login_required(endpoint=None, *, role: str | tuple[str, ...] | None = None):
             lang = web.page_language(request)
             names = ", ".join(i18n.gettext(lang, ROLE_NAMES[r]) for r in roles)
             return web.error_page(request, 403, N_("This page is for the %(role)s role only."), role=names)
+        check_row_ids(request.path_params)
         return await endpoint(request)
 
     # Read by tests/web/test_route_roles.py: who may use the route (empty: any logged-in staff).

@@ -167,3 +167,10 @@ def test_guarded_websockets_close_on_a_stranger(live_server, path):
         assert closed.value.rcvd.code == GUARDED_SOCKETS[path]
     except InvalidStatus as refused:  # closed before accepting: the handshake's HTTP 403
         assert refused.response.status_code == 403
+
+
+def test_an_id_no_row_can_have_is_a_404_not_a_database_error(live_server):
+    with httpx.Client(base_url=live_server.url, timeout=10) as manager:
+        assert staff_login(manager, "manager").status_code == 303
+        assert manager.get("/counter/customers/99999999999999999999").status_code == 404
+        assert manager.get("/counter/requests/4294967296").status_code == 404
