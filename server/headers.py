@@ -27,8 +27,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 # The kiosk's check-in may read a booking's QR code with the camera (kiosk/static/checkin.js);
 # nothing else of ours uses a device.
-PERMISSIONS_POLICY = ("camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
-                      "bluetooth=(), hid=()")
+# (Only features Chromium knows: it logs an error for any other name.)
+PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=()"
 HSTS_MAX_AGE_S = 365 * 24 * 3600
 
 

@@ -30,7 +30,8 @@ class Watched:
 
     def violations(self) -> list[str]:
         found = [v for p in self.pages if not p.is_closed() for v in p.evaluate("window.cspViolations")]
-        return found + [m for m in self.console if "Content Security Policy" in m or "script error" in m]
+        return found + [m for m in self.console
+                        if any(w in m for w in ("Content Security Policy", "Permissions-Policy", "script error"))]
 
 
 @pytest.fixture
