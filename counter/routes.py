@@ -22,7 +22,7 @@ from sqlmodel import select
 from counter import appointments
 from server import audit, counters, csrf, i18n, logins, queue, sessions, staff, web
 from server.db import run_read, run_write
-from server.errors import Conflict, Invalid, N_
+from server.errors import Conflict, Invalid, N_, check_row_ids
 from server.live import pushing_snapshot, relay
 from printers import jobs
 from server.models import OUTCOMES, Printer, Service, Site, StaffUser, utcnow
@@ -106,8 +106,11 @@ def login_required(endpoint=None, *, role: str | tuple[str, ...] | None = None):
             lang = web.page_language(request)
             names = ", ".join(i18n.gettext(lang, ROLE_NAMES[r]) for r in roles)
             return web.error_page(request, 403, N_("This page is for the %(role)s role only."), role=names)
+        check_row_ids(request.path_params)
         return await endpoint(request)
 
+    # Read by tests/web/test_route_roles.py: who may use the route (empty: any logged-in staff).
+    guarded.luukku_roles = roles
     return guarded
 
 
@@ -479,6 +482,10 @@ async def overview(request: Request):
 
 async def staff_socket(websocket: WebSocket):
     """Pushes the clerk's queue panel and the site's alarms (or the overview) on every event."""
+    if not csrf.same_origin(websocket):
+        await websocket.accept()  # accepted first, so that the page reads the code (else an HTTP 403)
+        await websocket.close(code=4403, reason="foreign origin")
+        return
     user = await _user(websocket)
     if user is None or _session_ended(websocket):
         # Accepted first: a close before it reaches the browser as a failed handshake (1006), which

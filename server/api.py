@@ -12,7 +12,7 @@ from starlette.websockets import WebSocket
 from printers import jobs
 from server import counters, i18n, logins, queue, staff, web
 from server.db import run_read, run_write
-from server.errors import BadRequest, DomainError, N_, NotFound
+from server.errors import BadRequest, DomainError, N_, NotFound, check_row_ids
 from server.events import counter_view, is_public, last_seqs, ticket_view
 from server.live import relay
 from server.models import Counter, Service, StaffUser, utcnow
@@ -204,11 +204,13 @@ def _endpoint(handler):
 
     async def endpoint(request: Request):
         user = await _bearer_user(request)
+        check_row_ids(request.path_params)
         try:
             return await handler(request, user)
         except _Answer as answer:
             return answer.response
 
+    endpoint.luukku_bearer = True  # read by tests/web/test_route_roles.py
     return endpoint
 
 

@@ -30,6 +30,7 @@ from server import api, booking, demo, device_gate, housekeeping, i18n, metrics,
 from server.bus import PostgresBus, make_bus
 from server.db import Database, run_read
 from server.errors import DomainError, N_
+from server.headers import SecurityHeaders
 from server.queue import all_sites
 from server.mail import Mailer, SmtpServer
 from server.ratelimit import PublicRateLimit
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(SecurityHeaders, https=settings.public_url.startswith("https://")),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,
@@ -158,8 +160,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 same_site="lax",
                 https_only=settings.public_url.startswith("https://"),
             ),
-            # The booking pages face the internet (kiosk/booking.py): /b/… and /a/….
-            Middleware(PublicRateLimit, prefixes=("/b/", "/a/"), limit=settings.public_rate_limit_per_min),
+            # The booking pages and the ticket status pages face the internet: /b/…, /a/… and /t/….
+            Middleware(PublicRateLimit, prefixes=("/b/", "/a/", "/t/"), limit=settings.public_rate_limit_per_min),
+            # A kiosk PC issues many tickets from one address, but a person takes seconds for each:
+            # its own, higher limit, on the buttons only (POST), so the screen itself always loads.
+            Middleware(PublicRateLimit, prefixes=("/kiosk/",), methods=("POST",),
+                       limit=settings.kiosk_rate_limit_per_min),
             # Kiosks and displays: registered devices only, unless in demo mode (server/device_gate.py).
             Middleware(device_gate.DeviceGate),
         ],

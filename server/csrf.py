@@ -4,12 +4,17 @@ session's own random token, as a form field (``csrf_token``) or, for htmx, a hea
 a logged-in browser send a form, but cannot read the token to put in it.
 
 The JSON API is not concerned: it takes bearer tokens, which a browser never sends by itself.
+
+Websockets carry no token, but a browser always says which page opened one (``Origin``) and sends
+the session cookie along whatever that page is: a staff websocket opened from another site's page
+is refused (cross-site websocket hijacking), see ``same_origin``.
 """
 
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
@@ -34,3 +39,17 @@ async def passes(request: Request) -> bool:
     if sent is None:
         sent = (await request.form()).get(FIELD)
     return isinstance(sent, str) and hmac.compare_digest(sent.encode(), expected.encode())
+
+
+def same_origin(conn: HTTPConnection) -> bool:
+    """Whether a request (a websocket's handshake) came from one of our own pages: no ``Origin``
+    (not a browser: a browser always sends it on a websocket), or one naming the host the request
+    was sent to, or the origin of ``public_url`` (behind a proxy that rewrites the host)."""
+    origin = conn.headers.get("origin")
+    if origin is None:
+        return True
+    parts = urlsplit(origin)
+    if parts.netloc and parts.netloc == conn.headers.get("host"):
+        return True
+    public = urlsplit(conn.app.state.settings.public_url)
+    return bool(parts.netloc) and (parts.scheme, parts.netloc) == (public.scheme, public.netloc)

@@ -34,3 +34,14 @@ class BadRequest(DomainError):
     """The request itself is malformed (not JSON, not an object)."""
 
     status_code = 400
+
+
+# The largest id an INTEGER column holds on PostgreSQL (SQLite's is larger).
+MAX_ROW_ID = 2**31 - 1
+
+
+def check_row_ids(path_params: dict) -> None:
+    """An address's numeric ids (``{id:int}`` takes any digits) that no row can have: a 404, not a
+    database error."""
+    if any(isinstance(v, int) and v > MAX_ROW_ID for v in path_params.values()):
+        raise NotFound(N_("This page does not exist."))

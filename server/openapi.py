@@ -2,6 +2,7 @@
 
 from functools import cache
 
+from server.errors import MAX_ROW_ID
 from server.schemas import (
     CallTicketRequest,
     FinishRequest,
@@ -28,7 +29,8 @@ def _body(model) -> dict:
 
 
 def _path_param(name: str, type_: str = "string") -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": type_}}
+    schema = {"type": type_, "minimum": 1, "maximum": MAX_ROW_ID} if type_ == "integer" else {"type": type_}
+    return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
 _COUNTER = {"description": "The counter", "content": {"application/json": {"schema": {

@@ -1,4 +1,5 @@
-"""A rate limit for the pages anyone on the internet reaches (the citizen's booking pages).
+"""Rate limits for the pages anyone reaches: the citizen's booking and ticket status pages on the
+internet, and the kiosk's buttons in the hall (server/app.py sets which, docs/security.md says why).
 
 Counted per client address in each worker, over a sliding minute: simple, and enough to stop one
 client hammering the pages; the booking limits (server/booking.py) keep the slots fair. Behind a
@@ -39,16 +40,20 @@ class SlidingWindow:
 
 
 class PublicRateLimit:
-    """ASGI middleware: more than ``limit`` requests a minute from one address to ``prefixes`` get a
-    429 page in the visitor's language, with Retry-After."""
+    """ASGI middleware: more than ``limit`` requests a minute from one address to ``prefixes`` (with
+    one of ``methods``, if given) get a 429 page in the visitor's language, with Retry-After.
+    A limit of 0 turns it off."""
 
-    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...], limit: int):
+    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...], limit: int,
+                 methods: tuple[str, ...] | None = None):
         self.app = app
         self.prefixes = prefixes
+        self.methods = methods
         self.window = SlidingWindow(limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(self.prefixes):
+        if (scope["type"] == "http" and self.window.limit > 0 and scope["path"].startswith(self.prefixes)
+                and (self.methods is None or scope["method"] in self.methods)):
             client = scope.get("client")
             if not self.window.allow(client[0] if client else "-"):
                 response = web.error_page(Request(scope), 429, N_(

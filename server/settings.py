@@ -74,7 +74,10 @@ class Settings(BaseSettings):
         10, description="Appointment times one network address may hold in an hour"
     )
     public_rate_limit_per_min: int = Field(
-        120, description="Requests a minute one address may make to the public booking pages (429 beyond)"
+        120, description="Requests a minute one address may make to the public booking and ticket status pages (429 beyond)"
+    )
+    kiosk_rate_limit_per_min: int = Field(
+        60, description="Tickets and check-ins a minute one address may ask the kiosk pages for (429 beyond; 0: no limit)"
     )
     booking_retention_days: int = Field(
         30, description="Days after the booked time a booking's name, phone, email and message are erased"

@@ -182,7 +182,7 @@ def test_a_manager_gives_the_displays_a_colour_a_logo_and_a_notice(tmp_path):
     with LiveServer(make_settings(url, port), port) as server, httpx.Client(base_url=server.url) as client:
         page = client.get("/display/demo?lang=fi,sv").text
         # A light brand colour gets black text on it: 14.6:1 where white would be 1.4:1.
-        assert "--brand: #ffd166; --brand-text: #000000" in page
+        assert 'data-brand="#ffd166" data-brand-text="#000000"' in page
         assert "Tervetuloa! Kahvia on aulassa." in page and "Välkommen!" in page
         assert 'src="/display/demo/logo"' in page
         served = client.get("/display/demo/logo")

@@ -6,6 +6,12 @@
   "use strict";
   var screen = document.querySelector(".display-screen");
 
+  // --- the site's brand colours: data attributes, since the CSP allows no inline style ----------
+  if (screen && screen.dataset.brand) {
+    screen.style.setProperty("--brand", screen.dataset.brand);
+    screen.style.setProperty("--brand-text", screen.dataset.brandText);
+  }
+
   // --- the clock, in the site's time zone -------------------------------------------------------
   var clock = document.getElementById("clock");
   if (clock) {
