@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+import counter.admin_config
 import counter.customers
 import counter.reports
 import counter.requests
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *counter.customers.routes,
         *counter.requests.routes,
         *counter.reports.routes,
+        *counter.admin_config.routes,
         *display.routes.routes,
         *printers.routes.routes,
         Mount("/api", routes=api.routes),

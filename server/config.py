@@ -163,7 +163,7 @@ def _changed_fields(row, fields: dict) -> list[str]:
 def create_site(session: Session, staff_user_id: int | None, slug: str, values: Mapping) -> Site:
     errors: dict = {}
     slug = slug.strip().lower()
-    if not SLUG.fullmatch(slug):
+    if not SLUG.fullmatch(slug) or slug == "new":
         errors["slug"] = (N_("1–40 small letters a–z, digits and hyphens, e.g. main-office."), {})
     elif session.exec(select(Site).where(Site.slug == slug)).first() is not None:
         errors["slug"] = (N_("Another service point has this short name."), {})
