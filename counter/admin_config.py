@@ -87,15 +87,15 @@ async def site_page(request: Request):
 
 async def update_site(request: Request):
     db, slug = request.app.state.db, request.path_params["slug"]
-    form = await request.form()
-    values = _fields(form)
     logos = {}
-    for which in ("brand_logo", "ticket_logo"):
-        upload = form.get(which)
-        if values.get(f"remove_{which}"):
-            logos[which] = None
-        elif upload is not None and not isinstance(upload, str) and upload.filename:
-            logos[which] = await upload.read()
+    async with request.form() as form:  # closes the uploaded files' temporary files
+        values = _fields(form)
+        for which in ("brand_logo", "ticket_logo"):
+            upload = form.get(which)
+            if values.get(f"remove_{which}"):
+                logos[which] = None
+            elif upload is not None and not isinstance(upload, str) and upload.filename:
+                logos[which] = await upload.read()
 
     def work(session):
         site = _site(session, slug)
@@ -322,8 +322,9 @@ async def export_file(request: Request):
 
 async def import_file(request: Request):
     db = request.app.state.db
-    upload = (await request.form()).get("file")
-    data = await upload.read() if upload is not None and not isinstance(upload, str) else b""
+    async with request.form() as form:
+        upload = form.get("file")
+        data = await upload.read() if upload is not None and not isinstance(upload, str) else b""
     lang = web.page_language(request)
     try:
         counts = await run_write(db, lambda s: config_file.import_config(s, request.state.user.id,
