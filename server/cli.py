@@ -326,7 +326,7 @@ def cmd_display_look(args) -> None:
 def cmd_config(args) -> None:
     from pathlib import Path
 
-    from server import config_file, i18n
+    from server import config_file
     from server.db import Database
 
     db = Database(get_settings().database_url)
@@ -342,7 +342,8 @@ def cmd_config(args) -> None:
             with db.write() as session:
                 counts = config_file.import_config(session, None, data)
         except config_file.ImportInvalid as exc:
-            lines = [f"{where}: {i18n.gettext('en', message, **params)}" if where else i18n.gettext("en", message, **params)
+            # The messages are English msgids: the command speaks English.
+            lines = [(f"{where}: " if where else "") + (message % params if params else message)
                      for where, message, params in exc.problems]
             sys.exit("luukku config import: nothing was changed:\n" + "\n".join(lines))
         print("Imported: " + ", ".join(f"{count} {what}" for what, count in counts.items()) + ".")
