@@ -1,5 +1,5 @@
 """The administration pages (admin role): sites, opening hours, services, counters and their default
-work profiles, and the whole configuration as one file (server/config.py, server/config_file.py).
+work profiles, departments, and the whole configuration as one file (server/config.py, server/config_file.py).
 
 Plain forms that work without JavaScript. A form with mistakes comes back with a 422, what was typed
 kept and each mistake beside its field. Changes reach the live screens through their
@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from counter.routes import _see_other, guard
 from server import config, config_file, i18n, queue, web
+from server import requests as service_requests
 from server.db import run_read, run_write
 from server.errors import N_, NotFound
 from server.models import Site
@@ -311,6 +312,38 @@ async def save_profile(request: Request):
     return _see_other(request, f"/admin/sites/{slug}/counters")
 
 
+# --- departments ---------------------------------------------------------------------------------
+
+
+async def departments_page(request: Request):
+    departments = await run_read(request.app.state.db, service_requests.departments, active_only=False)
+    return _page(request, "admin_departments.html", {"departments": departments, "site": None})
+
+
+def _department_values(session, code: str | None) -> dict:
+    if code is None:
+        return {"active": True}
+    department = service_requests.department_by_code(session, code)
+    return {"code": department.code, "active": department.active,
+            **{f"name_{lang}": getattr(department, f"name_{lang}") for lang in config.LANGS}}
+
+
+async def department_page(request: Request):
+    code = request.path_params.get("code")
+    values = await run_read(request.app.state.db, _department_values, code)
+    return _page(request, "admin_department.html", {"code": code, "values": values, "site": None})
+
+
+async def save_department(request: Request):
+    code = request.path_params.get("code")
+    values = _fields(await request.form())
+    try:
+        await run_write(request.app.state.db, config.save_department, request.state.user.id, code, values)
+    except config.FieldErrors as exc:
+        return _page(request, "admin_department.html", {"code": code, "values": values, "site": None}, exc.errors)
+    return _see_other(request, "/admin/departments")
+
+
 # --- the whole configuration as one file --------------------------------------------------------
 
 
@@ -347,6 +380,11 @@ routes = [
     Route("/admin", admin(index)),
     Route("/admin/config.json", admin(export_file)),
     Route("/admin/config", admin(import_file), methods=["POST"]),
+    Route("/admin/departments", admin(departments_page)),
+    Route("/admin/departments", admin(save_department), methods=["POST"]),
+    Route("/admin/departments/new", admin(department_page)),
+    Route("/admin/departments/{code}", admin(department_page)),
+    Route("/admin/departments/{code}", admin(save_department), methods=["POST"]),
     Route("/admin/sites/new", admin(new_site_page)),
     Route("/admin/sites", admin(create_site), methods=["POST"]),
     Route("/admin/sites/{slug}", admin(site_page)),

@@ -16,11 +16,11 @@ from zoneinfo import available_timezones
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from server import audit, hours
+from server import audit, hours, requests
 from server.errors import Conflict, Invalid, N_, NotFound
 from server.events import record_event
 from server.models import (
-    AppointmentHours, Counter, CounterDefaultService, CounterService, Event, OpeningException, OpeningHours,
+    AppointmentHours, Counter, CounterDefaultService, CounterService, Department, Event, OpeningException, OpeningHours,
     Service, ServicePeriod, Site, Ticket,
 )
 
@@ -435,3 +435,26 @@ def set_default_profile(session: Session, staff_user_id: int | None, site: Site,
                     for position, (service, weight) in enumerate(chosen))
     config_changed(session, staff_user_id, site, "config.counter.profile", f"counter:{counter.id}",
                    ", ".join(f"{service.code}:{weight}" for service, weight in chosen))
+
+
+# --- departments (one list for the whole organisation) -------------------------------------------
+
+
+def save_department(session: Session, staff_user_id: int | None, code: str | None, values: Mapping) -> Department:
+    """Adds a department (``code`` None: the code comes from ``values``) or changes one's names and
+    whether new service requests may be routed to it. Departments belong to no site: no event."""
+    errors: dict = {}
+    names = {lang: _limited(values, f"name_{lang}", 200, errors, required=True) for lang in LANGS}
+    if code is None:
+        code = _text(values, "code").lower()
+        if not CODE.fullmatch(code):
+            errors["code"] = (N_("1–40 small letters a–z, digits and hyphens, e.g. housing."), {})
+        elif session.exec(select(Department).where(Department.code == code)).first() is not None:
+            errors["code"] = (N_("Another department has the code “%(code)s”."), {"code": code})
+    if errors:
+        raise FieldErrors(errors)
+    department = requests.save_department(session, code, fi=names["fi"], sv=names["sv"], en=names["en"],
+                                          active=_flag(values, "active"))
+    audit.record(session, staff_user_id, "config.department.save", target=f"department:{department.id}",
+                 detail=f"{code}{'' if department.active else ' (inactive)'}")
+    return department

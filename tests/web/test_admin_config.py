@@ -155,3 +155,26 @@ def test_a_logo_is_uploaded_and_a_wrong_file_is_refused_beside_its_field(live_se
         response = c.post("/admin/sites/demo", data=values, files={"brand_logo": ("logo.png", png.getvalue(), "image/png")})
         assert response.status_code == 303
         assert c.get("/display/demo/logo").content == png.getvalue()
+
+
+def test_departments_are_added_renamed_and_taken_out_of_use(live_server):
+    with client(live_server, "admin") as c:
+        assert "Social services" in c.get("/admin/departments").text
+        response = c.post("/admin/departments", data={"code": "social-services", "name_fi": "Sosiaalitoimi",
+                                                      "name_sv": "", "name_en": "Social office", "active": "on"})
+        assert response.status_code == 422
+        assert field_errors(response.text) == {"code": "Another department has the code “social-services”.",
+                                               "name_sv": "This is needed."}
+        response = c.post("/admin/departments", data={"code": "environment", "name_fi": "Ympäristöpalvelut",
+                                                      "name_sv": "Miljötjänster", "name_en": "Environment",
+                                                      "active": "on"})
+        assert response.status_code == 303
+        response = c.post("/admin/departments/social-services", data={
+            "name_fi": "Sosiaalitoimi", "name_sv": "Socialväsendet", "name_en": "Social office"})  # not ticked: out of use
+        assert response.status_code == 303
+        departments = {d["code"]: d for d in c.get("/admin/config.json").json()["departments"]}
+        assert departments["environment"]["name_sv"] == "Miljötjänster"
+        assert (departments["social-services"]["name_en"], departments["social-services"]["active"]) == (
+            "Social office", False)
+    with client(live_server, "manager") as c:
+        assert c.get("/admin/departments").status_code == 403
