@@ -7,10 +7,11 @@ import re
 from contextlib import contextmanager
 
 import httpx
+import pytest
 from websockets.sync.client import connect
 
 from server import config_file
-from tests.conftest import recv_push, staff_login
+from tests.conftest import DEMO_PASSWORD, recv_push, staff_login
 
 PAGES = ["/admin", "/admin/sites/new", "/admin/sites/demo", "/admin/sites/demo/hours", "/admin/sites/demo/services",
          "/admin/sites/demo/services/new", "/admin/sites/demo/services/advice", "/admin/sites/demo/counters",
@@ -178,3 +179,37 @@ def test_departments_are_added_renamed_and_taken_out_of_use(live_server):
             "Social office", False)
     with client(live_server, "manager") as c:
         assert c.get("/admin/departments").status_code == 403
+
+
+@pytest.mark.browser
+def test_in_the_browser_a_counter_brings_its_profile_and_the_kiosk_follows_a_rename(browser, live_server):
+    with client(live_server, "admin") as admin:
+        page = admin.get("/admin/sites/demo/counters").text
+        counter_id = re.findall(r'/admin/sites/demo/counters/(\d+)/profile', page)[1]
+        admin.post(f"/admin/sites/demo/counters/{counter_id}/profile",
+                   data={"service": ["advice", "e-services"], "weight-advice": "2"})
+        kiosk = browser.new_page()
+        kiosk.goto(f"{live_server.url}/kiosk/demo?lang=en")
+        kiosk.wait_for_selector("text=Help with e-services")
+        form = dict(re.findall(INPUT, admin.get("/admin/sites/demo/services/e-services").text))
+        form.update({"name_en": "Digital help desk", "tier": "generalist", "active": "on",
+                     "transfer_position": "arrival"})
+        assert admin.post("/admin/sites/demo/services/e-services", data=form).status_code == 303
+        kiosk.wait_for_selector(".tile-name:text('Digital help desk')", timeout=5000)
+        assert kiosk.locator(".tile-name:text('Help with e-services')").count() == 0
+        kiosk.close()
+    context = browser.new_context()
+    clerk = context.new_page()
+    clerk.goto(f"{live_server.url}/counter/login?lang=en")
+    clerk.fill("#username", "clerk")
+    clerk.fill("#password", DEMO_PASSWORD)
+    clerk.click("button[type=submit]")
+    clerk.wait_for_selector("text=Open a counter")
+    assert clerk.locator("input[name=service]:checked").count() == 0
+    clerk.check(f"input[name=counter][value='{counter_id}']")
+    clerk.wait_for_selector("input[name=service][value=advice]:checked", timeout=5000)
+    assert clerk.eval_on_selector_all("input[name=service]:checked", "els => els.map(e => e.value)") == [
+        "advice", "e-services"]
+    assert clerk.input_value("select[name=weight-advice]") == "2"
+    assert clerk.is_checked(f"input[name=counter][value='{counter_id}']")
+    context.close()
