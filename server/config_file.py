@@ -167,8 +167,8 @@ def _check_site(session: Session, entry: dict, where: str, problems: list) -> di
     existing = session.exec(select(Site).where(Site.slug == slug)).first()
     items = _list(entry.get("services"), f"{where}.services", problems)
     services, prefixes = [], {}
+    named = {str(item.get("code")) for item in items}
     if existing is not None:  # the letters of services the file leaves alone stay taken
-        named = {str(item.get("code")) for item in items}
         prefixes = {s.prefix: s.code for s in config.services(session, existing) if s.code not in named}
     for i, item in enumerate(items):
         here = f"{where}.services[{item.get('code', i)}]"
@@ -190,6 +190,14 @@ def _check_site(session: Session, entry: dict, where: str, problems: list) -> di
         prefixes[fields_s["prefix"]] = code
         _collect(errors, here, problems)
         services.append({"code": code, "fields": fields_s, "appointments": appointments})
+    if existing is not None:  # the services the file leaves alone keep their appointment hours
+        for service in config.services(session, existing):
+            if service.code in named:
+                continue
+            for day in config.outside_opening(config.appointment_hours(session, service), weekly):
+                problems.append((f"{where}.opening_hours.{hours.WEEKDAYS[day]}", N_(
+                    "The service “%(service)s” takes appointments outside these hours; change them first."),
+                    {"service": service.code}))
     known_codes = {s["code"] for s in services} | set(prefixes.values())
     counters = []
     for i, item in enumerate(_list(entry.get("counters"), f"{where}.counters", problems)):

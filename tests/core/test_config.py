@@ -269,3 +269,19 @@ def test_a_bad_file_changes_nothing_and_says_what_is_wrong(db):
     for text in ("not json", json.dumps({"format": "something"}), json.dumps({"format": "luukku-config", "version": 9})):
         with pytest.raises(config_file.ImportInvalid):
             config_file.loads(text)
+
+
+def test_an_import_may_not_close_the_hours_under_a_service_it_leaves_alone(db):
+    with db.read() as session:
+        data = config_file.export_config(session)
+    site = data["sites"][0]
+    site["services"] = [s for s in site["services"] if s["code"] != "housing"]  # housing: Mon–Fri 9–15
+    site["opening_hours"] = {day: "08:00-16:00" for day in ("mon", "tue", "wed", "thu")}
+    for service in site["services"]:
+        service["appointment_hours"] = {day: span for day, span in service["appointment_hours"].items() if day != "fri"}
+    with pytest.raises(config_file.ImportInvalid) as caught:
+        with db.write() as session:
+            config_file.import_config(session, None, data)
+    assert [(where, message % params) for where, message, params in caught.value.problems] == [
+        ("sites[demo].opening_hours.fri",
+         "The service “housing” takes appointments outside these hours; change them first.")]
