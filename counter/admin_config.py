@@ -26,12 +26,13 @@ WEEKDAY_LABELS = [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), 
                   N_("Sunday")]
 
 
-def _page(request: Request, name: str, context: dict, errors: dict | None = None) -> Response:
+def _page(request: Request, name: str, context: dict, errors: dict | None = None,
+          status_code: int | None = None) -> Response:
     lang = web.page_language(request)
     texts = {field: i18n.gettext(lang, message, **params) for field, (message, params) in (errors or {}).items()}
     context = {"user": request.state.user, "errors": texts, "values": {}, "weekdays": config.WEEKDAYS,
                "weekday_labels": WEEKDAY_LABELS, "langs": config.LANGS, **context}
-    return web.render(request, name, context, status_code=422 if errors else 200)
+    return web.render(request, name, context, status_code=status_code or (422 if errors else 200))
 
 
 def _fields(form) -> dict:
@@ -365,9 +366,7 @@ async def import_file(request: Request):
     except config_file.ImportInvalid as exc:
         problems = [(where, i18n.gettext(lang, message, **params)) for where, message, params in exc.problems]
         sites = await run_read(db, queue.all_sites)
-        response = _page(request, "admin_index.html", {"sites": sites, "import_problems": problems})
-        response.status_code = 422
-        return response
+        return _page(request, "admin_index.html", {"sites": sites, "import_problems": problems}, status_code=422)
     sites = await run_read(db, queue.all_sites)
     return _page(request, "admin_index.html", {"sites": sites, "import_problems": [], "imported": counts})
 
