@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket
 from sqlmodel import select
 
 from counter import appointments
-from server import audit, counters, csrf, i18n, logins, queue, sessions, staff, web
+from server import audit, config, counters, csrf, i18n, logins, queue, sessions, staff, web
 from server.db import run_read, run_write
 from server.errors import Conflict, Invalid, N_, check_row_ids
 from server.live import pushing_snapshot, relay
@@ -234,16 +234,21 @@ def _workspace(session, user_id: int) -> dict | None:
     }
 
 
-def _opening_context(session, site_slug: str | None) -> dict:
+def _opening_context(session, site_slug: str | None, counter_id: str | None = None) -> dict:
     sites = queue.all_sites(session)
     site = queue.get_site(session, site_slug) if site_slug else (sites[0] if sites else None)
     if site is None:
         return {"site": None, "counter": None}
+    site_counters = queue.site_counters(session, site)
+    # The counter chosen (?counter=): its default work profile comes ticked (server/config.py).
+    chosen = next((c for c in site_counters if str(c.id) == counter_id and not c.is_open), None)
     return {
         "site": site,
         "counter": None,
         "sites": sites,
-        "counters": queue.site_counters(session, site),
+        "counters": site_counters,
+        "chosen": chosen,
+        "defaults": config.default_profile(session, chosen) if chosen else {},
         "services": queue.active_services(session, site),
         "alarms": counters.active_alarms(session, site),
         "printer_warnings": _printer_warnings(session, site),
@@ -266,7 +271,8 @@ async def counter_page(request: Request):
     db = request.app.state.db
     context = await run_read(db, _workspace, user.id)
     if context is None:
-        context = await run_read(db, _opening_context, request.query_params.get("site"))
+        context = await run_read(db, _opening_context, request.query_params.get("site"),
+                                 request.query_params.get("counter"))
     return web.render(request, "counter.html", _common(request, context))
 
 

@@ -242,9 +242,12 @@ async def kiosk_socket(websocket: WebSocket):
         return
     await websocket.accept()
 
-    async def push(_event: dict | None = None) -> None:
+    async def push(event: dict | None = None) -> None:
         context = await run_read(app.state.db, _start_context, slug, device)
-        await websocket.send_text(web.render_fragment("_kiosk_live.html", lang, oob=True, **context))
+        # The tiles whole only after a change of the services, or in a snapshot (a reconnect may
+        # have missed one); otherwise the counts alone, so a tap never meets a button being replaced.
+        tiles = event is None or event["type"] == "config.changed"
+        await websocket.send_text(web.render_fragment("_kiosk_live.html", lang, oob=True, tiles_oob=tiles, **context))
 
     await relay(websocket, app.state.bus, [slug], pushing_snapshot(app.state.db, [slug], push), push,
                 heartbeat_s=app.state.settings.live_heartbeat_s)

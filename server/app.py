@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+import counter.admin_config
 import counter.admin_people
 import counter.audit
 import counter.customers
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *counter.customers.routes,
         *counter.requests.routes,
         *counter.reports.routes,
+        *counter.admin_config.routes,
         *counter.admin_people.routes,
         *device_gate.routes,
         *counter.audit.routes,

@@ -1,4 +1,4 @@
-"""The ``luukku`` command: serve, migrate, demo, create-user, department, hours, printers, kiosks, displays, settings."""
+"""The ``luukku`` command: serve, migrate, demo, create-user, department, hours, printers, kiosks, displays, config, settings."""
 
 import argparse
 import getpass
@@ -307,6 +307,34 @@ def cmd_display_look(args) -> None:
     _site_session(args, work)
 
 
+def cmd_config(args) -> None:
+    from pathlib import Path
+
+    from server import config_file
+    from server.db import Database
+
+    db = Database(get_settings().database_url)
+    try:
+        if args.action == "export":
+            with db.read() as session:
+                text = config_file.dumps(config_file.export_config(session))
+            Path(args.file).write_text(text, encoding="utf-8")
+            print(f"Configuration written to {args.file}.")
+            return
+        try:
+            data = config_file.loads(Path(args.file).read_bytes())
+            with db.write() as session:
+                counts = config_file.import_config(session, None, data)
+        except config_file.ImportInvalid as exc:
+            # The messages are English msgids: the command speaks English.
+            lines = [(f"{where}: " if where else "") + (message % params if params else message)
+                     for where, message, params in exc.problems]
+            sys.exit("luukku config import: nothing was changed:\n" + "\n".join(lines))
+        print("Imported: " + ", ".join(f"{count} {what}" for what, count in counts.items()) + ".")
+    finally:
+        db.dispose()
+
+
 def cmd_print_test(args) -> None:
     from printers.setup import print_test_page
     from printers.transports import PrinterUnavailable
@@ -443,6 +471,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--logo", metavar="IMAGE", help="PNG or JPEG, shown in the header")
     p.add_argument("--no-logo", action="store_true")
     p.set_defaults(func=cmd_display_look)
+    p = commands.add_parser("config", help="export or import the whole configuration (sites, hours, services, "
+                            "counters, printers, departments) as one JSON file",
+                            epilog="e.g. luukku config export setup.json on the test server, then luukku config "
+                                   "import setup.json in production (docs/administration.md)")
+    p.add_argument("action", choices=["export", "import"])
+    p.add_argument("file")
+    p.set_defaults(func=cmd_config)
     p = commands.add_parser("print-test", help="print a test page with every letter that matters")
     p.add_argument("printer", help="SITE/NAME of a configured printer, or a connection string")
     p.add_argument("--profile", default="TM-T88V", help="profile, when a connection string is given")

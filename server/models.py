@@ -43,6 +43,8 @@ class Site(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=40, unique=True)
     name: str = Field(max_length=200)
+    # The postal address (lines separated by newlines), for letters and the pages that name the site.
+    address: str = Field(default="", max_length=300)
     timezone: str = Field(default="Europe/Helsinki", max_length=64)
     languages: str = Field(default="fi,sv,en", max_length=20)
     # The last event number handed out on this site; events carry seq = this + 1.
@@ -202,6 +204,22 @@ class CounterService(SQLModel, table=True):
     service_id: int = Field(foreign_key="service.id", primary_key=True)
     weight: int = Field(default=1)  # 1–10: a weight-2 service's waits count double
     position: int = Field(default=0)  # the order in the "ordered" profile
+
+
+class CounterDefaultService(SQLModel, table=True):
+    """The counter's default work profile, set by an admin: the services and weights a clerk finds
+    ticked when opening the counter (the clerk may change them; what is used is CounterService)."""
+
+    __tablename__ = "counter_default_service"
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("counter_id", "service_id", name="pk_counter_default_service"),
+        sa.ForeignKeyConstraint(["counter_id"], ["counter.id"], name="fk_counter_default_service_counter_id"),
+        sa.ForeignKeyConstraint(["service_id"], ["service.id"], name="fk_counter_default_service_service_id"),
+    )
+    counter_id: int = Field(primary_key=True)
+    service_id: int = Field(primary_key=True)
+    weight: int = Field(default=1)  # 1–10, as in CounterService
+    position: int = Field(default=0)
 
 
 class TicketNumber(SQLModel, table=True):

@@ -199,3 +199,30 @@ def test_a_manager_gives_the_displays_a_colour_a_logo_and_a_notice(tmp_path):
 def test_several_workers_are_refused_on_sqlite_with_the_reason(tmp_path):
     refused = luukku(f"sqlite:///{tmp_path / 'one.db'}", "serve", "--workers", "2", "--port", str(free_port()))
     assert refused.returncode != 0 and "several workers need PostgreSQL" in refused.stderr
+
+
+def test_the_configuration_is_exported_and_imported_as_one_file(tmp_path):
+    from tests.conftest import prepare_demo_database
+
+    source = prepare_demo_database(f"sqlite:///{tmp_path / 'test-server.db'}")
+    target = f"sqlite:///{tmp_path / 'production.db'}"
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LUUKKU_")}
+
+    def luukku(url, *args):
+        return subprocess.run([sys.executable, "-m", "server.cli", *args], env={**base, "LUUKKU_DATABASE_URL": url},
+                              capture_output=True, text=True, timeout=60)
+
+    exported, again = tmp_path / "setup.json", tmp_path / "again.json"
+    assert luukku(source, "config", "export", str(exported)).returncode == 0
+    assert luukku(target, "migrate").returncode == 0
+    text = exported.read_text()
+    exported.write_text(text.replace('"number_end": 999', '"number_end": 0', 1))
+    refused = luukku(target, "config", "import", str(exported))
+    assert refused.returncode != 0
+    assert "nothing was changed" in refused.stderr and ".number_end: A whole number from 1 to 9999." in refused.stderr
+    exported.write_text(text)
+    done = luukku(target, "config", "import", str(exported))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Imported: 1 sites, 6 services, 6 counters, 1 printers, 4 departments."
+    assert luukku(target, "config", "export", str(again)).returncode == 0
+    assert again.read_text() == text
