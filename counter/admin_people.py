@@ -13,7 +13,7 @@ from starlette.routing import Route
 from counter.routes import ROLE_NAMES, _see_other, login_required
 from printers import jobs, setup
 from printers.transports import PrinterUnavailable
-from server import devices, i18n, queue, requests, staff, web
+from server import csrf, devices, i18n, queue, requests, sessions, staff, web
 from server.db import run_read, run_write
 from server.errors import Invalid, N_
 from server.models import DEVICE_KINDS, ROLES, Printer, Site
@@ -141,6 +141,9 @@ async def change_password(request: Request):
         # The passwords are not sent back: a person types them again.
         return web.render(request, "admin_staff_password.html",
                           {"user": user, "errors": _errors(request, exc.fields)}, status_code=422)
+    # Other sessions of this user (another counter PC) end with the old password; this one goes on.
+    sessions.start(request.session, user.id)
+    csrf.token(request.session)
     return _see_other(request, "/counter?password=changed")
 
 

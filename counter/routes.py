@@ -73,6 +73,8 @@ async def _user(conn) -> StaffUser | None:
     if uid is None:
         return None
     user = await run_read(conn.app.state.db, lambda s: s.get(StaffUser, uid))
+    if user is not None and not staff.still_valid(user, conn.session.get("login_at", 0)):
+        return None  # logged in before the password was changed (or reset by an admin)
     return user if staff.may_log_in(user, conn.app.state.settings.demo) else None
 
 

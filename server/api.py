@@ -10,12 +10,12 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from printers import jobs
-from server import counters, i18n, logins, queue, staff, web
+from server import counters, device_gate, devices, i18n, logins, queue, staff, web
 from server.db import run_read, run_write
 from server.errors import BadRequest, DomainError, N_, NotFound, check_row_ids
 from server.events import counter_view, is_public, last_seqs, ticket_view
 from server.live import relay
-from server.models import Counter, Service, StaffUser, utcnow
+from server.models import Counter, Service, Site, StaffUser, utcnow
 from server.openapi import openapi_document
 from server.schemas import (
     CallTicketRequest,
@@ -126,9 +126,30 @@ async def token(request: Request):
                          "expires_in": request.app.state.settings.token_max_age_s})
 
 
+def _may_issue(session, settings, site_slug: str, authorization: str, device_cookie: str | None) -> bool:
+    """Outside demo mode tickets come from the site's registered kiosks (the device's token, or
+    the cookie of a browser enrolled as one) or from staff with a bearer token: the API is no way
+    around the registration of kiosks."""
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() == "bearer" and token:
+        return staff.user_for_token(session, settings.secret_key, token, settings.token_max_age_s) is not None
+    if scheme.lower() == "device" and token:
+        device = devices.device_for_token(session, token)
+        site = session.get(Site, device.site_id) if device is not None else None
+        return device is not None and device.kind == "kiosk" and site.slug == site_slug
+    screen = devices.screen_for_cookie(session, settings.secret_key, device_cookie)
+    return screen is not None and screen.may_show("kiosk", (site_slug,))
+
+
 async def create_ticket(request: Request):
-    body = await _parse(request, TicketRequest)
     state = request.app.state
+    if not state.settings.demo and not await run_read(
+            state.db, _may_issue, state.settings, request.path_params["site"],
+            request.headers.get("authorization", ""), request.cookies.get(device_gate.COOKIE)):
+        raise Unauthorized(N_("Tickets come from the site's registered kiosks: send the kiosk's device token "
+                              "(Authorization: Device …) or a staff bearer token."))
+    body = await _parse(request, TicketRequest)
     issued = await run_write(state.db, queue.issue_ticket, request.path_params["site"],
                              body.service, body.lang, printed=body.print, device=body.kiosk)
     job = await run_read(state.db, jobs.job_json, issued.print_job_id) if issued.print_job_id else None

@@ -105,9 +105,11 @@ def openapi_document() -> dict:
                     "schema": {"$ref": "#/components/schemas/Token"}}}},
                     "401": _ERROR, "400": _ERROR, "422": _ERROR}}},
             "/v1/sites/{site}/tickets": {"post": {
-                "summary": "Issue a ticket", "parameters": [_path_param("site")],
+                "summary": "Issue a ticket (outside demo mode: from a registered kiosk of the site, by its "
+                           "device token as `Authorization: Device TOKEN` or its enrolled browser, or with a "
+                           "staff bearer token)", "parameters": [_path_param("site")],
                 "requestBody": _body(TicketRequest),
-                "responses": {"201": _TICKET, "400": _ERROR, "404": _ERROR, "422": _ERROR}}},
+                "responses": {"201": _TICKET, "400": _ERROR, "401": _ERROR, "404": _ERROR, "422": _ERROR}}},
             "/v1/sites/{site}/queue": {"get": {
                 "summary": "Services with waiting counts and estimates, open counters, recent calls",
                 "parameters": [_path_param("site")],

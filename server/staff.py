@@ -65,11 +65,21 @@ def user_for_token(
     session: Session, secret_key: str, token: str, max_age_s: int, demo_mode: bool = False
 ) -> StaffUser | None:
     try:
-        data = _serializer(secret_key).loads(token, max_age=max_age_s)
+        data, issued_at = _serializer(secret_key).loads(token, max_age=max_age_s, return_timestamp=True)
     except (BadSignature, SignatureExpired):
         return None
     user = session.get(StaffUser, data.get("uid")) if isinstance(data, dict) else None
+    if user is not None and not still_valid(user, issued_at.timestamp()):
+        return None
     return user if may_log_in(user, demo_mode) else None
+
+
+def still_valid(user: StaffUser, since: float) -> bool:
+    """A session or token begun before the user's password last changed (a reset by an admin, or
+    their own change) is over: whoever had the old password keeps nothing of it. Whole seconds,
+    as tokens carry them."""
+    changed = user.password_changed_at
+    return changed is None or since >= int(changed.timestamp())
 
 
 # --- administration: accounts, roles, passwords ------------------------------------------------

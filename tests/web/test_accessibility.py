@@ -177,3 +177,34 @@ def test_the_staff_pages(manager, server, path):
     manager.goto(f"{server.url}{path}")
     manager.wait_for_load_state("networkidle")
     assert_accessible(manager)
+
+
+@pytest.fixture
+def admin(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fi-FI")
+    page = context.new_page()
+    log_in(page, server, "admin")
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("path", [
+    "/admin", "/admin/sites/new", "/admin/sites/demo", "/admin/sites/demo/hours", "/admin/sites/demo/services",
+    "/admin/sites/demo/services/advice", "/admin/sites/demo/counters", "/admin/departments", "/admin/staff",
+    "/admin/printers", "/admin/devices", "/counter/audit", "/counter/password",
+])
+def test_the_admin_pages(admin, server, path):
+    response = admin.goto(f"{server.url}{path}")
+    assert response.status == 200, path
+    admin.wait_for_load_state("networkidle")
+    assert_accessible(admin)
+
+
+def test_an_admin_form_with_mistakes(admin, server):
+    """Errors beside their fields are announced and named, not only coloured."""
+    admin.goto(f"{server.url}/admin/sites/demo/services/advice")
+    admin.locator("input[name=target_wait_min]").fill("abc")
+    admin.locator("form.admin-form button[type=submit]").first.click()
+    admin.wait_for_load_state("networkidle")
+    assert admin.locator("[aria-invalid=true]").count() >= 1
+    assert_accessible(admin)

@@ -5,6 +5,7 @@ the last admin kept, printers added, tested and removed."""
 import contextlib
 import html
 import re
+import time
 
 import httpx
 import pytest
@@ -12,7 +13,7 @@ from sqlmodel import select
 
 from server.db import Database
 from server.models import AuditLog, Device, Printer, PrintJob, StaffUser
-from tests.conftest import staff_login
+from tests.conftest import DEMO_PASSWORD, staff_login
 from tests.printers.fake_printer import FakePrinter
 
 PAGES = ["/admin/staff", "/admin/printers", "/admin/devices"]
@@ -124,10 +125,16 @@ def test_an_admin_creates_an_account_who_must_choose_a_password_at_first_login(l
 def test_a_reset_password_replaces_the_old_one_and_forces_a_change(live_server):
     clerk_id = user_id(live_server, "clerk")
     with client_for(live_server, "clerk") as clerk, client_for(live_server, "admin") as admin:
+        token = clerk.post("/api/v1/token", json={"username": "clerk", "password": DEMO_PASSWORD}).json()
+        bearer = {"Authorization": f"Bearer {token['access_token']}"}
+        assert clerk.get("/api/v1/sites/demo/printers", headers=bearer).status_code == 200
+        time.sleep(1.1)  # tokens carry whole seconds: the reset comes in a later one
         reset = admin.post(f"/admin/staff/{clerk_id}/password")
         assert reset.status_code == 200
         temporary = secret(reset)
-        assert clerk.get("/counter").headers["location"] == "/counter/password"  # at once, mid-session
+        # Whoever had the old password keeps nothing of it: the session and the API token end at once.
+        assert clerk.get("/counter").headers["location"] == "/counter/login"
+        assert clerk.get("/api/v1/sites/demo/printers", headers=bearer).status_code == 401
     with client_for(live_server) as clerk:
         assert staff_login(clerk, "clerk").status_code == 400  # the old password is gone
         assert log_in_with(clerk, "clerk", temporary).headers["location"] == "/counter/password"
@@ -190,3 +197,13 @@ def test_an_admin_adds_tests_and_removes_a_printer(live_server):
         finally:
             db.dispose()
         assert ["printer.create", "printer.remove"] == [a for a in actions if a.startswith("printer.")]
+
+
+def test_changing_ones_password_ends_the_other_sessions_but_not_this_one(live_server):
+    with client_for(live_server, "expert") as here, client_for(live_server, "expert") as elsewhere:
+        time.sleep(1.1)  # sessions count whole seconds: the change comes in a later one
+        changed = here.post("/counter/password", data={"current": DEMO_PASSWORD, "new": "vaihdettu-salasana-42",
+                                                        "repeated": "vaihdettu-salasana-42"})
+        assert changed.status_code == 303
+        assert here.get("/counter").status_code == 200
+        assert elsewhere.get("/counter").headers["location"] == "/counter/login"

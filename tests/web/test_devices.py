@@ -7,13 +7,14 @@ from datetime import timedelta
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from server import devices, queue
 from server.db import Database
-from server.models import Device, utcnow
+from server.models import Device, Site, Ticket, utcnow
 from tests.conftest import LiveServer, free_port, make_settings, prepare_demo_database
 
 HEARTBEAT_S = 0.4
@@ -178,3 +179,37 @@ def test_chromium_becomes_a_kiosk_through_the_enrolment_link(server, browser):
         assert "not registered" in page.inner_text("main")
     finally:
         context.close()
+
+
+def test_outside_demo_mode_the_ticket_api_wants_a_registered_kiosk_or_staff(tmp_path):
+    url = prepare_demo_database(f"sqlite:///{tmp_path / 'api.db'}")
+    port = free_port()
+    with LiveServer(make_settings(url, port, demo=False), port) as server:
+        db = server.app.state.db
+        with db.write() as session:
+            site = session.exec(select(Site).where(Site.slug == "demo")).one()
+            kiosk = Device(site_id=site.id, kind="kiosk", name="api-kiosk")
+            display = Device(site_id=site.id, kind="display", name="api-display")
+            session.add_all([kiosk, display])
+            session.flush()
+            kiosk_token = devices.issue_token(session, None, kiosk)
+            display_token = devices.issue_token(session, None, display)
+        ticket = {"service": "advice", "lang": "fi"}
+        with httpx.Client(base_url=server.url, headers={"Accept-Language": "en"}) as client:
+            anonymous = client.post("/api/v1/sites/demo/tickets", json=ticket)
+            assert anonymous.status_code == 401 and "registered kiosks" in anonymous.json()["detail"]
+            forged = client.post("/api/v1/sites/demo/tickets", json=ticket, headers={"Authorization": "Device " + "x" * 43})
+            assert forged.status_code == 401
+            wrong_kind = client.post("/api/v1/sites/demo/tickets", json=ticket,
+                                     headers={"Authorization": f"Device {display_token}"})
+            assert wrong_kind.status_code == 401
+            by_kiosk = client.post("/api/v1/sites/demo/tickets", json=ticket,
+                                   headers={"Authorization": f"Device {kiosk_token}"})
+            assert by_kiosk.status_code == 201 and by_kiosk.json()["number"] == "A001"
+            with db.write() as session:
+                devices.revoke(session, None, session.get(Device, kiosk.id))
+            revoked = client.post("/api/v1/sites/demo/tickets", json=ticket,
+                                  headers={"Authorization": f"Device {kiosk_token}"})
+            assert revoked.status_code == 401
+        with db.read() as session:
+            assert session.exec(select(sa.func.count()).select_from(Ticket)).one() == 1
