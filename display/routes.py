@@ -5,6 +5,7 @@ over a websocket (server/live.py). Configured by its address (docs/display.md):
 """
 
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -144,6 +145,8 @@ def _context(state: dict, config: DisplayConfig, settings) -> dict:
         notices=[(lang, state["site"].display_notice(lang)) for lang in state["langs"]
                  if state["site"].display_notice(lang)],
         brand=brand_style(state["site"].brand_colour),
+        # A new logo gets a new address, so no browser shows the old one from its cache.
+        logo_version=zlib.crc32(state["site"].brand_logo or b""),
     )
 
 

@@ -6,11 +6,23 @@
   "use strict";
   var screen = document.querySelector(".display-screen");
 
-  // --- the site's brand colours: data attributes, since the CSP allows no inline style ----------
-  if (screen && screen.dataset.brand) {
-    screen.style.setProperty("--brand", screen.dataset.brand);
-    screen.style.setProperty("--brand-text", screen.dataset.brandText);
+  // --- the site's brand colours: data attributes, since the CSP allows no inline style; applied
+  // again after each push, which carries the brand as it is now (an admin may have changed it) ----
+  function applyBrand() {
+    var brand = document.getElementById("display-brand");
+    var header = document.querySelector(".display-header");
+    if (!screen || !brand || !header) return;
+    if (brand.dataset.brand) {
+      screen.style.setProperty("--brand", brand.dataset.brand);
+      screen.style.setProperty("--brand-text", brand.dataset.brandText);
+    } else {
+      screen.style.removeProperty("--brand");
+      screen.style.removeProperty("--brand-text");
+    }
+    header.classList.toggle("branded", !!brand.dataset.brand);
   }
+  applyBrand();
+  document.addEventListener("live:swapped", applyBrand);
 
   // --- the clock, in the site's time zone -------------------------------------------------------
   var clock = document.getElementById("clock");

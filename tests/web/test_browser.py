@@ -40,7 +40,7 @@ def test_the_kiosk_switches_language(page, live_server):
 def test_a_call_at_the_counter_appears_on_the_display_without_reload(browser, live_server):
     display = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="fi-FI")
     display.goto(f"{live_server.url}/display/demo")
-    display.wait_for_function("document.querySelector('#latest-call') && window.htmx")
+    display.wait_for_function("() => document.querySelector('#latest-call') && window.htmx")
     display.evaluate("window.stillTheSamePage = true")
 
     kiosk = browser.new_page(locale="fi-FI")
@@ -86,7 +86,7 @@ def test_a_transfer_to_an_expert_appears_on_the_experts_screen(browser, live_ser
     try:
         expert = expert_context.new_page()
         log_in_and_open(expert, live_server, "expert", "5", "C – Rakennusvalvonta")
-        expert.wait_for_function("window.htmx && document.querySelector('[data-live]')")
+        expert.wait_for_function("() => window.htmx && document.querySelector('[data-live]')")
         expert.evaluate("window.stillTheSamePage = true")
 
         clerk = clerk_context.new_page()
@@ -133,14 +133,14 @@ def test_the_phone_page_follows_the_ticket_and_alerts_when_it_is_called(browser,
         clerk.take("advice")
         mine = clerk.take("advice")
         page.goto(f"{live_server.url}/t/{mine['id']}?lang=en")
-        page.wait_for_function("window.htmx && document.querySelector('[data-live]')")
+        page.wait_for_function("() => window.htmx && document.querySelector('[data-live]')")
         assert page.locator("#status-ahead").inner_text() == "1"
         page.get_by_role("button", name="Test the alert").click()  # the tap that lets it play sound
         clerk.done(clerk.call_next(3)["id"])
         page.locator("#status-ahead", has_text="0").wait_for(timeout=5000)
         clerk.call_next(3)
     page.get_by_text("It is your turn: please go to counter 3.").wait_for(timeout=5000)
-    page.wait_for_function("document.title.startsWith('▶')")
+    page.wait_for_function("() => document.title.startsWith('▶')")
     assert chimes  # the chime was fetched to be played
     # Once for the test tap, once for the call; not for the queue moving on.
     assert page.evaluate("window.vibrations.length") == 2

@@ -59,7 +59,7 @@ def test_kiosk_display_ticket_status_and_counter_run_without_a_violation(watched
     hall = watched(locale="fi-FI", viewport={"width": 1080, "height": 1920})
     display = hall.page()
     display.goto(f"{live_server.url}/display/demo?sound=off")
-    display.wait_for_function("window.luukkuDisplay && window.htmx")
+    display.wait_for_function("() => window.luukkuDisplay && window.htmx")
 
     phone = hall.page()
     ticket = httpx.post(f"{live_server.url}/api/v1/sites/demo/tickets", json={"service": "advice"}).json()

@@ -84,7 +84,7 @@ def display_page(browser, url: str, viewport=(1920, 1080)):
     page.add_init_script(FAST_AUDIO)
     heard = audio_requests(page)
     page.goto(url)
-    page.wait_for_function("window.luukkuDisplay && window.htmx")
+    page.wait_for_function("() => window.luukkuDisplay && window.htmx")
     return page, heard
 
 
@@ -138,7 +138,7 @@ def test_the_display_recovers_by_itself_when_its_server_dies_and_comes_back(brow
     try:
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
         page.goto(f"{server.url}/display/demo?lang=fi")
-        page.wait_for_function("window.luukkuDisplay && window.htmx")
+        page.wait_for_function("() => window.luukkuDisplay && window.htmx")
         with Clerk(server.url) as clerk:
             clerk.open(3, "advice")
             clerk.take("advice")
@@ -197,7 +197,7 @@ def test_each_layout_is_photographed_for_the_docs(browser, live_server):
     for layout, size in (("landscape", (1920, 1080)), ("portrait", (1080, 1920))):
         page = browser.new_page(viewport={"width": size[0], "height": size[1]})
         page.goto(f"{live_server.url}/display/demo?lang=fi,sv&panel=waiting&sound=off")
-        page.wait_for_function("window.luukkuDisplay")
+        page.wait_for_function("() => window.luukkuDisplay")
         page.locator(".latest-number").wait_for(timeout=5000)
         # The notice line stopped a few seconds into its scroll, for the photo.
         # (A constructed style sheet: the page's CSP refuses a <style> tag, as it should.)
@@ -222,3 +222,25 @@ def test_without_kiosk_mode_one_tap_turns_the_sound_on_and_no_call_is_lost(brows
     button.wait_for(state="hidden", timeout=5000)
     wait_for(page, lambda: len(played(page)) >= 2, what="the call, spoken after the tap")
     assert played(page)[-2:] == ["chime.wav", "fi/A001/3.wav"]
+
+
+def test_an_admins_new_name_and_colour_reach_an_open_display_without_a_reload(browser, live_server):
+    from server import config
+
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{live_server.url}/display/demo?lang=fi&sound=off")
+    page.wait_for_function("() => window.luukkuDisplay")
+    header = page.locator(".display-header")
+    default_background = header.evaluate("h => getComputedStyle(h).backgroundColor")
+    page.evaluate("window.sameDocument = true")  # gone if the page reloads
+    with live_server.app.state.db.write() as session:
+        site = queue.get_site(session, "demo")
+        values = {"name": "Kaupungintalo", "address": "", "timezone": site.timezone, "languages": site.languages,
+                  "brand_colour": "#ffd400", "no_show_after_calls": "3"}
+        config.update_site(session, None, site, values)
+    page.wait_for_function("() => document.querySelector('#display-brand h1').textContent.trim() === 'Kaupungintalo'")
+    page.wait_for_function("() => document.querySelector('.display-header').classList.contains('branded')")
+    assert header.evaluate("h => getComputedStyle(h).backgroundColor") == "rgb(255, 212, 0)" != default_background
+    assert header.evaluate("h => getComputedStyle(h).color") == "rgb(0, 0, 0)"  # black reads better on yellow
+    assert page.evaluate("window.sameDocument") is True
+    page.close()

@@ -54,7 +54,7 @@ def spoken(page) -> list[str]:
 
 def test_a_ticket_is_issued_with_the_keyboard_alone(kiosk, server):
     kiosk.goto(f"{server.url}/kiosk/demo?lang=en")
-    kiosk.wait_for_function("document.activeElement.classList.contains('tile')")
+    kiosk.wait_for_function("() => document.activeElement.classList.contains('tile')")
     assert "General advice" in focused(kiosk)  # the first choice has the focus
     kiosk.keyboard.press("Shift+Tab")  # before the tiles: the languages, the speech and text controls
     assert "English" in focused(kiosk)
@@ -68,10 +68,10 @@ def test_a_ticket_is_issued_with_the_keyboard_alone(kiosk, server):
     kiosk.keyboard.press("Enter")
     assert kiosk.locator("#issued-number").inner_text(timeout=5000) == "A001"
     # The focus moves to the new screen (not lost) once it has settled.
-    kiosk.wait_for_function("document.activeElement.textContent.includes('Back to the start')")
+    kiosk.wait_for_function("() => document.activeElement.textContent.includes('Back to the start')")
     kiosk.keyboard.press("Space")
     kiosk.locator(".tile").first.wait_for(timeout=5000)
-    kiosk.wait_for_function("document.activeElement.classList.contains('tile')")
+    kiosk.wait_for_function("() => document.activeElement.classList.contains('tile')")
 
 
 def test_speech_guides_through_the_screens_with_the_servers_espeak_ng(kiosk, server):
@@ -81,14 +81,14 @@ def test_speech_guides_through_the_screens_with_the_servers_espeak_ng(kiosk, ser
     assert kiosk.locator("#kiosk-speech").get_attribute("aria-pressed") == "false"
     kiosk.keyboard.press("*")  # the keypad's star key
     assert kiosk.locator("#kiosk-speech").get_attribute("aria-pressed") == "true"
-    kiosk.wait_for_function("window.luukkuKiosk.spoken.length >= 1")
+    kiosk.wait_for_function("() => window.luukkuKiosk.spoken.length >= 1")
     assert spoken(kiosk)[0] == "sv:speech-on"
     kiosk.locator(".tile").first.focus()
-    kiosk.wait_for_function("window.luukkuKiosk.spoken.includes('sv:service.advice')")
-    kiosk.wait_for_function("window.luukkuKiosk.spoken.some(s => s.startsWith('sv:waiting.'))", timeout=10000)
+    kiosk.wait_for_function("() => window.luukkuKiosk.spoken.includes('sv:service.advice')")
+    kiosk.wait_for_function("() => window.luukkuKiosk.spoken.some(s => s.startsWith('sv:waiting.'))", timeout=10000)
     kiosk.keyboard.press("Enter")
     kiosk.locator("#issued-number").wait_for(timeout=5000)
-    kiosk.wait_for_function("window.luukkuKiosk.spoken.some(s => s.startsWith('sv:ticket.'))")
+    kiosk.wait_for_function("() => window.luukkuKiosk.spoken.some(s => s.startsWith('sv:ticket.'))")
     assert not [s for s in spoken(kiosk) if s.startswith("speechSynthesis")]  # the server spoke every phrase
     phrase = next(s for s in spoken(kiosk) if s.startswith("sv:ticket.")).split(":")[1]
     wav = httpx.get(f"{server.url}/kiosk/demo/speech/sv/{phrase}.wav")
@@ -115,7 +115,7 @@ def test_without_espeak_ng_the_browser_speaks_the_same_phrases(kiosk, server):
         window.speechSynthesis.speak = (u) => { window.said.push(u.lang + ' ' + u.text); setTimeout(() => u.onend && u.onend(), 10); };""")
     kiosk.goto(f"{server.url}/kiosk/demo?lang=en")
     kiosk.locator("#kiosk-speech").click()
-    kiosk.wait_for_function("window.said.length >= 2")
+    kiosk.wait_for_function("() => window.said.length >= 2")
     said = kiosk.evaluate("window.said")
     assert said[:2] == ["en-GB Speech is on. The star key or the Speech button turns it off.",
                         "en-GB Kaupungintalon asiakaspalvelu. Choose your matter to get a queue number."]
