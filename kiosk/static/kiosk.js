@@ -259,6 +259,21 @@
     }
   });
 
+  // A live push may put new tiles in place of the old ones (an admin changed the services): the
+  // focus would fall to the page, so it goes to the same service's new tile, quietly.
+  var focusedTile = null;
+  document.addEventListener("focusin", function (event) {
+    var tile = event.target.closest && event.target.closest(".tile");
+    focusedTile = tile ? tile.getAttribute("value") || "" : null;
+  });
+  document.addEventListener("live:swapped", function () {
+    if (focusedTile === null || (document.activeElement && document.activeElement !== document.body)) return;
+    var tiles = main.querySelectorAll(".tile");
+    var again = Array.prototype.find.call(tiles, function (t) { return (t.getAttribute("value") || "") === focusedTile; })
+                || tiles[0];
+    if (again) { quietFocus = true; again.focus(); quietFocus = false; }
+  });
+
   show();
   enter(false);
   window.luukkuKiosk = { spoken: spoken, prefs: function () { return prefs; } };

@@ -76,6 +76,24 @@ class Screen:
         return heard
 
 
+def kiosk_headers(url: str) -> dict:
+    """The servers run outside demo mode: tickets come from a registered kiosk, by its token."""
+    from server import devices, queue
+    from server.db import Database
+    from server.models import Device
+
+    db = Database(url)
+    try:
+        with db.write() as session:
+            kiosk = Device(site_id=queue.get_site(session, "demo").id, kind="kiosk", name="workers-kiosk")
+            session.add(kiosk)
+            session.flush()
+            token = devices.issue_token(session, None, kiosk)
+    finally:
+        db.dispose()
+    return {"Authorization": f"Device {token}"}
+
+
 async def issue(client: httpx.AsyncClient, base_url: str) -> str:
     answer = await client.post(f"{base_url}/api/v1/sites/demo/tickets", json={"service": "advice"})
     assert answer.status_code == 201, answer.text
@@ -104,9 +122,10 @@ def heard_after_probes(screen: Screen, probes: set[str]) -> list[dict]:
 def test_a_ticket_issued_on_one_worker_reaches_a_websocket_on_the_other(pg_url, tmp_path):
     a = Uvicorn(pg_url, free_port(), tmp_path / "a")
     b = Uvicorn(pg_url, free_port(), tmp_path / "b")
+    headers = kiosk_headers(pg_url)
 
     async def main():
-        async with httpx.AsyncClient(timeout=5) as client, \
+        async with httpx.AsyncClient(timeout=5, headers=headers) as client, \
                 websockets.connect(f"{a.ws_url}/api/v1/sites/demo/events") as on_a, \
                 websockets.connect(f"{b.ws_url}/api/v1/sites/demo/events") as on_b:
             screen_a, screen_b = Screen(on_a), Screen(on_b)
@@ -127,6 +146,7 @@ def test_a_ticket_issued_on_one_worker_reaches_a_websocket_on_the_other(pg_url, 
 
 def test_every_websocket_hears_every_ticket_whichever_of_two_workers_holds_it(pg_url, tmp_path):
     server = Uvicorn(pg_url, free_port(), tmp_path / "server", workers=2)
+    headers = kiosk_headers(pg_url)
 
     def sockets_per_worker(local_ports: set[int]) -> list[int]:
         """How many of our websockets each worker process holds (read from /proc)."""
@@ -143,7 +163,7 @@ def test_every_websocket_hears_every_ticket_whichever_of_two_workers_holds_it(pg
         return counts
 
     async def main():
-        async with httpx.AsyncClient(timeout=5) as client, AsyncExitStack() as stack:
+        async with httpx.AsyncClient(timeout=5, headers=headers) as client, AsyncExitStack() as stack:
             screens: list[Screen] = []
             # The kernel hands each new connection to whichever worker accepts first: connect until
             # both workers hold some (usually the first few do).
