@@ -47,22 +47,23 @@ def log_in(page, server, username: str) -> None:
     page.wait_for_url(re.compile(r"/counter$"))
 
 
-@pytest.fixture
-def clerk(browser, server):
+def staff_page(browser, server, username: str):
+    """A staff PC's browser, logged in as ``username``."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fi-FI")
     page = context.new_page()
-    log_in(page, server, "clerk")
+    log_in(page, server, username)
     yield page
     context.close()
+
+
+@pytest.fixture
+def clerk(browser, server):
+    yield from staff_page(browser, server, "clerk")
 
 
 @pytest.fixture
 def manager(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fi-FI")
-    page = context.new_page()
-    log_in(page, server, "manager")
-    yield page
-    context.close()
+    yield from staff_page(browser, server, "manager")
 
 
 def test_the_check_finds_what_breaks_the_rules(kiosk, server):
@@ -185,11 +186,7 @@ def test_the_staff_pages(manager, server, path):
 
 @pytest.fixture
 def admin(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fi-FI")
-    page = context.new_page()
-    log_in(page, server, "admin")
-    yield page
-    context.close()
+    yield from staff_page(browser, server, "admin")
 
 
 @pytest.mark.parametrize("path", [
