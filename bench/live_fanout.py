@@ -25,14 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import psycopg
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from bench.luukku_server import (PASSWORD, PG_ADMIN_URL, ROOT, Server, cpu_seconds, demo_database, export_commit,
+from bench.luukku_server import (PASSWORD, ROOT, Server, cpu_seconds, demo_database, export_commit,
                                  family_cpu_seconds, git, machine_cpu_seconds, peak_rss_kb, pg_database, pg_url,
-                                 postmaster_pid, screens_per_worker, seed, sessions_opened, uncommitted,
-                                 wait_until_quiet)
+                                 postmaster_pid, require_postgresql, screens_per_worker, seed, sessions_opened,
+                                 uncommitted, wait_until_quiet)
 from bench.performance import PERFORMANCE, run_stamp, write_section
 
 COUNTER_ID = 3
@@ -75,7 +74,7 @@ class Screen:
     mark: int = 0  # pushes before the call being timed
 
     async def run(self, base: str, moved: asyncio.Event) -> None:
-        """Connects and listens until cancelled, pinging every half heartbeat as live.js does."""
+        """Connects and listens until cancelled, pinging every heartbeat as live.js does."""
         try:
             async with connect(base + self.path, compression=None, ping_interval=None, max_size=None,
                                open_timeout=60, close_timeout=2) as ws:
@@ -84,7 +83,7 @@ class Screen:
                 async def ping() -> None:
                     try:
                         while True:
-                            await asyncio.sleep(HEARTBEAT_S / 2)
+                            await asyncio.sleep(HEARTBEAT_S)
                             await ws.send("ping")
                     except ConnectionClosed:
                         pass
@@ -116,6 +115,12 @@ class Crowd:
         self.moved = asyncio.Event()
         self.screens = [Screen(path) for path in paths]
         self.tasks = [asyncio.create_task(s.run(base, self.moved)) for s in self.screens]
+
+    def add(self, base: str, paths: list[str]) -> None:
+        """More screens, connecting now."""
+        screens = [Screen(path) for path in paths]
+        self.screens += screens
+        self.tasks += [asyncio.create_task(s.run(base, self.moved)) for s in screens]
 
     async def until(self, done, timeout: float) -> bool:
         """Waits until ``done(screen)`` holds for every screen still connected, or ``timeout``."""
@@ -383,11 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     # calls with many screens keep the run within a few minutes.
     calls = {n: args.calls or (3 if args.quick else min(20, max(4, 500 // n))) for n in sizes}
 
-    try:
-        psycopg.connect(PG_ADMIN_URL, connect_timeout=3).close()
-    except psycopg.Error as exc:
-        sys.exit(f"scripts/bench live: PostgreSQL at {PG_ADMIN_URL} is not reachable ({exc.__class__.__name__}); "
-                 "start it (scripts/test does where it can) or point LUUKKU_TEST_PG at one")
+    require_postgresql("scripts/bench live")
 
     began = time.perf_counter()
     results = []

@@ -61,12 +61,12 @@ from server.db import Database
 from server.demo import seed_demo, set_demo_printer
 from server.migrate import upgrade
 
-url, prints, password = sys.argv[1:]
+url, prints, password, printer = sys.argv[1:]
 upgrade(url)
 db = Database(url)
 with db.write() as session:
     seed_demo(session, password)
-    set_demo_printer(session, "file:" + prints, "TM-T88V")
+    set_demo_printer(session, printer, "TM-T88V")
 if db.is_sqlite:
     with db.engine.connect() as connection:  # everything into the main file, to copy it
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -74,11 +74,21 @@ db.dispose()
 """
 
 
-def seed(code: Path, url: str, prints: Path) -> None:
+def seed(code: Path, url: str, prints: Path, printer: str | None = None) -> None:
     """Migrates and seeds the demo site, its printer included, as tests/conftest.py does: a server's
-    workers that each create the missing printer at start can collide (see docs/PERFORMANCE.md)."""
-    subprocess.run([sys.executable, "-c", SEED, url, str(prints), PASSWORD], cwd=prints.parent,
-                   env=environment(code), check=True)
+    workers that each create the missing printer at start can collide (see docs/PERFORMANCE.md).
+    The printer prints into the directory ``prints``, or has the connection ``printer``."""
+    subprocess.run([sys.executable, "-c", SEED, url, str(prints), PASSWORD, printer or f"file:{prints}"],
+                   cwd=prints.parent, env=environment(code), check=True)
+
+
+def require_postgresql(program: str) -> None:
+    """Exits with a message saying what to do when the PostgreSQL server at LUUKKU_TEST_PG is not there."""
+    try:
+        psycopg.connect(PG_ADMIN_URL, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        sys.exit(f"{program}: PostgreSQL at {PG_ADMIN_URL} is not reachable ({exc.__class__.__name__}); "
+                 "start it (scripts/test does where it can) or point LUUKKU_TEST_PG at one")
 
 
 def pg_url(name: str) -> str:
@@ -101,13 +111,17 @@ def pg_database(template: str | None = None):
 class Server:
     """``python -m server.cli serve`` in a process of its own, with its worker processes."""
 
-    def __init__(self, code: Path, url: str, workers: int, scratch: Path, prints: Path):
+    def __init__(self, code: Path, url: str, workers: int, scratch: Path, prints: Path, **settings: str):
+        """``settings``: LUUKKU_ settings beyond the demo's (their names in lower case, without the prefix)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = scratch / "server.log"
-        env = environment(code, database_url=url, demo="true", demo_password=PASSWORD,
-                          secret_key=secrets.token_hex(32), demo_printer=f"file:{prints}",
-                          speech_dir=str(scratch / "speech"))
+        self.database_url = url
+        self.workers = workers
+        # As deploy/systemd/luukku.service runs it: fewer glibc heap arenas (the unit says why).
+        env = {"MALLOC_ARENA_MAX": "2"} | environment(code, **{"database_url": url, "demo": "true", "demo_password": PASSWORD,
+                                   "secret_key": secrets.token_hex(32), "demo_printer": f"file:{prints}",
+                                   "speech_dir": str(scratch / "speech"), **settings})
         command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
                    "--workers", str(workers)]
         with self.log.open("wb") as log:  # cwd: no .env of the checkout is read
@@ -136,6 +150,20 @@ class Server:
             try:
                 for task in Path(f"/proc/{pid}/task").iterdir():
                     todo += [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                pass
+        return found
+
+    def worker_pids(self) -> list[int]:
+        """The processes that serve: the server itself with one worker, else uvicorn's worker processes
+        (multiprocessing's children started by ``spawn_main``; not its resource tracker)."""
+        if self.workers == 1:
+            return [self.process.pid]
+        found = []
+        for pid in self.pids():
+            try:
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.append(pid)
             except OSError:
                 pass
         return found
@@ -197,9 +225,10 @@ def wait_until_quiet(max_wait_s: float, busy_cpus: float = 0.2, window_s: float 
             return False
 
 
-def peak_rss_kb(pid: int) -> int:
+def peak_rss_kb(pid: int, field: str = "VmHWM") -> int:
+    """The process's peak resident memory so far, in KiB (``field="VmRSS"``: its resident memory now)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
 

@@ -118,16 +118,28 @@ def _state(session, config: DisplayConfig) -> dict:
             estimates = queue.estimates(session, site, services, now)
             waiting += [{"service": s, "count": counts.get(s.id, 0), "minutes": estimates.get(s.id, 0)}
                         for s in services]
-    langs = config.langs or tuple(lang for lang in sites[0].languages.split(",") if lang in i18n.LANGUAGES)
+    langs = _langs(config, sites[0])
     return {
         "sites": sites,
         "site": sites[0],
         "latest": calls[0] if calls else None,
         "calls": calls[1:config.calls + 1],
         "waiting": waiting,
-        "langs": langs or ("fi",),
+        "langs": langs,
         "multi_site": len(sites) > 1,
     }
+
+
+def _langs(config: DisplayConfig, site) -> tuple[str, ...]:
+    """The display's languages: its address's, else its (first) site's."""
+    langs = config.langs or tuple(lang for lang in site.languages.split(",") if lang in i18n.LANGUAGES)
+    return langs or ("fi",)
+
+
+def _screen_langs(session, config: DisplayConfig) -> tuple[str, ...]:
+    """What a display's websocket needs before it is accepted: its sites exist, and its languages."""
+    sites = [queue.get_site(session, slug) for slug in config.sites]
+    return _langs(config, sites[0])
 
 
 def _labels(langs: tuple[str, ...]):
@@ -189,21 +201,32 @@ async def display_socket(websocket: WebSocket):
     db, settings = app.state.db, app.state.settings
     try:
         config = parse_config(websocket.path_params["sites"], websocket.query_params)
-        state = await run_read(db, _state, config)
+        # Not the whole state: a thousand displays come back at once after a restart.
+        langs = await run_read(db, _screen_langs, config)
     except DomainError:
         await websocket.close(code=4404)
         return
     await websocket.accept()
-    langs = state["langs"]
     speech: Speech = app.state.speech
     # Announcements use the screen's configured languages; the texts on it use the first.
     lang = langs[0]
 
-    async def push(announce: list[dict]) -> None:
+    async def render(announce: list[dict]) -> str:
         state = await run_read(db, _state, config)
         context = _context(state, config, settings)
-        html = web.render_fragment("_display_live.html", lang, oob=True, announcements=announce, **context)
-        await websocket.send_text(html)
+        return web.render_fragment("_display_live.html", lang, oob=True, announcements=announce, **context)
+
+    async def push(announce: list[dict]) -> None:
+        await websocket.send_text(await render(announce))
+
+    async def on_event(event: dict) -> None:
+        if not events.is_public(event):
+            return
+        called = event["type"] in CALL_EVENTS and config.shows(event)
+        announce = [_announcement(event, langs, speech.available)] if called else []
+        # Every display with this address renders the same thing for this event: once, shared.
+        key = ("display", config, langs, event["site"], event["seq"])
+        await websocket.send_text(await app.state.renders.get(key, lambda: render(announce)))
 
     async def snapshot(seen: dict[str, int]) -> dict[str, int]:
         def read(session):
@@ -218,14 +241,12 @@ async def display_socket(websocket: WebSocket):
             return seqs, missed
 
         seqs, missed = await run_read(db, read)
-        await push([_announcement(e, langs, speech.available) for e in missed])
+        if missed:
+            await push([_announcement(e, langs, speech.available) for e in missed])
+        else:  # displays (re)connecting together, as after a restart, share the rendering too
+            key = ("display", config, langs, tuple(sorted(seqs.items())))
+            await websocket.send_text(await app.state.renders.get(key, lambda: render([])))
         return seqs
-
-    async def on_event(event: dict) -> None:
-        if not events.is_public(event):
-            return
-        called = event["type"] in CALL_EVENTS and config.shows(event)
-        await push([_announcement(event, langs, speech.available)] if called else [])
 
     await relay(websocket, app.state.bus, list(config.sites), snapshot, on_event,
                 heartbeat_s=settings.live_heartbeat_s)

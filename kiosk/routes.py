@@ -20,7 +20,7 @@ from server import booking, guidance, hours, i18n, queue, web
 from server.db import run_read, run_write
 from server.errors import DomainError, Invalid, NotFound, N_
 from server.live import pushing_snapshot, relay
-from server.estimate import estimate_wait_min
+from server.estimate import QueueNow, estimate_wait_min
 from server.models import Counter, Service, Site, Ticket, utcnow
 from server.speech import Speech, SpeechUnavailable
 
@@ -181,7 +181,8 @@ async def print_progress(request: Request):
     return web.render(request, "_kiosk_ticket.html", _ticket_context(request, issued, paper))
 
 
-def _status_context(session, public_id: str) -> dict:
+def _status_context(session, public_id: str, state: QueueNow | None = None) -> dict:
+    """The ticket's page; ``state``: the site's queue read already for the estimate (see estimate_wait_min)."""
     ticket = queue.get_ticket(session, public_id)
     service = session.get(Service, ticket.service_id)
     site = session.get(Site, ticket.site_id)
@@ -193,7 +194,7 @@ def _status_context(session, public_id: str) -> dict:
         "site": site,
         "counter": counter,
         "ahead": ahead,
-        "wait": estimate_wait_min(session, site, ticket, utcnow()) if ticket.status == "waiting" else 0,
+        "wait": estimate_wait_min(session, site, ticket, utcnow(), state) if ticket.status == "waiting" else 0,
         "bookable": any(s.appointment_seats > 0 for s in queue.active_services(session, site)),
     }
 
@@ -204,6 +205,12 @@ async def ticket_status(request: Request):
 
 
 QUEUE_EVENTS = ("ticket.", "counter.")  # what can move a ticket in its queue
+
+
+def _queue_now(session, slug: str) -> QueueNow:
+    site = queue.get_site(session, slug)
+    now = utcnow()
+    return QueueNow(session, site, now, queue.local_day(site, now))
 
 
 async def ticket_status_socket(websocket: WebSocket):
@@ -220,9 +227,15 @@ async def ticket_status_socket(websocket: WebSocket):
     await websocket.accept()
 
     async def push(event: dict | None = None) -> None:
-        if event is not None and not event["type"].startswith(QUEUE_EVENTS):
-            return
-        context = await run_read(app.state.db, _status_context, public_id)
+        state = None
+        if event is not None:
+            if not event["type"].startswith(QUEUE_EVENTS):
+                return
+            # Every phone following a ticket of this site replays the same queue after this event:
+            # it is read once, and each phone only replays it for its own ticket.
+            state = await app.state.renders.get(("queue", slug, event["seq"]),
+                                                lambda: run_read(app.state.db, _queue_now, slug))
+        context = await run_read(app.state.db, _status_context, public_id, state)
         await websocket.send_text(web.render_fragment("_ticket_status.html", lang, oob=True, **context))
 
     await relay(websocket, app.state.bus, [slug], pushing_snapshot(app.state.db, [slug], push), push,

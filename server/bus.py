@@ -25,15 +25,17 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import anyio
-import psycopg
 import sqlalchemy as sa
 from anyio.abc import TaskStatus
-from psycopg import sql
 from sqlmodel import Session
 
 from server.db import Database
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger("luukku.bus")
 
@@ -167,6 +169,10 @@ class PostgresBus(InProcessBus):
         ``await tasks.start(bus.run)`` returns after the first attempt to listen, whether it worked or
         not: the app serves meanwhile, and subscribers get ``None`` whenever listening (re)starts.
         """
+        # psycopg only here: a server on SQLite never loads it (about 10 MB a worker).
+        import psycopg
+        from psycopg import sql
+
         self._loop = asyncio.get_running_loop()
         failures = 0
         started = False
@@ -211,7 +217,7 @@ class PostgresBus(InProcessBus):
         finally:
             self._loop = None
 
-    async def _listen(self, connection: psycopg.AsyncConnection) -> None:
+    async def _listen(self, connection: "psycopg.AsyncConnection") -> None:
         while True:
             # stop_after ends the generator (and frees the connection for the reads below);
             # notifications arriving during those reads wait in psycopg's backlog, in order.
@@ -221,7 +227,7 @@ class PostgresBus(InProcessBus):
             for note in notes:
                 await self._fetch(connection, note.payload)
 
-    async def _fetch(self, connection: psycopg.AsyncConnection, payload: str) -> None:
+    async def _fetch(self, connection: "psycopg.AsyncConnection", payload: str) -> None:
         try:
             note = json.loads(payload)
             site, first, last = str(note["site"]), int(note["first"]), int(note["last"])

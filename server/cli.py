@@ -9,12 +9,17 @@ from server.models import ROLES
 from server.settings import Settings, get_settings
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1,
+           forwarded_allow_ips: str | None = None) -> None:
     import uvicorn
 
     from server.app import create_app
 
-    options = dict(host=host, port=port, ws_per_message_deflate=False, log_level="info")
+    # Behind a reverse proxy the client's address (rate limits, login lockouts) and the scheme
+    # (redirects) come from its X-Forwarded-For and -Proto, believed only from the addresses named
+    # here; None leaves uvicorn's default: $FORWARDED_ALLOW_IPS, else 127.0.0.1 and ::1.
+    options = dict(host=host, port=port, ws_per_message_deflate=False, log_level="info",
+                   proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips)
     if workers == 1:
         uvicorn.run(create_app(settings), **options)
         return
@@ -37,9 +42,11 @@ def cmd_migrate(args) -> None:
 
 
 def cmd_serve(args) -> None:
-    if args.workers < 1:
+    settings = get_settings()
+    workers = settings.workers if args.workers is None else args.workers
+    if workers < 1:
         sys.exit("luukku serve: --workers is 1 or more.")
-    _serve(get_settings(), args.host, args.port, args.workers)
+    _serve(settings, args.host, args.port, workers, args.forwarded_allow_ips)
 
 
 def cmd_demo(args) -> None:
@@ -401,8 +408,13 @@ def main(argv: list[str] | None = None) -> None:
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=8000)
         if name == "serve":
-            p.add_argument("--workers", type=int, default=1,
-                           help="worker processes (PostgreSQL only; docs/configuration.md)")
+            p.add_argument("--workers", type=int, default=None,
+                           help="worker processes (default: LUUKKU_WORKERS, 1; more need PostgreSQL; "
+                                "docs/configuration.md)")
+            p.add_argument("--forwarded-allow-ips", metavar="IPS",
+                           help="comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+                                "X-Forwarded-Proto are believed, or * for any (default: $FORWARDED_ALLOW_IPS, "
+                                "else 127.0.0.1,::1; docs/deployment.md)")
         p.set_defaults(func=func)
     commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
     p = commands.add_parser("create-user", help="create a staff user or set a password")

@@ -3,6 +3,11 @@
 SQLite (the embedded default) runs in WAL mode with one writer at a time: a process-wide lock and
 ``BEGIN IMMEDIATE`` keep concurrent requests from meeting "database is locked". PostgreSQL needs no
 lock of ours; the queue's hot paths take row locks instead.
+
+Requests do their database work on worker threads (``run_read``, ``run_write``), at most
+``pool_size`` at once: more would only take connections beyond the pool, which SQLAlchemy closes
+as soon as they are given back, so a busy worker would open and close a PostgreSQL connection for
+nearly every query (docs/configuration.md, "Connections").
 """
 
 import threading
@@ -10,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import anyio
 import anyio.to_thread
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -19,15 +25,27 @@ AfterCommit = Callable[[list[dict]], None]
 BeforeCommit = Callable[[Session, list[dict]], None]
 
 
-def make_engine(url: str) -> sa.Engine:
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout_s: float = 30,
+                connect_timeout_s: int | None = None, statement_timeout_s: float | None = None) -> sa.Engine:
+    """The engine for ``url``. The timeouts apply to PostgreSQL only; None (or 0) means none."""
+    pool = dict(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout_s)
     if url.startswith("sqlite"):
         path = sa.make_url(url).database
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        else:
+            pool = {}  # an in-memory database lives in one connection per thread: no pool to size
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
         _configure_sqlite(engine)
         return engine
-    return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    connect_args: dict = {}
+    if connect_timeout_s:
+        connect_args["connect_timeout"] = connect_timeout_s
+    if statement_timeout_s:
+        # Sent at connect time (libpq's options), so it costs no query; options given in the URL stay.
+        options = sa.make_url(url).query.get("options", "")
+        connect_args["options"] = f"{options} -c statement_timeout={round(statement_timeout_s * 1000)}".strip()
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args, **pool)
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:
@@ -49,9 +67,16 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout_s: float = 30,
+                 connect_timeout_s: int | None = None, statement_timeout_s: float | None = None):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow,
+                                  pool_timeout_s=pool_timeout_s, connect_timeout_s=connect_timeout_s,
+                                  statement_timeout_s=statement_timeout_s)
+        # Requests' turns at the database (run_read, run_write): one per pooled connection, so that
+        # they never open connections beyond the pool (see the module's docstring).
+        self.request_slots = anyio.Semaphore(pool_size)
+        self.pool_timeout_s = pool_timeout_s
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._write_lock = threading.Lock() if self.is_sqlite else None
@@ -100,7 +125,7 @@ async def run_write(db: Database, fn, *args, **kwargs):
         with db.write() as session:
             return fn(session, *args, **kwargs)
 
-    return await anyio.to_thread.run_sync(work)
+    return await _in_turn(db, work)
 
 
 async def run_read(db: Database, fn, *args, **kwargs):
@@ -108,4 +133,19 @@ async def run_read(db: Database, fn, *args, **kwargs):
         with db.read() as session:
             return fn(session, *args, **kwargs)
 
-    return await anyio.to_thread.run_sync(work)
+    return await _in_turn(db, work)
+
+
+async def _in_turn(db: Database, work):
+    """Runs ``work()`` on a worker thread once one of the database's request slots is free; waits for
+    one as long as SQLAlchemy's pool would wait for a connection, then fails as the pool would."""
+    try:
+        with anyio.fail_after(db.pool_timeout_s):
+            await db.request_slots.acquire()
+    except TimeoutError:
+        raise sa.exc.TimeoutError(f"no database connection was free within {db.pool_timeout_s:g} s "
+                                  "(LUUKKU_DB_POOL_TIMEOUT_S)") from None
+    try:
+        return await anyio.to_thread.run_sync(work)
+    finally:
+        db.request_slots.release()

@@ -21,7 +21,7 @@ from collections import deque
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from server import fairness
 from server.models import Counter, CounterService, Service, Site, Ticket
@@ -32,42 +32,57 @@ EXPECTED_PAUSE_MIN = 30
 NEW = -1  # the id of the imagined ticket taken now, for "how long if I take a number now?"
 
 
-def recent_service_min(session: Session, service: Service, day: date) -> float:
-    rows = session.execute(
-        sa.select(Ticket.served_at, Ticket.finished_at)
+def recent_service_min(session: Session, services: dict[int, Service], day: date) -> dict[int, float]:
+    """Per service id, the mean of its last ``SAMPLES`` service times today, blended with its prior."""
+    last = sa.func.row_number().over(partition_by=Ticket.service_id, order_by=Ticket.finished_at.desc())
+    recent = (
+        sa.select(Ticket.service_id, Ticket.served_at, Ticket.finished_at, last.label("n"))
         .where(
-            Ticket.service_id == service.id,
+            Ticket.service_id.in_(list(services)),
             Ticket.service_day == day,
             Ticket.status == "finished",
             Ticket.served_at.is_not(None),
         )
-        .order_by(Ticket.finished_at.desc())
-        .limit(SAMPLES)
-    ).all()
-    minutes = [(finished - served).total_seconds() / 60 for served, finished in rows]
-    return (sum(minutes) + PRIOR_WEIGHT * service.service_min) / (len(minutes) + PRIOR_WEIGHT)
+        .subquery()
+    )
+    minutes: dict[int, list[float]] = {sid: [] for sid in services}
+    # One query for every service (a window function keeps each one's last SAMPLES): this runs on
+    # every ticket issued, and a query per service was a fifth of the kiosk's time (docs/PERFORMANCE.md).
+    rows = session.execute(sa.select(recent.c.service_id, recent.c.served_at, recent.c.finished_at)
+                           .where(recent.c.n <= SAMPLES))
+    for service_id, served, finished in rows:
+        minutes[service_id].append((finished - served).total_seconds() / 60)
+    return {sid: (sum(minutes[sid]) + PRIOR_WEIGHT * service.service_min) / (len(minutes[sid]) + PRIOR_WEIGHT)
+            for sid, service in services.items()}
 
 
 class QueueNow:
     """What the replay needs, read once: the open counters, their profiles and customers, the queues."""
 
     def __init__(self, session: Session, site: Site, now: datetime, day: date):
+        self.day = day
+        # Plain rows of the columns the replay reads, not ORM objects: this runs on every ticket
+        # issued, and building objects was most of its time (docs/PERFORMANCE.md).
         self.now = now
-        self.services = {s.id: s for s in session.exec(select(Service).where(Service.site_id == site.id))}
-        self.mean = {sid: recent_service_min(session, s, day) for sid, s in self.services.items()}
-        self.counters = {c.id: c for c in session.exec(
-            select(Counter).where(Counter.site_id == site.id, Counter.is_open))}
+        self.services = {s.id: s for s in session.execute(
+            sa.select(Service.id, Service.target_wait_min, Service.service_min).where(Service.site_id == site.id))}
+        self.mean = recent_service_min(session, self.services, day)
+        self.counters = {c.id: c for c in session.execute(
+            sa.select(Counter.id, Counter.paused, Counter.paused_at, Counter.profile)
+            .where(Counter.site_id == site.id, Counter.is_open))}
         self.profiles: dict[int, dict[int, CounterService]] = {}
-        for row in session.exec(select(CounterService).where(CounterService.counter_id.in_(list(self.counters)))):
+        for row in session.execute(
+                sa.select(CounterService.counter_id, CounterService.service_id, CounterService.weight,
+                          CounterService.position).where(CounterService.counter_id.in_(list(self.counters)))):
             self.profiles.setdefault(row.counter_id, {})[row.service_id] = row
-        self.current = {t.counter_id: t for t in session.exec(
-            select(Ticket).where(Ticket.counter_id.in_(list(self.counters)),
-                                 Ticket.status.in_(("called", "serving"))))}
-        self.waiting = list(session.exec(
-            select(Ticket)
+        self.current = {t.counter_id: t for t in session.execute(
+            sa.select(Ticket.counter_id, Ticket.service_id).where(Ticket.counter_id.in_(list(self.counters)),
+                                                                  Ticket.status.in_(("called", "serving"))))}
+        self.waiting = session.execute(
+            sa.select(Ticket.id, Ticket.service_id, Ticket.queued_at, Ticket.priority, Ticket.front)
             .where(Ticket.site_id == site.id, Ticket.service_day == day, Ticket.status == "waiting",
                    Ticket.target_counter_id.is_(None), Ticket.target_staff_user_id.is_(None))
-            .order_by(Ticket.priority.desc(), Ticket.front.desc(), Ticket.queued_at, Ticket.id)))
+            .order_by(Ticket.priority.desc(), Ticket.front.desc(), Ticket.queued_at, Ticket.id)).all()
 
     def _free_at(self) -> dict[int, float]:
         """Minutes from now until each open counter can call."""
@@ -85,9 +100,8 @@ class QueueNow:
     def wait_min(self, service_id: int, ticket_id: int = NEW) -> int:
         """Minutes until the ticket is called; ``NEW``: a ticket of the service taken now."""
         queues: dict[int, deque] = {}
-        for t in self.waiting:
-            queues.setdefault(t.service_id, deque()).append(
-                (t.id, t.queued_at, t.priority, t.front))
+        for tid, sid, queued_at, priority, front in self.waiting:
+            queues.setdefault(sid, deque()).append((tid, queued_at, priority, front))
         if ticket_id == NEW:
             queues.setdefault(service_id, deque()).append((NEW, self.now, 0, False))
         free_at = self._free_at()
@@ -119,9 +133,13 @@ class QueueNow:
         return round((ahead + 0.5) * self.mean[service_id])
 
 
-def estimate_wait_min(session: Session, site: Site, ticket: Ticket, now: datetime) -> int:
-    """Minutes until this waiting ticket is called."""
-    return QueueNow(session, site, now, ticket.service_day).wait_min(ticket.service_id, ticket.id)
+def estimate_wait_min(session: Session, site: Site, ticket: Ticket, now: datetime,
+                      state: QueueNow | None = None) -> int:
+    """Minutes until this waiting ticket is called; ``state``: the site's queue as read already (the
+    phones following their tickets share one reading per event), if it is of the ticket's day."""
+    if state is None or state.day != ticket.service_day:
+        state = QueueNow(session, site, now, ticket.service_day)
+    return state.wait_min(ticket.service_id, ticket.id)
 
 
 def estimates(session: Session, site: Site, services: list[Service], now: datetime, day: date) -> dict[int, int]:

@@ -15,7 +15,9 @@ numbers it saw as ``?seen=site:n,…``, so what it missed meanwhile (a call) can
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any
 
 import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -85,7 +87,10 @@ async def relay(
             await send_heartbeat()
             while True:
                 try:
-                    event = await asyncio.wait_for(events.get(), heartbeat_s)
+                    # asyncio.timeout, not wait_for: on Python 3.11 wait_for makes a task per wait,
+                    # for every screen at every event and heartbeat.
+                    async with asyncio.timeout(heartbeat_s):
+                        event = await events.get()
                 except TimeoutError:
                     if screen and time.monotonic() - last_heard > CLIENT_SILENCE_BEATS * heartbeat_s:
                         await websocket.close(code=1011)  # a half-open line: the screen reconnects
@@ -116,3 +121,34 @@ def pushing_snapshot(db: Database, sites: list[str], push: Callable[[], Awaitabl
         return seqs
 
     return snapshot
+
+
+class SharedRenders:
+    """One rendering of an event for every screen that shows the same thing (or one reading, for
+    screens that each render something of their own from the same data: the phones' queue).
+
+    A thousand displays of one site each reading the state and rendering it after a call would make
+    the last of them wait for 999 renderings (docs/PERFORMANCE.md). Screens alike (the same key: what
+    they show, and the event they are answering) share one: the first to ask starts it, the others
+    await the same result. It is read after the event, so it shows at least that event, as relay()
+    needs. Recent keys are kept (``keep``), enough for the events of a busy moment.
+    """
+
+    def __init__(self, keep: int = 256):
+        self.keep = keep
+        self._renders: OrderedDict[Hashable, asyncio.Task] = OrderedDict()
+
+    async def get(self, key: Hashable, make: Callable[[], Awaitable[Any]]) -> Any:
+        task = self._renders.get(key)
+        if task is None:
+            task = asyncio.ensure_future(make())
+            task.add_done_callback(lambda done: self._forget_failed(key, done))
+            self._renders[key] = task
+            while len(self._renders) > self.keep:
+                self._renders.popitem(last=False)
+        # shield: a screen that goes away while waiting must not cancel the others' rendering
+        return await asyncio.shield(task)
+
+    def _forget_failed(self, key: Hashable, task: asyncio.Task) -> None:
+        if (task.cancelled() or task.exception() is not None) and self._renders.get(key) is task:
+            del self._renders[key]  # the next screen tries again rather than sharing the failure

@@ -3,7 +3,8 @@ internet, and the kiosk's buttons in the hall (server/app.py sets which, docs/se
 
 Counted per client address in each worker, over a sliding minute: simple, and enough to stop one
 client hammering the pages; the booking limits (server/booking.py) keep the slots fair. Behind a
-reverse proxy, run uvicorn with --proxy-headers so that the client's address is the visitor's.
+reverse proxy, `luukku serve --forwarded-allow-ips` names the proxy so that the client's address is the
+visitor's (docs/deployment.md).
 """
 
 import time

@@ -19,6 +19,28 @@ class Settings(BaseSettings):
         "sqlite:///var/luukku.db",
         description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
     )
+    workers: int = Field(
+        1, ge=1, description="Worker processes `luukku serve` starts unless --workers is given; more than one "
+        "needs PostgreSQL"
+    )
+    db_pool_size: int = Field(
+        10, ge=1, description="Database connections each worker keeps open; also how many of its requests "
+        "use the database at once (the others wait their turn)"
+    )
+    db_max_overflow: int = Field(
+        20, ge=0, description="Connections a worker may open beyond the pool for its background jobs when "
+        "the pool is busy, closed again after use"
+    )
+    db_pool_timeout_s: float = Field(
+        30, gt=0, description="Seconds a request waits for a free database connection before it fails"
+    )
+    db_connect_timeout_s: int = Field(
+        10, ge=0, description="Seconds to wait for a new PostgreSQL connection to open (0: no limit)"
+    )
+    db_statement_timeout_s: float = Field(
+        30, ge=0, description="Seconds one PostgreSQL statement may run, waiting for locks included, before "
+        "it is cancelled (0: no limit)"
+    )
     secret_key: str = Field(
         "change-me-in-production",
         description="Signs session cookies and API tokens; set a long random value in production",

@@ -144,9 +144,10 @@ class LiveServer:
 
 class Uvicorn:
     """``luukku serve`` in a process of its own (with ``workers``, uvicorn's supervisor and its
-    worker processes), on 127.0.0.1."""
+    worker processes), on 127.0.0.1; ``serve_args`` go to ``luukku serve`` as well."""
 
-    def __init__(self, url: str, port: int, scratch: Path, workers: int = 1, **settings: str):
+    def __init__(self, url: str, port: int, scratch: Path, workers: int = 1, serve_args: tuple[str, ...] = (),
+                 **settings: str):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.ws_url = f"ws://127.0.0.1:{port}"
@@ -163,7 +164,7 @@ class Uvicorn:
             **{f"LUUKKU_{name.upper()}": value for name, value in settings.items()},
         }
         command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                   "--workers", str(workers)]
+                   "--workers", str(workers), *serve_args]
         with self.log.open("wb") as log:  # the process keeps its own copy of the descriptor
             self.process = subprocess.Popen(command, cwd=scratch, env=env, stdout=log, stderr=log)
 

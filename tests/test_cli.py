@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from tests.conftest import free_port
+from tests.conftest import ROOT, free_port
 
 
 def test_luukku_demo_serves_the_demo_site_on_the_embedded_defaults(tmp_path):
@@ -78,8 +78,9 @@ def test_hours_are_set_shown_and_refused_when_garbled(tmp_path):
     assert "mon 08:00-16:15" in hours().stdout  # a refused change changed nothing
 
 
-def luukku(url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LUUKKU_")}, "LUUKKU_DATABASE_URL": url}
+def luukku(url: str, *args: str, **settings: str) -> subprocess.CompletedProcess:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LUUKKU_")}, "LUUKKU_DATABASE_URL": url,
+           **{f"LUUKKU_{name.upper()}": value for name, value in settings.items()}}
     return subprocess.run([sys.executable, "-m", "server.cli", *args], env=env, capture_output=True,
                           text=True, timeout=60)
 
@@ -200,6 +201,34 @@ def test_a_manager_gives_the_displays_a_colour_a_logo_and_a_notice(tmp_path):
 def test_several_workers_are_refused_on_sqlite_with_the_reason(tmp_path):
     refused = luukku(f"sqlite:///{tmp_path / 'one.db'}", "serve", "--workers", "2", "--port", str(free_port()))
     assert refused.returncode != 0 and "several workers need PostgreSQL" in refused.stderr
+    configured = luukku(f"sqlite:///{tmp_path / 'one.db'}", "serve", "--port", str(free_port()), workers="2")
+    assert configured.returncode != 0 and "several workers need PostgreSQL" in configured.stderr
+
+
+def test_serve_starts_luukku_workers_workers_unless_told_otherwise(monkeypatch):
+    from server import cli
+    from server.settings import get_settings
+
+    started = []
+    monkeypatch.setattr(cli, "_serve", lambda settings, host, port, workers=1, forwarded_allow_ips=None: started.append(workers))
+    monkeypatch.delenv("LUUKKU_WORKERS", raising=False)
+    get_settings.cache_clear()
+    cli.main(["serve"])
+    monkeypatch.setenv("LUUKKU_WORKERS", "3")
+    get_settings.cache_clear()
+    try:
+        cli.main(["serve"])
+        cli.main(["serve", "--workers", "2"])
+    finally:
+        get_settings.cache_clear()
+    assert started == [1, 3, 2]
+
+
+def test_every_setting_is_in_the_configuration_guide():
+    from server.settings import Settings
+
+    guide = (ROOT / "docs" / "configuration.md").read_text()
+    assert [name for name in Settings.model_fields if f"`LUUKKU_{name.upper()}`" not in guide] == []
 
 
 def test_the_configuration_is_exported_and_imported_as_one_file(tmp_path):

@@ -77,9 +77,13 @@
     };
   }
 
+  var tick = 0;
   setInterval(function () {
     var silent = Date.now() - lastHeard;
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send("ping");
+    // A ping every heartbeat (every other tick) is plenty for a server that waits five: a thousand
+    // screens pinging twice as often cost a worker time it needs for the calls.
+    tick += 1;
+    if (tick % 2 === 0 && socket && socket.readyState === WebSocket.OPEN) socket.send("ping");
     if (silent > 2.5 * beatMs) setOffline(true);
     // A connection attempt gets the same grace as an open line.
     if (socket && Date.now() - Math.max(lastHeard, socketSince) > 3 * beatMs) { drop(); scheduleReconnect(); }

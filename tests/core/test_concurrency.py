@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from server import counters, queue
+from server.db import Database
 from server.errors import Conflict, DomainError
 from server.events import record_event
 from server.models import Counter, Event, StaffUser, Ticket
@@ -238,3 +239,40 @@ def test_a_counter_is_not_told_the_queue_is_empty_while_someone_waits_for_it(db)
     )
     assert first[0].id == advice.id  # the longer wait
     assert second is not None and second[0].id == housing.id
+
+
+@pytest.mark.postgres
+def test_on_postgresql_call_next_skips_a_head_ticket_another_transaction_has_locked(pg_url):
+    # Another counter deciding on the head of the queue holds its row locked until it commits. A
+    # second counter must take the next ticket at once (FOR UPDATE SKIP LOCKED), not queue behind that
+    # lock; the lock timeout turns a wait into a failure instead of a hang.
+    db = Database(pg_url)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold(ticket_id: int) -> None:
+        try:
+            with db.write() as session:
+                session.exec(select(Ticket).where(Ticket.id == ticket_id).with_for_update()).one()
+                locked.set()
+                release.wait(10)
+        finally:
+            locked.set()
+
+    try:
+        [(counter_id, clerk)] = add_desks(db, 1, services=("advice",))
+        head, second = issue_many(db, 2, services=("advice",))
+        holder = threading.Thread(target=hold, args=(head.id,))
+        holder.start()
+        try:
+            assert locked.wait(10)
+            started = time.monotonic()
+            with db.write() as session:
+                session.execute(sa.text("SET LOCAL lock_timeout = '3s'"))
+                called, _service = counters.call_next(session, counter_id, clerk, now=LATER)
+            took = time.monotonic() - started
+        finally:
+            release.set()
+            holder.join(10)
+    finally:
+        db.dispose()
+    assert called.id == second.id and took < 1

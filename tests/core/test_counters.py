@@ -876,7 +876,7 @@ def wait_now(db, code: str, minute: float = 0) -> int:
 def recent_min(db, code: str) -> float:
     with db.read() as session:
         service = queue.get_service(session, queue.get_site(session, "demo"), code)
-        return estimate.recent_service_min(session, service, NOW.date())
+        return estimate.recent_service_min(session, {service.id: service}, NOW.date())[service.id]
 
 
 def test_the_estimate_learns_from_the_days_finished_customers(db):

@@ -1,6 +1,7 @@
 """Live screens over real websockets to uvicorn on loopback: sequence numbers, resync on a gap,
 heartbeats both ways, catching up after a cut, the display's filters, the kiosk and the phone."""
 
+import contextlib
 import json
 import re
 import time
@@ -244,3 +245,115 @@ def test_one_display_shows_two_sites(server):
         while ("N001", "1") not in announced(pushed := recv_push(display)):
             assert time.monotonic() < deadline
         assert "Pohjoinen palvelupiste" in pushed and "A001" in pushed  # both sites' calls, named
+
+
+def test_displays_with_one_address_read_the_state_once_per_event_and_get_the_same_push(server, monkeypatch):
+    import display.routes
+
+    reads = []
+    real_state = display.routes._state
+
+    def counting_state(session, config):
+        reads.append(config.langs)
+        return real_state(session, config)
+
+    printer_status_known(server)
+    monkeypatch.setattr(display.routes, "_state", counting_state)
+    with contextlib.ExitStack() as stack:
+        alike = [stack.enter_context(connect(f"{server.ws_url}/display/demo/ws?lang=fi,sv")) for _ in range(5)]
+        other = stack.enter_context(connect(f"{server.ws_url}/display/demo/ws?lang=sv"))
+        for ws in [*alike, other]:
+            recv_push(ws)
+        with Clerk(server.url) as clerk:
+            clerk.open(3, "advice")
+            clerk.take("advice")
+            for ws in [*alike, other]:  # every screen up to date before the call
+                while heartbeat(ws)["seq"]["demo"] < last_seq(server):
+                    pass
+            before = len(reads)
+            clerk.call_next(3)
+            pushes = [recv_push(ws) for ws in alike]
+            other_push = recv_push(other)
+        assert len(set(pushes)) == 1 and announced(pushes[0]) == [("A001", "3")]
+        assert announced(other_push) == [("A001", "3")] and other_push != pushes[0]  # its own rendering
+        # One ticket.called event: one read for the five alike, one for the other.
+        assert sorted(reads[before:]) == [("fi", "sv"), ("sv",)]
+
+
+def test_a_shared_rendering_survives_a_screen_leaving_and_a_failure_is_not_shared():
+    import asyncio
+
+    from server.live import SharedRenders
+
+    async def scenario():
+        renders, started = SharedRenders(keep=2), []
+
+        async def slow():
+            started.append(1)
+            await asyncio.sleep(0.05)
+            return "html"
+
+        leaving = asyncio.create_task(renders.get("k", slow))
+        staying = asyncio.create_task(renders.get("k", slow))
+        await asyncio.sleep(0.01)
+        leaving.cancel()  # the first screen went away mid-render
+        assert await staying == "html" and len(started) == 1
+
+        async def broken():
+            raise RuntimeError("database gone")
+
+        for _ in range(2):
+            try:
+                await renders.get("bad", broken)
+            except RuntimeError:
+                pass
+            else:
+                raise AssertionError("the failure was not raised")
+        assert "bad" not in renders._renders  # the next screen tries again
+        for key in ("a", "b", "c"):
+            await renders.get(key, slow)
+        assert list(renders._renders) == ["b", "c"]  # only the most recent are kept
+
+    asyncio.run(scenario())
+
+
+def pushes_until(ws, seq: int, timeout: float = 5) -> list[str]:
+    """The pushes a screen gets until a heartbeat says it has seen event ``seq``."""
+    pushes, deadline = [], time.monotonic() + timeout
+    while True:
+        message = ws.recv(timeout=max(0.01, deadline - time.monotonic()))
+        if not message.startswith("{"):
+            pushes.append(message)
+        elif json.loads(message).get("seq", {}).get("demo", 0) >= seq:
+            return pushes
+
+
+def test_phones_read_the_queue_once_per_event_and_each_shows_its_own_place_and_wait(server, monkeypatch):
+    import kiosk.routes
+
+    reads = []
+    real_queue_now = kiosk.routes._queue_now
+
+    def counting_queue_now(session, slug):
+        reads.append(slug)
+        return real_queue_now(session, slug)
+
+    monkeypatch.setattr(kiosk.routes, "_queue_now", counting_queue_now)
+    with Clerk(server.url) as clerk, contextlib.ExitStack() as stack:
+        clerk.open(3, "advice")
+        tickets = [clerk.take("advice") for _ in range(4)]
+        phones = [stack.enter_context(connect(f"{server.ws_url}/t/{t['id']}/ws?lang=en")) for t in tickets]
+        for phone in phones:
+            pushes_until(phone, last_seq(server))
+        before = len(reads)
+        clerk.call_next(3)
+        seq = last_seq(server)
+        last_pushes = [pushes_until(phone, seq)[-1] for phone in phones]
+        # One ticket.called event: one reading of the queue, shared by the four phones.
+        assert reads[before:] == ["demo"]
+        assert "It is your turn" in last_pushes[0]
+        for ahead, (ticket, pushed) in enumerate(zip(tickets[1:], last_pushes[1:])):
+            page = httpx.get(f"{server.url}/t/{ticket['id']}", headers={"Accept-Language": "en"}).text
+            wait = re.search(r"about \d+ min|You are next", page).group(0)
+            # Each phone its own place, and the same estimate a fresh page (its own reading) shows.
+            assert f'id="status-ahead">{ahead}<' in pushed and wait in pushed

@@ -194,3 +194,108 @@ def _readlink(path: Path) -> str:
         return os.readlink(path)
     except OSError:  # the descriptor closed meanwhile
         return ""
+
+
+def bus_connections(url: str) -> int:
+    """How many workers' buses hold a connection to the database at ``url``, listening or not."""
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        return admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND application_name LIKE 'luukku-bus-%%'",
+            (sa.make_url(url).database,),
+        ).fetchone()[0]
+
+
+def enrolled_display(base_url: str, url: str) -> str:
+    """Registers a display of the demo site and enrols an httpx browser with it: its device cookie."""
+    import re
+
+    from server import devices, queue
+    from server.db import Database
+
+    db = Database(url)
+    try:
+        with db.write() as session:
+            device = devices.save_device(session, None, queue.get_site(session, "demo"),
+                                         {"kind": "display", "name": "hall-display", "printer": ""})
+            token = devices.issue_token(session, None, device)
+    finally:
+        db.dispose()
+    with httpx.Client(base_url=base_url) as browser:
+        page = browser.get(f"/devices/enrol/{token}")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        assert browser.post(f"/devices/enrol/{token}", data={"csrf_token": csrf}).status_code in (200, 303)
+        return browser.cookies["luukku_device"]
+
+
+def test_a_display_whose_worker_lost_its_listening_connection_is_resynchronised_without_reconnecting(
+        pg_url, tmp_path):
+    """While the workers' LISTEN connections are gone, a kiosk and a counter elsewhere issue and call a
+    ticket: its notification reaches no one. Once a worker listens again, its display gets a fresh state
+    from the database that shows the call, over the same websocket, before anything else happens."""
+    from server import counters, queue
+    from server.bus import PostgresBus
+    from server.db import Database
+    from server.models import StaffUser
+
+    name = sa.make_url(pg_url).database
+    # Another worker, as far as the database can tell: its transactions notify, as the app's do.
+    elsewhere = Database(pg_url)
+    elsewhere.before_commit.append(PostgresBus(elsewhere).notify)
+    desks: list[tuple[int, int]] = []  # (counter, clerk), open for advice
+
+    def open_desks() -> None:
+        with elsewhere.write() as session:
+            staff = session.execute(sa.select(StaffUser.id).where(StaffUser.username.in_(("clerk", "expert")))
+                                    .order_by(StaffUser.username)).scalars().all()
+            desks.extend(zip((c.id for c in queue.site_counters(session, queue.get_site(session, "demo"))), staff))
+            for desk, clerk in desks:
+                counters.open_counter(session, desk, clerk, ["advice"])
+
+    def issue_and_call() -> str:
+        """A ticket issued and called at the next free desk (each desk calls once)."""
+        desk, clerk = desks.pop(0)
+        with elsewhere.write() as session:
+            number = queue.issue_ticket(session, "demo", "advice", "fi", printed=False).ticket.number
+            counters.call_next(session, desk, clerk)
+            return number
+
+    async def push(display, timeout: float) -> str | None:
+        """The next pushed state (HTML), answering heartbeats with a ping as live.js does."""
+        with anyio.move_on_after(timeout):
+            while True:
+                message = await display.recv()
+                if not message.startswith('{"type": "heartbeat"'):
+                    return message
+                await display.send("ping")
+        return None
+
+    async def main(cookie: str):
+        async with websockets.connect(f"{server.ws_url}/display/demo/ws",
+                                      additional_headers={"Cookie": f"luukku_device={cookie}"}) as display:
+            first = await push(display, 10)
+            assert first is not None and "data-ticket=" not in first  # no call yet
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')  # no one reconnects
+                try:
+                    admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                  " WHERE datname = %s AND application_name LIKE 'luukku-bus-%%'", (name,))
+                    await anyio.to_thread.run_sync(wait_for, lambda: bus_connections(pg_url) == 0,
+                                                   "the buses' connections gone")
+                    missed = await anyio.to_thread.run_sync(issue_and_call)
+                    assert await push(display, 0.5) is None  # nobody heard it
+                finally:
+                    admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            resynced = await push(display, 10)  # the bus listens again: a fresh state, unasked
+            assert resynced is not None and f'data-ticket="{missed}"' in resynced
+            later = await anyio.to_thread.run_sync(issue_and_call)
+            pushed = await push(display, 5)  # and events flow as before
+            assert pushed is not None and f'data-ticket="{later}"' in pushed
+
+    try:
+        open_desks()
+        server = Uvicorn(pg_url, free_port(), tmp_path / "server", workers=2)
+        with serving(server):
+            wait_for(lambda: listening_buses(pg_url) == 2, "both workers' buses listening")
+            anyio.run(main, enrolled_display(server.url, pg_url))
+    finally:
+        elsewhere.dispose()

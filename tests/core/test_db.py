@@ -1,0 +1,136 @@
+"""The database layer: SQLite's writers, the connection pool's sizes and the timeouts (server/db.py)."""
+
+import threading
+import time
+
+import anyio
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from server.db import Database, run_read
+from tests.conftest import prepare_demo_database
+
+
+def statements(db: Database) -> list[str]:
+    """Every statement the engine sends from now on, as sent."""
+    sent: list[str] = []
+    event.listen(db.engine, "before_cursor_execute",
+                 lambda _conn, _cursor, statement, *_: sent.append(statement))
+    return sent
+
+
+def test_sqlite_write_transactions_begin_immediate_and_reads_deferred(tmp_path):
+    db = Database(prepare_demo_database(f"sqlite:///{tmp_path / 'luukku.db'}"))
+    sent = statements(db)
+    with db.write() as session:
+        session.execute(sa.text("SELECT 1"))
+    with db.read() as session:
+        session.execute(sa.text("SELECT 1"))
+    db.dispose()
+    assert [s for s in sent if s.startswith("BEGIN")] == ["BEGIN IMMEDIATE", "BEGIN DEFERRED"]
+
+
+def test_two_sqlite_writers_that_read_first_never_meet_database_is_locked(tmp_path):
+    # Two processes on one file (here: two Database objects, each with its own write lock). A
+    # deferred transaction that has read cannot start writing once the other one has committed
+    # meanwhile: SQLite refuses it at once with "database is locked", whatever the busy timeout.
+    # BEGIN IMMEDIATE takes the write lock first, so the second writer waits its turn instead.
+    url = prepare_demo_database(f"sqlite:///{tmp_path / 'luukku.db'}")
+    one, two = Database(url), Database(url)
+    inside, release = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def write(db: Database, hold: bool) -> None:
+        try:
+            with db.write() as session:
+                session.execute(sa.text("SELECT count(*) FROM site")).scalar()
+                session.execute(sa.text("UPDATE site SET name = name"))
+                if hold:
+                    inside.set()
+                    release.wait(10)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            failures.append(exc)
+        finally:
+            inside.set()
+
+    first = threading.Thread(target=write, args=(one, True))
+    first.start()
+    assert inside.wait(10)
+    second = threading.Thread(target=write, args=(two, False))
+    second.start()
+    time.sleep(0.3)  # the second is waiting for the write lock now
+    release.set()
+    first.join(10)
+    second.join(10)
+    one.dispose()
+    two.dispose()
+    assert failures == []
+
+
+@pytest.mark.postgres
+def test_the_pool_settings_and_timeouts_reach_postgresql(pg_url):
+    db = Database(pg_url, pool_size=3, max_overflow=2, pool_timeout_s=7, connect_timeout_s=4,
+                  statement_timeout_s=0.5)
+    try:
+        assert (db.engine.pool.size(), db.engine.pool._max_overflow, db.engine.pool._timeout) == (3, 2, 7)
+        with db.read() as session:
+            assert session.execute(sa.text("SHOW statement_timeout")).scalar() == "500ms"
+            started = time.monotonic()
+            with pytest.raises(sa.exc.OperationalError, match="statement timeout"):
+                session.execute(sa.text("SELECT pg_sleep(5)"))
+            assert time.monotonic() - started < 3
+    finally:
+        db.dispose()
+    plain = Database(pg_url)  # the command-line tools: no statement timeout
+    try:
+        with plain.read() as session:
+            assert session.execute(sa.text("SHOW statement_timeout")).scalar() == "0"
+    finally:
+        plain.dispose()
+
+
+@pytest.mark.postgres
+def test_requests_use_at_most_the_pool_and_never_open_connections_beyond_it(pg_url):
+    # Overflow connections are closed when given back: had 40 threads of requests shared a pool of 3,
+    # every query beyond the third would have opened and closed a PostgreSQL connection.
+    db = Database(pg_url, pool_size=3, max_overflow=20)
+    opened = []
+    event.listen(db.engine, "connect", lambda *_: opened.append(1))
+    busiest = 0
+
+    def query(session):
+        nonlocal busiest
+        session.execute(sa.text("SELECT pg_sleep(0.02)"))
+        busiest = max(busiest, db.engine.pool.checkedout())  # this one's connection among them
+
+    async def main():
+        async with anyio.create_task_group() as tasks:
+            for _ in range(60):
+                tasks.start_soon(run_read, db, query)
+
+    try:
+        anyio.run(main)
+    finally:
+        db.dispose()
+    assert busiest == 3 and len(opened) == 3
+
+
+def test_a_request_waiting_longer_than_the_pool_timeout_fails_with_a_timeout(tmp_path):
+    db = Database(prepare_demo_database(f"sqlite:///{tmp_path / 'luukku.db'}"), pool_size=1,
+                  pool_timeout_s=0.2)
+
+    async def main():
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(run_read, db, lambda session: time.sleep(1))
+            await anyio.sleep(0.05)
+            started = anyio.current_time()
+            with pytest.raises(sa.exc.TimeoutError, match="LUUKKU_DB_POOL_TIMEOUT_S"):
+                await run_read(db, lambda session: None)
+            return anyio.current_time() - started
+
+    try:
+        waited = anyio.run(main)
+    finally:
+        db.dispose()
+    assert 0.15 < waited < 0.6
