@@ -93,13 +93,15 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction. Events recorded in it go to ``before_commit`` inside it, and to
-        ``after_commit`` once it commits."""
+        ``after_commit`` once it commits; so do the transaction's own ``session.info["on_commit"]``
+        callables (what it may keep in memory once its changes are sure: server/estimate.py)."""
         lock = self._write_lock
         if lock is not None:
             lock.acquire()
         try:
             with Session(self._writer, expire_on_commit=False) as session:
                 session.info["events"] = []
+                session.info["on_commit"] = on_commit = []
                 with session.begin():
                     yield session
                     events = session.info["events"]
@@ -108,6 +110,8 @@ class Database:
                             before(session, events)
             # Still under SQLite's write lock: transactions reach after_commit in commit order, so the
             # in-process bus sees each site's events in sequence order.
+            for callback in on_commit:
+                callback()
             for callback in self.after_commit:
                 callback(events)
         finally:

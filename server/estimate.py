@@ -17,6 +17,8 @@ Left out: tickets sent to a particular counter or clerk, appointments, and custo
 arrive later. docs/PERFORMANCE.md reports the error against a simulated day (bench/).
 """
 
+import bisect
+import weakref
 from collections import deque
 from datetime import date, datetime, timedelta
 
@@ -30,6 +32,7 @@ SAMPLES = 20
 PRIOR_WEIGHT = 3
 EXPECTED_PAUSE_MIN = 30
 NEW = -1  # the id of the imagined ticket taken now, for "how long if I take a number now?"
+KEPT_S = 10  # a kept queue (queue_with) is read again after this long, whatever the events say
 
 
 def recent_service_min(session: Session, services: dict[int, Service], day: date) -> dict[int, float]:
@@ -61,6 +64,7 @@ class QueueNow:
 
     def __init__(self, session: Session, site: Site, now: datetime, day: date):
         self.day = day
+        self.read_at = now  # self.now moves on when queue_with adds a ticket to the queue as read
         # Plain rows of the columns the replay reads, not ORM objects: this runs on every ticket
         # issued, and building objects was most of its time (docs/PERFORMANCE.md).
         self.now = now
@@ -131,6 +135,46 @@ class QueueNow:
     def _no_counter(self, service_id: int, line, ticket_id: int) -> int:
         ahead = next((i for i, t in enumerate(line) if t[0] == ticket_id), len(line))
         return round((ahead + 0.5) * self.mean[service_id])
+
+
+def _order(row) -> tuple:
+    """call-next's order of a service's waiting tickets, as QueueNow.waiting is sorted."""
+    _tid, _sid, queued_at, priority, front = row
+    return -priority, -front, queued_at, row[0]
+
+
+# Per database (its write engine) and site: (the site's event number, the queue then).
+_kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def queue_with(session: Session, site: Site, ticket: Ticket, now: datetime, seen_seq: int) -> QueueNow:
+    """The site's queue with ``ticket``, issued just now in this write transaction, for its estimate.
+
+    Reading the whole queue for every ticket made a rush of tickets slow down as the queue grew
+    (docs/PERFORMANCE.md). So each worker keeps the queue as its last issue left it, with the site's
+    event number then (``keep``). Every change to a queue records an event, so if the site's number
+    when this transaction began (``seen_seq``) is the kept one, the queue is the kept one and this
+    ticket: it is added, not read. Otherwise (a call, another worker's ticket) it is read afresh.
+    """
+    kept = _kept.get(session.get_bind(), {}).pop(site.id, None)  # taken: no other thread changes it
+    if kept is not None:
+        seq, state = kept
+        if seq == seen_seq and state.day == ticket.service_day and (now - state.read_at).total_seconds() < KEPT_S:
+            state.now = now
+            if ticket.target_counter_id is None and ticket.target_staff_user_id is None:
+                row = (ticket.id, ticket.service_id, ticket.queued_at, ticket.priority, ticket.front)
+                bisect.insort(state.waiting, row, key=_order)
+            return state
+    return QueueNow(session, site, now, ticket.service_day)
+
+
+def keep(session: Session, site: Site, state: QueueNow, seen_seq: int, seq: int) -> None:
+    """Once this transaction commits, keeps ``state`` (from queue_with) as the queue of event ``seq``,
+    if that event directly followed ``seen_seq``: then no one else changed the queue meanwhile."""
+    if seq != seen_seq + 1:
+        return
+    kept = _kept.setdefault(session.get_bind(), {})
+    session.info["on_commit"].append(lambda: kept.__setitem__(site.id, (seq, state)))
 
 
 def estimate_wait_min(session: Session, site: Site, ticket: Ticket, now: datetime,

@@ -40,17 +40,13 @@ def hours_on(session: Session, site: Site, day: date) -> DayHours:
     ).first()
     if exception is not None:
         return DayHours(exception.opens, exception.closes if exception.opens else None)
-    has_hours = session.execute(
-        sa.select(sa.func.count()).select_from(OpeningHours).where(OpeningHours.site_id == site.id)
-    ).scalar_one()
-    if not has_hours:
+    # The week's rows at once (at most seven): whether there are hours at all, and the day's.
+    week = {weekday: (opens, closes) for weekday, opens, closes in session.execute(
+        sa.select(OpeningHours.weekday, OpeningHours.opens, OpeningHours.closes)
+        .where(OpeningHours.site_id == site.id))}
+    if not week:
         return ALWAYS
-    row = session.exec(
-        select(OpeningHours).where(
-            OpeningHours.site_id == site.id, OpeningHours.weekday == day.weekday()
-        )
-    ).first()
-    return DayHours(row.opens, row.closes) if row else DayHours(None, None)
+    return DayHours(*week.get(day.weekday(), (None, None)))
 
 
 def is_open(session: Session, site: Site, now: datetime) -> bool:

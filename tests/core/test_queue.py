@@ -207,3 +207,55 @@ def test_the_longest_wait_per_service_is_in_whole_minutes(db):
         waits = queue.longest_wait_min(session, site, utc("2026-11-23T08:12:59"))
         services = {s.code: s.id for s in queue.active_services(session, site)}
     assert waits == {services["advice"]: 12, services["housing"]: 2}
+
+
+def test_people_ahead_is_the_place_call_next_gives(db):
+    """Priority, then the front (transferred, returned), then arrival; tickets of the same moment by id."""
+    at = utc("2026-05-04T08:00:00")
+    tickets = [issue(db, now=at if n % 3 == 0 else utc(f"2026-05-04T08:0{n}:00")).ticket for n in range(9)]
+    with db.write() as session:
+        for n, ticket in enumerate(tickets):
+            session.execute(sa.update(Ticket).where(Ticket.id == ticket.id)
+                            .values(priority=1 if n in (4, 7) else 0, front=n in (2, 5, 7)))
+    with db.read() as session:
+        rows = [session.get(Ticket, t.id) for t in tickets]
+        order = sorted(rows, key=lambda t: (-t.priority, -t.front, t.queued_at, t.id))
+        assert [queue.people_ahead(session, t) for t in order] == list(range(9))
+
+
+def test_a_rush_of_tickets_gets_the_estimate_a_fresh_reading_gives(db):
+    """The worker keeps the queue its last ticket left (server/estimate.py queue_with) and adds the
+    next ticket to it; between them a call, a priority, a ticket that was not issued after all."""
+    from server import estimate
+
+    clerks = add_clerks(db, 2)
+    [first, _] = open_counters(db, clerks, services=("advice", "housing"))
+    now = utc("2026-05-04T08:00:00")
+
+    def fresh(issued) -> int:
+        with db.read() as session:
+            site = queue.get_site(session, "demo")
+            return estimate.estimate_wait_min(session, site, session.get(Ticket, issued.ticket.id), now)
+
+    def check(service="advice", **kw):
+        issued = issue(db, service, now=now, **kw)
+        assert issued.estimated_wait_min == fresh(issued)
+        return issued
+
+    for service in ("advice", "housing", "advice", "advice", "housing", "advice", "housing"):
+        check(service)
+    with db.write() as session:
+        called, _service = counters.call_next(session, first, clerks[0], now=now)
+    check("housing")
+    with db.write() as session:
+        waiting = session.exec(select(Ticket).where(Ticket.status == "waiting", Ticket.service_id == called.service_id)
+                               .order_by(Ticket.id.desc())).first()
+        counters.set_priority(session, waiting.public_id, clerks[0], 1, now=now)
+    check("advice")
+    with pytest.raises(RuntimeError), db.write() as session:
+        queue.issue_ticket(session, "demo", "advice", "fi", now=now)
+        raise RuntimeError("the kiosk's request failed after all")
+    for service in ("advice", "advice", "housing"):
+        check(service)
+    assert check("advice", expert_id=clerks[1]).estimated_wait_min >= 0  # sent to a clerk: not in the replay
+    check("housing")
