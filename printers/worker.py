@@ -9,6 +9,7 @@ due and for jobs another server process wrote.
 import asyncio
 import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -159,13 +160,19 @@ class PrintWorker:
         self._call_soon = asyncio.get_running_loop().call_soon_threadsafe
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(self._watch_status)
+            printer_ids: list[int] = []
+            looked = -self.poll_s
             while True:
-                try:
-                    printer_ids = await anyio.to_thread.run_sync(self._server_printers)
-                    await anyio.to_thread.run_sync(self._fail_stale, printer_ids)
-                except Exception:  # the database may be restarting; try again on the next round
-                    log.exception("print worker")
-                    printer_ids = []
+                # The printers, and jobs left half-sent, once every poll_s, not at every ticket's wake:
+                # in a rush of tickets that was a read (and with printers, a write) for each one.
+                if time.monotonic() - looked >= self.poll_s:
+                    try:
+                        printer_ids = await anyio.to_thread.run_sync(self._server_printers)
+                        await anyio.to_thread.run_sync(self._fail_stale, printer_ids)
+                        looked = time.monotonic()
+                    except Exception:  # the database may be restarting; try again on the next round
+                        log.exception("print worker")
+                        printer_ids = []
                 for printer_id in printer_ids:
                     if printer_id not in self._busy:
                         self._busy.add(printer_id)
