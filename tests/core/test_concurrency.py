@@ -276,3 +276,43 @@ def test_on_postgresql_call_next_skips_a_head_ticket_another_transaction_has_loc
     finally:
         db.dispose()
     assert called.id == second.id and took < 1
+
+
+def test_kiosks_issuing_while_clerks_take_walk_ins_and_call_never_deadlock(db):
+    """Issuing takes the service's number, then the site's row for its event (server/queue.py); a
+    walk-in takes a number too, and must take them in the same order, or the two wait for each other
+    for ever (on PostgreSQL, one is killed as a deadlock). Taking the site's row first when issuing
+    did that."""
+    desks = add_desks(db, 4, services=("advice",))
+    start = threading.Barrier(len(desks) + 6, timeout=30)
+
+    def kiosk(_n):
+        start.wait()
+        for _ in range(15):
+            with db.write() as session:
+                queue.issue_ticket(session, "demo", "advice", "fi", now=NOW, printed=False)
+
+    def clerk(desk):
+        counter_id, clerk_id = desk
+        start.wait()
+        for _ in range(8):
+            with db.write() as session:
+                ticket, _service = counters.walk_in(session, counter_id, clerk_id, "advice", now=NOW)
+            with db.write() as session:
+                counters.finish(session, ticket.public_id, clerk_id, "resolved", now=NOW)
+            with db.write() as session:
+                called = counters.call_next(session, counter_id, clerk_id, now=NOW)
+            if called:
+                with db.write() as session:
+                    counters.start_serving(session, called[0].public_id, clerk_id, now=NOW)
+                with db.write() as session:
+                    counters.finish(session, called[0].public_id, clerk_id, "resolved", now=NOW)
+
+    with ThreadPoolExecutor(len(desks) + 6) as pool:
+        done = [pool.submit(kiosk, n) for n in range(6)] + [pool.submit(clerk, desk) for desk in desks]
+        for future in done:
+            future.result()  # a deadlock would be raised here
+    with db.read() as session:
+        numbers = session.exec(select(Ticket.number)).all()
+    assert len(numbers) == 6 * 15 + 4 * 8 and len(set(numbers)) == len(numbers)
+    assert_gapless_seq(db)
