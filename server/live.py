@@ -6,8 +6,8 @@ and a gap (or the bus saying events may have been lost) makes it take a fresh sn
 screen never misses a change and never shows a state the database does not have.
 
 Heartbeats go both ways: the relay sends ``{"type": "heartbeat", "seq": {site: n}}`` whenever the line
-has been quiet for ``heartbeat_s`` (and, for screens, after every event, so a screen always knows the
-numbers it has seen); a screen that pings sends any text at least that often, and one silent for
+has been quiet for ``heartbeat_s`` (and, for screens, ``EVENT_BEAT_S`` after an event or a burst of
+them, so a screen soon knows the numbers it has seen); a screen that pings sends any text at least that often, and one silent for
 ``CLIENT_SILENCE_BEATS`` heartbeats is taken for gone and closed. A screen that reconnects passes the
 numbers it saw as ``?seen=site:n,…``, so what it missed meanwhile (a call) can be caught up.
 """
@@ -27,6 +27,7 @@ from server.db import Database, run_read
 from server.events import last_seqs
 
 CLIENT_SILENCE_BEATS = 5  # a pinging screen silent this many heartbeats has gone away
+EVENT_BEAT_S = 0.25  # how soon after an event a screen hears its number
 
 Seqs = dict[str, int]
 Snapshot = Callable[[Seqs], Awaitable[Seqs]]
@@ -85,17 +86,20 @@ async def relay(
         try:
             seqs = await snapshot(parse_seen(websocket.query_params.get("seen")))
             await send_heartbeat()
+            beat_at = None  # when the numbers of events passed on are due (screens)
             while True:
+                wait_s = heartbeat_s if beat_at is None else max(0.0, beat_at - time.monotonic())
                 try:
                     # asyncio.timeout, not wait_for: on Python 3.11 wait_for makes a task per wait,
                     # for every screen at every event and heartbeat.
-                    async with asyncio.timeout(heartbeat_s):
+                    async with asyncio.timeout(wait_s):
                         event = await events.get()
                 except TimeoutError:
                     if screen and time.monotonic() - last_heard > CLIENT_SILENCE_BEATS * heartbeat_s:
                         await websocket.close(code=1011)  # a half-open line: the screen reconnects
                         break
                     await send_heartbeat()
+                    beat_at = None
                     continue
                 if event is None or event["seq"] > seqs.get(event["site"], 0) + 1:
                     seqs = await snapshot(dict(seqs))  # events may be missing: start again from the database
@@ -104,9 +108,13 @@ async def relay(
                 else:
                     seqs[event["site"]] = event["seq"]
                     await on_event(event)
-                    if not screen:
-                        continue
+                    if screen and beat_at is None:
+                        # The numbers follow a moment later, once for a burst of events: sent at
+                        # once, a thousand screens' heartbeats would delay the next call's pushes.
+                        beat_at = time.monotonic() + min(EVENT_BEAT_S, heartbeat_s)
+                    continue
                 await send_heartbeat()
+                beat_at = None
         except WebSocketDisconnect:
             pass  # the screen went away while we were sending
         tasks.cancel_scope.cancel()

@@ -79,6 +79,28 @@ def test_a_quiet_screen_gets_heartbeats_carrying_the_last_sequence_number(server
         assert time.monotonic() - started < 3 * HEARTBEAT_S
 
 
+def test_a_burst_of_events_is_followed_by_one_heartbeat_with_the_last_number(server):
+    """The numbers come a moment after the pushes, once for a burst (server/live.py EVENT_BEAT_S):
+    a thousand screens' heartbeats must not hold up the next call's pushes."""
+    printer_status_known(server)
+    with connect(f"{server.ws_url}/display/demo/ws") as display:
+        recv_push(display)
+        seq = heartbeat(display)["seq"]["demo"]
+        burst = [{"seq": seq + n, "site": "demo", "type": "ticket.issued", "at": "2026-01-01T00:00:00+00:00",
+                  "ticket": {"id": f"x{n}", "number": f"A90{n}", "service": "advice", "status": "waiting"}}
+                 for n in (1, 2, 3)]
+        server.app.state.bus.publish(burst)
+        pushes = 0
+        while True:
+            message = display.recv(timeout=5)
+            if not message.startswith("{"):
+                pushes += 1
+                continue
+            assert json.loads(message) == {"type": "heartbeat", "seq": {"demo": seq + 3}}
+            break
+        assert pushes == 3
+
+
 def test_a_gap_in_the_sequence_makes_the_screen_start_again_from_the_database(server):
     with Clerk(server.url) as clerk, connect(f"{server.ws_url}/display/demo/ws") as display:
         recv_push(display)
