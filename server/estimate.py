@@ -18,6 +18,7 @@ arrive later. docs/PERFORMANCE.md reports the error against a simulated day (ben
 """
 
 import bisect
+import copy
 import weakref
 from collections import deque
 from datetime import date, datetime, timedelta
@@ -26,7 +27,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from server import fairness
-from server.models import Counter, CounterService, Service, Site, Ticket
+from server.models import Counter, CounterService, Event, Service, Site, Ticket
 
 SAMPLES = 20
 PRIOR_WEIGHT = 3
@@ -143,6 +144,28 @@ def _order(row) -> tuple:
     return -priority, -front, queued_at, row[0]
 
 
+def _add_waiting(state: QueueNow, ticket) -> None:
+    """Puts a ticket just issued (a Ticket, or a row with its columns) in its place in the replay."""
+    if ticket.target_counter_id is None and ticket.target_staff_user_id is None:
+        row = (ticket.id, ticket.service_id, ticket.queued_at, ticket.priority, ticket.front)
+        bisect.insort(state.waiting, row, key=_order)
+
+
+def _issued_since(session: Session, site: Site, since: int, until: int, day: date) -> list | None:
+    """The tickets of the site's events numbered after ``since`` up to ``until``, if all of them are
+    tickets issued for ``day``; None if anything else happened (a call, a change of the services)."""
+    if since == until:
+        return []
+    rows = session.execute(
+        sa.select(Event.type, Ticket.id, Ticket.service_id, Ticket.queued_at, Ticket.priority, Ticket.front,
+                  Ticket.target_counter_id, Ticket.target_staff_user_id, Ticket.service_day)
+        .join(Ticket, Ticket.id == Event.ticket_id, isouter=True)
+        .where(Event.site_id == site.id, Event.seq > since, Event.seq <= until)).all()
+    if len(rows) != until - since or any(r.type != "ticket.issued" or r.service_day != day for r in rows):
+        return None
+    return rows
+
+
 # Per database (its write engine) and site: (the site's event number, the queue then).
 _kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -151,19 +174,22 @@ def queue_with(session: Session, site: Site, ticket: Ticket, now: datetime, seen
     """The site's queue with ``ticket``, issued just now in this write transaction, for its estimate.
 
     Reading the whole queue for every ticket made a rush of tickets slow down as the queue grew
-    (docs/PERFORMANCE.md). So each worker keeps the queue as its last issue left it, with the site's
-    event number then (``keep``). Every change to a queue records an event, so if the site's number
-    when this transaction began (``seen_seq``) is the kept one, the queue is the kept one and this
-    ticket: it is added, not read. Otherwise (a call, another worker's ticket) it is read afresh.
+    (docs/PERFORMANCE.md). So each worker keeps the queue as of an event of the site (``keep``).
+    Every change to a queue is an event, so if the events since then, up to the site's number when
+    this transaction began (``seen_seq``), are only tickets issued (by other kiosks, other workers),
+    the queue is the kept one, those tickets and this one: they are added, not the queue read.
+    Anything else in between (a call, a pause, a change of the services) and it is read afresh.
     """
-    kept = _kept.get(session.get_bind(), {}).pop(site.id, None)  # taken: no other thread changes it
+    kept = _kept.get(session.get_bind(), {}).get(site.id)
     if kept is not None:
         seq, state = kept
-        if seq == seen_seq and state.day == ticket.service_day and (now - state.read_at).total_seconds() < KEPT_S:
-            state.now = now
-            if ticket.target_counter_id is None and ticket.target_staff_user_id is None:
-                row = (ticket.id, ticket.service_id, ticket.queued_at, ticket.priority, ticket.front)
-                bisect.insort(state.waiting, row, key=_order)
+        fresh = state.day == ticket.service_day and (now - state.read_at).total_seconds() < KEPT_S
+        issued = _issued_since(session, site, seq, seen_seq, state.day) if fresh and seq <= seen_seq else None
+        if issued is not None:
+            state = copy.copy(state)  # shared with other threads: this one's own list of the waiting
+            state.now, state.waiting = now, list(state.waiting)
+            for row in [*issued, ticket]:
+                _add_waiting(state, row)
             return state
     return QueueNow(session, site, now, ticket.service_day)
 
@@ -174,6 +200,7 @@ def keep(session: Session, site: Site, state: QueueNow, seen_seq: int, seq: int)
     if seq != seen_seq + 1:
         return
     kept = _kept.setdefault(session.get_bind(), {})
+    # Threads commit in any order: an older queue kept over a newer one only means more events to add.
     session.info["on_commit"].append(lambda: kept.__setitem__(site.id, (seq, state)))
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from server import counters, queue
+from server.db import Database
 from server.errors import Conflict, Invalid, NotFound
 from server.models import Event, PrintJob, StaffUser, Ticket
 
@@ -258,4 +259,17 @@ def test_a_rush_of_tickets_gets_the_estimate_a_fresh_reading_gives(db):
     for service in ("advice", "advice", "housing"):
         check(service)
     assert check("advice", expert_id=clerks[1]).estimated_wait_min >= 0  # sent to a clerk: not in the replay
+    check("housing")
+    other_worker = Database(db.url)  # its own engine: its own kept queue, and its own tickets between ours
+    try:
+        for service in ("housing", "advice"):
+            issue(other_worker, service, now=now)
+        check("advice")
+        issue(other_worker, "advice", now=now)
+        check("housing")
+    finally:
+        other_worker.dispose()
+    with ThreadPoolExecutor(8) as pool:  # kiosks at once: whatever each one's estimate, the next is right
+        list(pool.map(lambda n: issue(db, ("advice", "housing")[n % 2], now=now), range(24)))
+    check("advice")
     check("housing")
