@@ -76,17 +76,22 @@ def active_services(session: Session, site: Site) -> list[Service]:
     )
 
 
+def _number_upsert(insert) -> sa.Insert:
+    """The day's next number of a service: one statement that inserts 1 or adds 1, and returns it."""
+    numbers, p = TicketNumber.__table__, sa.bindparam
+    return (insert(numbers).values(site_id=p("site_id"), service_id=p("service_id"), day=p("day"), last_number=1)
+            .on_conflict_do_update(index_elements=["site_id", "service_id", "day"],
+                                   set_={"last_number": numbers.c.last_number + 1})
+            .returning(numbers.c.last_number))
+
+
+# Built once per dialect, as the people ahead below: they run for every ticket issued.
+NEXT_NUMBER = {"postgresql": _number_upsert(postgresql.insert), "sqlite": _number_upsert(sqlite.insert)}
+
+
 def _next_number(session: Session, site: Site, service: Service, day: date) -> int:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(TicketNumber).values(
-        site_id=site.id, service_id=service.id, day=day, last_number=1
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["site_id", "service_id", "day"],
-        set_={"last_number": TicketNumber.last_number + 1},
-    ).returning(TicketNumber.last_number)
-    return session.execute(stmt).scalar_one()
+    statement = NEXT_NUMBER[session.get_bind().dialect.name]
+    return session.execute(statement, {"site_id": site.id, "service_id": service.id, "day": day}).scalar_one()
 
 
 def _people_ahead_query() -> sa.Select:
