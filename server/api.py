@@ -151,16 +151,12 @@ async def create_ticket(request: Request):
                               "(Authorization: Device …) or a staff bearer token."))
     body = await _parse(request, TicketRequest)
 
-    def issue(session):  # the print job's state from the same transaction: one trip to a thread, not two
-        issued = queue.issue_ticket(session, request.path_params["site"], body.service, body.lang,
-                                    printed=body.print, device=body.kiosk)
-        return issued, jobs.job_json(session, issued.print_job_id) if issued.print_job_id else None
-
-    issued, job = await run_write(state.db, issue)
+    issued = await run_write(state.db, queue.issue_ticket, request.path_params["site"], body.service, body.lang,
+                             printed=body.print, device=body.kiosk)
     return JSONResponse(
         _ticket_json(state.settings, issued.ticket, issued.service,
                      position=issued.people_ahead, estimated_wait_min=issued.estimated_wait_min,
-                     print_job=job),
+                     print_job=issued.print_job),
         status_code=201,
     )
 

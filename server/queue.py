@@ -44,6 +44,7 @@ class IssuedTicket:
     print_job_id: str | None
     # The printer's last known condition when the ticket was issued; None without a print job.
     printer_condition: str | None = None
+    print_job: dict | None = None  # the job as the API shows it (printers/jobs.py job_view)
 
 
 def local_day(site: Site, at: datetime) -> date:
@@ -186,6 +187,7 @@ def issue_ticket(
         estimated_wait_min=wait,
         print_job_id=job.id if job else None,
         printer_condition=(printer.condition if printer else "none") if printed else None,
+        print_job=jobs.job_view(job, printer) if job else None,
     )
 
 
