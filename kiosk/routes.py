@@ -5,10 +5,11 @@ An enrolled kiosk (server/device_gate.py) is its registered device; in demo mode
 itself once with ``?kiosk=NAME``, kept in a cookie. The name picks the printer its tickets go to.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import anyio.to_thread
-
+from sqlmodel import select
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -181,21 +182,55 @@ async def print_progress(request: Request):
     return web.render(request, "_kiosk_ticket.html", _ticket_context(request, issued, paper))
 
 
-def _status_context(session, public_id: str, state: QueueNow | None = None) -> dict:
-    """The ticket's page; ``state``: the site's queue read already for the estimate (see estimate_wait_min)."""
+@dataclass(frozen=True)
+class SiteQueue:
+    """What every phone following a ticket of the site shows after an event, read once for them all."""
+
+    site: Site
+    services: dict[int, Service]
+    state: QueueNow
+    waits: dict[int, int]  # waiting tickets' estimates (QueueNow.waits)
+    places: dict[int, int]  # waiting tickets' people ahead (queue.places)
+    bookable: bool
+
+
+def _queue_now(session, slug: str) -> SiteQueue:
+    site = queue.get_site(session, slug)
+    now = utcnow()
+    day = queue.local_day(site, now)
+    state = QueueNow(session, site, now, day)
+    services = {s.id: s for s in session.exec(select(Service).where(Service.site_id == site.id))}
+    return SiteQueue(site=site, services=services, state=state, waits=state.waits(),
+                     places=queue.places(session, site, day), bookable=_bookable(services.values()))
+
+
+def _bookable(services) -> bool:
+    return any(s.active and s.appointment_seats > 0 for s in services)
+
+
+def _status_context(session, public_id: str, shared: SiteQueue | None = None) -> dict:
+    """The ticket's page; ``shared``: the site's queue read already for every phone (its own ticket's
+    row is all a phone reads then; a ticket of another day, or sent to a counter, is reckoned alone)."""
     ticket = queue.get_ticket(session, public_id)
-    service = session.get(Service, ticket.service_id)
-    site = session.get(Site, ticket.site_id)
+    if shared is None or shared.site.id != ticket.site_id or shared.state.day != ticket.service_day:
+        shared = None
+    site = shared.site if shared else session.get(Site, ticket.site_id)
+    service = shared.services[ticket.service_id] if shared else session.get(Service, ticket.service_id)
     counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
-    ahead = queue.people_ahead(session, ticket) if ticket.status == "waiting" else 0
+    ahead = wait = 0
+    if ticket.status == "waiting":
+        ahead = shared.places[ticket.id] if shared and ticket.id in shared.places else queue.people_ahead(session, ticket)
+        wait = shared.waits.get(ticket.id) if shared else None
+        if wait is None:
+            wait = estimate_wait_min(session, site, ticket, utcnow(), shared.state if shared else None)
     return {
         "ticket": ticket,
         "service": service,
         "site": site,
         "counter": counter,
         "ahead": ahead,
-        "wait": estimate_wait_min(session, site, ticket, utcnow(), state) if ticket.status == "waiting" else 0,
-        "bookable": any(s.appointment_seats > 0 for s in queue.active_services(session, site)),
+        "wait": wait,
+        "bookable": shared.bookable if shared else _bookable(queue.active_services(session, site)),
     }
 
 
@@ -205,12 +240,6 @@ async def ticket_status(request: Request):
 
 
 QUEUE_EVENTS = ("ticket.", "counter.")  # what can move a ticket in its queue
-
-
-def _queue_now(session, slug: str) -> QueueNow:
-    site = queue.get_site(session, slug)
-    now = utcnow()
-    return QueueNow(session, site, now, queue.local_day(site, now))
 
 
 async def ticket_status_socket(websocket: WebSocket):
@@ -227,15 +256,15 @@ async def ticket_status_socket(websocket: WebSocket):
     await websocket.accept()
 
     async def push(event: dict | None = None) -> None:
-        state = None
+        shared = None
         if event is not None:
             if not event["type"].startswith(QUEUE_EVENTS):
                 return
-            # Every phone following a ticket of this site replays the same queue after this event:
-            # it is read once, and each phone only replays it for its own ticket.
-            state = await app.state.renders.get(("queue", slug, event["seq"]),
-                                                lambda: run_read(app.state.db, _queue_now, slug))
-        context = await run_read(app.state.db, _status_context, public_id, state)
+            # Every phone following a ticket of this site shows the same queue after this event: it
+            # is read and replayed once, and each phone reads only its own ticket.
+            shared = await app.state.renders.get(("queue", slug, event["seq"]),
+                                                 lambda: run_read(app.state.db, _queue_now, slug))
+        context = await run_read(app.state.db, _status_context, public_id, shared)
         await websocket.send_text(web.render_fragment("_ticket_status.html", lang, oob=True, **context))
 
     await relay(websocket, app.state.bus, [slug], pushing_snapshot(app.state.db, [slug], push), push,

@@ -102,16 +102,19 @@ class QueueNow:
                 free_at[cid] = 0.0
         return free_at
 
-    def wait_min(self, service_id: int, ticket_id: int = NEW) -> int:
-        """Minutes until the ticket is called; ``NEW``: a ticket of the service taken now."""
+    def _queues(self, new_of: int | None = None) -> dict[int, deque]:
+        """Each service's waiting line; ``new_of``: with the imagined ticket at the end of that service's."""
         queues: dict[int, deque] = {}
         for tid, sid, queued_at, priority, front in self.waiting:
             queues.setdefault(sid, deque()).append((tid, queued_at, priority, front))
-        if ticket_id == NEW:
-            queues.setdefault(service_id, deque()).append((NEW, self.now, 0, False))
+        if new_of is not None:
+            queues.setdefault(new_of, deque()).append((NEW, self.now, 0, False))
+        return queues
+
+    def _calls(self, queues: dict[int, deque]):
+        """call-next replayed on ``queues`` (which it empties as it calls): (ticket id, minutes from now)
+        for each call, in order, until no open counter has anyone left to call."""
         free_at = self._free_at()
-        if not any(service_id in self.profiles.get(cid, {}) for cid in free_at):
-            return self._no_counter(service_id, queues.get(service_id, ()), ticket_id)
         while free_at:
             cid = min(free_at, key=lambda c: (free_at[c], c))
             at = free_at[cid]
@@ -126,12 +129,29 @@ class QueueNow:
             if chosen is None:
                 del free_at[cid]  # no one left for this counter; no one new comes in the replay
                 continue
-            if chosen.ticket_id == ticket_id:
-                return round(at)
+            yield chosen.ticket_id, at
             called_service = next(sid for sid, q in queues.items() if q and q[0][0] == chosen.ticket_id)
             queues[called_service].popleft()
             free_at[cid] = at + self.mean[called_service]
+
+    def wait_min(self, service_id: int, ticket_id: int = NEW) -> int:
+        """Minutes until the ticket is called; ``NEW``: a ticket of the service taken now."""
+        queues = self._queues(service_id if ticket_id == NEW else None)
+        if any(service_id in self.profiles.get(cid, {}) for cid in self.counters):
+            for called, at in self._calls(queues):
+                if called == ticket_id:
+                    return round(at)
         return self._no_counter(service_id, queues.get(service_id, ()), ticket_id)
+
+    def waits(self) -> dict[int, int]:
+        """wait_min of every ticket in the replay at once, from one replay instead of one each (the
+        phones following their tickets): those it calls, then the rest as _no_counter reckons them."""
+        queues = self._queues()
+        waits = {called: round(at) for called, at in self._calls(queues)}
+        for sid, line in queues.items():
+            for ahead, (tid, *_rest) in enumerate(line):
+                waits[tid] = round((ahead + 0.5) * self.mean[sid])
+        return waits
 
     def _no_counter(self, service_id: int, line, ticket_id: int) -> int:
         ahead = next((i for i, t in enumerate(line) if t[0] == ticket_id), len(line))

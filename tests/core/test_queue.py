@@ -273,3 +273,30 @@ def test_a_rush_of_tickets_gets_the_estimate_a_fresh_reading_gives(db):
         list(pool.map(lambda n: issue(db, ("advice", "housing")[n % 2], now=now), range(24)))
     check("advice")
     check("housing")
+
+
+def test_the_whole_queue_at_once_agrees_with_each_ticket_alone(db):
+    """What the phones get from one reading (QueueNow.waits, queue.places) is what each ticket's own
+    estimate and people ahead say: counters serving different services, priorities, a service no
+    open counter serves, a ticket sent to a clerk."""
+    from server import estimate
+
+    clerks = add_clerks(db, 3)
+    open_counters(db, clerks[:1], services=("advice", "housing"))
+    open_counters(db, clerks[:2], services=("housing",))
+    now = utc("2026-05-04T08:00:00")
+    for n, service in enumerate(("advice", "housing", "payments", "advice", "housing", "housing", "payments",
+                                 "advice", "housing", "advice")):
+        issue(db, service, now=now + (n % 4) * (utc("2026-05-04T08:01:00") - now))
+    issue(db, "housing", now=now, expert_id=clerks[2])
+    with db.write() as session:
+        waiting = session.exec(select(Ticket).where(Ticket.status == "waiting").order_by(Ticket.id)).all()
+        counters.set_priority(session, waiting[7].public_id, clerks[0], 1, now=now)
+    with db.read() as session:
+        site = queue.get_site(session, "demo")
+        state = estimate.QueueNow(session, site, now, queue.local_day(site, now))
+        waiting = session.exec(select(Ticket).where(Ticket.status == "waiting")).all()
+        untargeted = [t for t in waiting if t.target_staff_user_id is None]
+        assert len(waiting) == 11 and len(untargeted) == 10
+        assert state.waits() == {t.id: state.wait_min(t.service_id, t.id) for t in untargeted}
+        assert queue.places(session, site, state.day) == {t.id: queue.people_ahead(session, t) for t in waiting}
