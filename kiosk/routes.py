@@ -219,7 +219,9 @@ def _status_context(session, public_id: str, shared: SiteQueue | None = None) ->
     counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
     ahead = wait = 0
     if ticket.status == "waiting":
-        ahead = shared.places[ticket.id] if shared and ticket.id in shared.places else queue.people_ahead(session, ticket)
+        ahead = shared.places.get(ticket.id) if shared else None
+        if ahead is None:  # issued after the shared reading
+            ahead = queue.people_ahead(session, ticket)
         wait = shared.waits.get(ticket.id) if shared else None
         if wait is None:
             wait = estimate_wait_min(session, site, ticket, utcnow(), shared.state if shared else None)

@@ -7,9 +7,10 @@ screen never misses a change and never shows a state the database does not have.
 
 Heartbeats go both ways: the relay sends ``{"type": "heartbeat", "seq": {site: n}}`` whenever the line
 has been quiet for ``heartbeat_s`` (and, for screens, ``EVENT_BEAT_S`` after an event or a burst of
-them, so a screen soon knows the numbers it has seen); a screen that pings sends any text at least that often, and one silent for
-``CLIENT_SILENCE_BEATS`` heartbeats is taken for gone and closed. A screen that reconnects passes the
-numbers it saw as ``?seen=site:n,…``, so what it missed meanwhile (a call) can be caught up.
+them, so a screen soon knows the numbers it has seen); a screen that pings sends any text at least
+that often, and one silent for ``CLIENT_SILENCE_BEATS`` heartbeats is taken for gone and closed. A
+screen that reconnects passes the numbers it saw as ``?seen=site:n,…``, so what it missed meanwhile
+(a call) can be caught up.
 """
 
 import asyncio
