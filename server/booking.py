@@ -356,9 +356,10 @@ def confirm(session: Session, public_id: str, *, name: str, phone: str = "", ema
     name, phone, email, message = _check_contact(name, phone, email, message)
     if appointment.status == "expired" or appointment.hold_expires_at <= now:
         # The hold ran out while the form was filled in: the time is still theirs if it is still free.
+        # Every hold of the slot that ran out gives its seat back first, this one's and others' that no
+        # sweep has reached yet (another citizen's hold taken after this one ran out, and run out too).
         site, service = session.get(Site, appointment.site_id), session.get(Service, appointment.service_id)
-        if appointment.status == "held":
-            release_expired(session, now, service.id, appointment.starts_at)
+        release_expired(session, now, service.id, appointment.starts_at)
         _, _, capacity = _slot_at(session, site, service, appointment.starts_at, now, limits)
         if not _take_seat(session, service, appointment.starts_at, capacity):
             raise SlotTaken(next_free(session, site, service, appointment.starts_at, now, limits))

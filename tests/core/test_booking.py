@@ -138,6 +138,31 @@ def test_a_hold_runs_out_and_its_seat_goes_to_the_next_one(db):
         assert (seat.capacity, seat.taken) == (1, 1)
 
 
+def test_a_late_form_books_a_time_whose_later_hold_ran_out_too(db):
+    """A holds 9.00 and types past the hold; B holds the same time and types past it too; no sweep
+    came between. A's form still gets the time, which is free, and B's then finds it taken."""
+    bookable(db, seats=1)
+    nine = at(MONDAY, 9)
+    limits = Limits(hold_s=2)
+    with db.write() as session:
+        a = booking.hold(session, "demo", "advice", nine, now=NOW, limits=limits)
+    b_holds = NOW + timedelta(seconds=2.3)
+    with db.write() as session:
+        b = booking.hold(session, "demo", "advice", nine, now=b_holds, limits=limits)
+    forms_sent = b_holds + timedelta(seconds=2.3)
+    assert slots(db, MONDAY, now=forms_sent)[0].free == 1  # the page offers the time again
+    with db.write() as session:
+        late = booking.confirm(session, a.public_id, name="Aino", email="aino@example.fi", consent=True,
+                               now=forms_sent, limits=limits)
+    assert late.status == "booked"
+    with db.write() as session, pytest.raises(SlotTaken):
+        booking.confirm(session, b.public_id, name="Bertta", email="bertta@example.fi", consent=True,
+                        now=forms_sent, limits=limits)
+    with db.read() as session:
+        assert (session.get(AppointmentSlot, (late.service_id, nine)).taken,
+                session.get(Appointment, b.id).status) == (1, "expired")
+
+
 def test_fifty_people_at_once_for_the_last_free_seat_one_gets_it(db):
     bookable(db, seats=1)
     nine = at(MONDAY, 9)

@@ -291,6 +291,24 @@ def test_an_expired_hold_still_books_when_the_time_is_free(web, live_server):
     assert sent.status_code == 303 and appointments(live_server)[0].status == "booked"
 
 
+def test_a_late_form_books_the_time_when_a_later_hold_ran_out_too(web, live_server):
+    """A holds and types past the hold; B holds the same time and types past it too, with no sweep
+    between: A's late form books the free time, B's is then told it was taken."""
+    nine = helsinki(weekday_ahead(2), 9)
+    form_a = hold(web, nine, service="housing")
+    expire_holds(live_server)
+    with httpx.Client(base_url=live_server.url, timeout=10) as other:
+        form_b = hold(other, nine, service="housing")
+        expire_holds(live_server)
+        assert nine.isoformat() in free_times(web, "/b/demo/housing", nine.astimezone(HELSINKI).date()).values()
+        sent_a = web.post(form_a, data={"name": "Aino", "email": "aino@example.fi", "consent": "yes"})
+        sent_b = other.post(form_b, data={"name": "Bertta", "email": "bertta@example.fi", "consent": "yes"},
+                            headers=ENGLISH)
+    assert sent_a.status_code == 303
+    assert sent_b.status_code == 409 and "That time was just taken" in sent_b.text
+    assert [(a.name, a.status) for a in appointments(live_server) if a.status == "booked"] == [("Aino", "booked")]
+
+
 # --- the signed link -------------------------------------------------------------------------------------
 
 
