@@ -2,7 +2,7 @@
 
 ``luukku serve`` runs in processes of its own, as in production, on a fresh demo database: SQLite with
 one worker (the memory bus), PostgreSQL with two (LISTEN/NOTIFY between them). Real websocket clients
-in this process play the screens, answering like server/static/live.js: a few waiting-room displays
+in this process play the screens, answering like server/web/static/live.js: a few waiting-room displays
 (``/display/demo/ws``), the rest visitors' phones each following its own waiting ticket
 (``/t/{id}/ws``). A clerk calls customers at counter 3 through the JSON API; for each call we time,
 from just before the call-next request, each screen's first push after it, and we read the server's

@@ -14,11 +14,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from counter.routes import _see_other, guard
-from server import config, config_file, i18n, queue, web
+from server import config, config_file, i18n, queue
 from server import requests as service_requests
 from server.db import run_read, run_write
 from server.errors import N_, NotFound
 from server.models import Site
+from server.web import pages
 
 TIER_LABELS = {"generalist": N_("Generalist"), "expert": N_("Expert")}
 TRANSFER_LABELS = {"arrival": N_("By the original arrival time"), "front": N_("At the front of the queue")}
@@ -28,11 +29,11 @@ WEEKDAY_LABELS = [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), 
 
 def _page(request: Request, name: str, context: dict, errors: dict | None = None,
           status_code: int | None = None) -> Response:
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     texts = {field: i18n.gettext(lang, message, **params) for field, (message, params) in (errors or {}).items()}
     context = {"user": request.state.user, "errors": texts, "values": {}, "weekdays": config.WEEKDAYS,
                "weekday_labels": WEEKDAY_LABELS, "langs": config.LANGS, **context}
-    return web.render(request, name, context, status_code=status_code or (422 if errors else 200))
+    return pages.render(request, name, context, status_code=status_code or (422 if errors else 200))
 
 
 def _fields(form) -> dict:
@@ -359,7 +360,7 @@ async def import_file(request: Request):
     async with request.form() as form:
         upload = form.get("file")
         data = await upload.read() if upload is not None and not isinstance(upload, str) else b""
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     try:
         counts = await run_write(db, lambda s: config_file.import_config(s, request.state.user.id,
                                                                           config_file.loads(data)))

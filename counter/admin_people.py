@@ -13,10 +13,11 @@ from starlette.routing import Route
 from counter.routes import ROLE_NAMES, _see_other, login_required
 from printers import jobs, setup
 from printers.transports import PrinterUnavailable
-from server import csrf, devices, i18n, queue, requests, sessions, staff, web
+from server import devices, i18n, queue, requests, staff
 from server.db import run_read, run_write
 from server.errors import Invalid, N_
 from server.models import DEVICE_KINDS, ROLES, Printer, Site
+from server.web import csrf, pages, sessions
 
 KIND_NAMES = {"kiosk": N_("kiosk"), "display": N_("display")}
 
@@ -26,7 +27,7 @@ def admin(endpoint):
 
 
 def _errors(request: Request, fields: dict[str, str]) -> dict[str, str]:
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     return {field: i18n.gettext(lang, message) for field, message in fields.items()}
 
 
@@ -42,7 +43,7 @@ def _page(request: Request, template: str, context: dict, status_code: int = 200
                    kinds=DEVICE_KINDS, condition_texts=jobs.CONDITION_TEXTS, local_time=i18n.local_time)
     context.setdefault("errors", {})
     context.setdefault("values", {})
-    return web.render(request, template, context, status_code=status_code)
+    return pages.render(request, template, context, status_code=status_code)
 
 
 # --- staff ---------------------------------------------------------------------------------------
@@ -98,7 +99,7 @@ async def _person_action(request: Request, work, message: str | None = None, **e
                      {**context, "values": {**_person_values(context), **values},
                       "errors": _errors(request, exc.fields)}, status_code=422)
     context = await run_read(db, _person_context, user_id)
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     return _page(request, "admin_staff_person.html",
                  {**context, "values": _person_values(context), "message": message and i18n.gettext(lang, message),
                   **{key: make(result) for key, make in extra.items()}})
@@ -128,7 +129,7 @@ async def reset_person_password(request: Request):
 
 
 async def password_page(request: Request):
-    return web.render(request, "admin_staff_password.html", {"user": request.state.user, "errors": {}})
+    return pages.render(request, "admin_staff_password.html", {"user": request.state.user, "errors": {}})
 
 
 async def change_password(request: Request):
@@ -139,7 +140,7 @@ async def change_password(request: Request):
                         str(form.get("new") or ""), str(form.get("repeated") or ""))
     except requests.FormInvalid as exc:
         # The passwords are not sent back: a person types them again.
-        return web.render(request, "admin_staff_password.html",
+        return pages.render(request, "admin_staff_password.html",
                           {"user": user, "errors": _errors(request, exc.fields)}, status_code=422)
     # Other sessions of this user (another counter PC) end with the old password; this one goes on.
     sessions.start(request.session, user.id)
@@ -227,7 +228,7 @@ async def remove_printer(request: Request):
 
 async def test_printer(request: Request):
     """The test page of `luukku print-test`, sent from the server (in a thread: transports block)."""
-    db, lang = request.app.state.db, web.page_language(request)
+    db, lang = request.app.state.db, pages.page_language(request)
     printer = await run_read(db, _printer_of, _id(request))
     try:
         result = await anyio.to_thread.run_sync(setup.print_test_page, printer.connection, printer.profile,
@@ -311,7 +312,7 @@ async def revoke_device(request: Request):
     db, admin_id, device_id = request.app.state.db, request.state.user.id, _id(request)
     await run_write(db, lambda s: devices.revoke(s, admin_id, devices.get_device(s, device_id)))
     context = await run_read(db, _device_context, device_id)
-    message = i18n.gettext(web.page_language(request), N_("The device's token no longer works."))
+    message = i18n.gettext(pages.page_language(request), N_("The device's token no longer works."))
     return _page(request, "admin_devices.html", {**context, "message": message})
 
 

@@ -16,10 +16,11 @@ from sqlmodel import select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from server import booking, i18n, queue, web
+from server import booking, i18n, queue
 from server.db import run_read, run_write
 from server.errors import Conflict, DomainError, Invalid, N_
 from server.models import Appointment, Service, Site, StaffUser, Ticket, utcnow
+from server.web import pages
 
 LISTED = ("booked", "checked_in", "no_show", "cancelled")  # holds and lapsed holds are nobody's booking
 NOTICE = "appointments_notice"  # what the last action did, shown once after its redirect
@@ -163,7 +164,7 @@ async def _page(request: Request, *, site: str | None, day: str | None, service:
                 status_code: int = 200, error: DomainError | None = None, form: dict | None = None) -> Response:
     """The day's page; with ``error``, the page again with the reason and ``form`` as it was sent."""
     state = request.app.state
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     user_id = request.state.user.id
     limits = booking.Limits.of(state.settings)
     notice = request.session.pop(NOTICE, None) if status_code == 200 else None
@@ -202,7 +203,7 @@ async def _page(request: Request, *, site: str | None, day: str | None, service:
             _url(context["site"].slug, day, service, context.get("expert_id")),
         timedelta=timedelta,
     )
-    return web.render(request, "appointments.html", context, status_code=status_code)
+    return pages.render(request, "appointments.html", context, status_code=status_code)
 
 
 async def appointments_page(request: Request):
@@ -227,7 +228,7 @@ async def free_times(request: Request):
                                      q.get("service") or "", day, booking.Limits.of(request.app.state.settings))
     except DomainError:
         pass  # no such service or day: no times to choose from
-    return web.render(request, "_appointments_times.html",
+    return pages.render(request, "_appointments_times.html",
                       {**context, "local_time": i18n.local_time, "selected": ""})
 
 
@@ -291,7 +292,7 @@ async def move(request: Request):
                            status_code=exc.status_code, error=exc, form={"move": values})
     site = await run_read(request.app.state.db, queue.get_site, values["site"])
     request.session[NOTICE] = {"text": N_("Booking %(code)s moved to %(time)s."),
-                               "params": {"code": moved.code, "time": _when(moved.starts_at, site, web.page_language(request))}}
+                               "params": {"code": moved.code, "time": _when(moved.starts_at, site, pages.page_language(request))}}
     return _back(request, values)
 
 

@@ -12,10 +12,11 @@ from starlette.routing import Route
 
 from counter.customers import AUDIT_LABELS as CUSTOMER_AUDIT_LABELS
 from counter.routes import login_required
-from server import audit, i18n, queue, web
+from server import audit, i18n, queue
 from server.db import run_read
 from server.errors import Invalid, N_
 from server.models import AuditLog, StaffUser
+from server.web import pages
 
 PER_PAGE = 50
 AUDIT_LABELS = {
@@ -80,7 +81,7 @@ async def audit_page(request: Request):
                    who=who, action=action, day=filters["day"], page=page,
                    previous_link=page_link(page - 1) if page > 1 else None,
                    next_link=page_link(page + 1) if context["more"] else None)
-    return web.render(request, "audit.html", context)
+    return pages.render(request, "audit.html", context)
 
 
 routes = [Route("/counter/audit", login_required(audit_page, role="admin"))]

@@ -14,12 +14,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from counter.routes import HISTORY_LABELS, OUTCOME_LABELS, _see_other, login_required
-from server import audit, customers, i18n, queue, visits, web
+from server import audit, customers, i18n, queue, visits
 from server.db import run_read, run_write
 from server.errors import Invalid, N_, NotFound
 from server.models import (
     CONTACT_CHANNELS, CUSTOMER_KINDS, NEEDS, SEGMENTS, Counter, Customer, Service, ServiceRequest, Site, Ticket,
 )
+from server.web import pages
 
 KIND_LABELS = {"person": N_("Person"), "organisation": N_("Organisation")}
 SEGMENT_LABELS = {"resident": N_("Resident"), "non_resident": N_("Non-resident"), "business": N_("Business"),
@@ -54,7 +55,7 @@ def _zone(session) -> str:
 
 
 def _page(request: Request, name: str, context: dict, status_code: int = 200) -> Response:
-    return web.render(request, name, {"user": request.state.user, "site": None, **_labels(), **context},
+    return pages.render(request, name, {"user": request.state.user, "site": None, **_labels(), **context},
                       status_code=status_code)
 
 
@@ -95,7 +96,7 @@ async def customers_page(request: Request):
         return linking, found, error
 
     linking, found, error = await run_write(request.app.state.db, read)
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     context = {"q": q, "found": found, "linking": linking, "ticket": ticket_id, "then": then,
                "error": i18n.gettext(lang, error.message) if error else None}
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "results":
@@ -141,7 +142,7 @@ def _values(form) -> dict:
 
 def _form_page(request: Request, values: dict, customer_id: int | None, ticket: str, errors: dict | None = None,
                linking=None) -> Response:
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     texts = {field: i18n.gettext(lang, message) for field, message in (errors or {}).items()}
     return _page(request, "customer_form.html",
                  {"values": values, "customer_id": customer_id, "ticket": ticket, "errors": texts,
@@ -153,7 +154,7 @@ async def new_customer(request: Request):
     ticket_id = request.query_params.get("ticket", "")
     linking = await run_read(request.app.state.db, _visit_for_linking, ticket_id)
     values = {"then": request.query_params.get("then", ""), "kind": "person", "segment": "resident", "preferred_channel": "phone",
-              "lang": linking[0].lang if linking else web.page_language(request),
+              "lang": linking[0].lang if linking else pages.page_language(request),
               "name": request.query_params.get("name", "")}
     return _form_page(request, values, None, ticket_id, linking=linking)
 

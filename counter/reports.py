@@ -20,11 +20,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from counter.routes import login_required
-from server import charts, queue, reports, web
+from server import charts, queue, reports
 from server.db import run_read
 from server.errors import DomainError, Invalid, N_
 from server.i18n import gettext
 from server.models import Counter, Service, ServicePeriod, Site, StaffUser, utcnow
+from server.web import pages
 
 KIND_LABELS = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month"), "custom": N_("Custom")}
 REQUEST_LABELS = {"opened": N_("Opened"), "closed": N_("Closed"), "overdue": N_("Overdue")}
@@ -302,26 +303,26 @@ def _period_label(chosen: Chosen, lang: str) -> str:
 
 
 async def report_page(request: Request):
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     try:
         context = await run_read(request.app.state.db, _context, request.query_params, lang)
     except DomainError as exc:
         # Unknown names, days that are no dates, periods back to front or too long: all 422.
-        return web.error_page(request, 422, exc.message, **exc.params)
+        return pages.error_page(request, 422, exc.message, **exc.params)
     context["user"] = request.state.user
     template = "_report.html" if request.headers.get("hx-request") else "reports.html"
-    return web.render(request, template, context)
+    return pages.render(request, template, context)
 
 
 async def report_csv(request: Request):
     name = request.path_params["name"]
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     if name not in CHART_TITLES:
-        return web.error_page(request, 404, N_("There is no report called “%(name)s”."), name=name[:40])
+        return pages.error_page(request, 404, N_("There is no report called “%(name)s”."), name=name[:40])
     try:
         context = await run_read(request.app.state.db, _context, request.query_params, lang)
     except DomainError as exc:
-        return web.error_page(request, 422, exc.message, **exc.params)
+        return pages.error_page(request, 422, exc.message, **exc.params)
     f = context["chosen"].filters
     filename = f"luukku-{context['site'].slug}-{name}-{f.start.isoformat()}-{f.end.isoformat()}.csv"
     return Response(csv_bytes(context["tables"][name], lang), media_type="text/csv; charset=utf-8",

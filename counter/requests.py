@@ -16,10 +16,11 @@ from starlette.routing import Route
 from sqlmodel import select
 
 from counter.routes import _see_other, guard
-from server import customers, i18n, queue, requests, staff, web
+from server import customers, i18n, queue, requests, staff
 from server.db import run_read, run_write
 from server.errors import Conflict, DomainError, Invalid, N_
 from server.models import CONTACT_CHANNELS, REQUEST_STATES, Service, Site, Ticket, utcnow
+from server.web import pages
 
 WORKERS = ("expert", "manager")  # and admins: who work requests
 STATUS_LABELS = {
@@ -64,7 +65,7 @@ async def work_list(request: Request):
     user = request.state.user
     items = await run_read(request.app.state.db, requests.work_list, user.id, scope=scope, status=status,
                            overdue_only=overdue)
-    return web.render(request, "requests.html", {
+    return pages.render(request, "requests.html", {
         "user": user, "site": None, "items": items, "scope": scope, "status": status, "overdue": overdue,
         **_labels(),
     })
@@ -111,14 +112,14 @@ def _detail_of(customer, channel: str) -> str:
 async def _form_page(request: Request, customer_id: int | None, values: dict, errors: dict | None = None,
                      status_code: int = 200) -> Response:
     state = request.app.state
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     # A write: seeing the customer's data writes its audit row.
     context = await run_write(state.db, _form_context, customer_id, values.get("ticket", ""), values.get("site", ""),
                              request.state.user.id, state.settings.request_due_days)
     values = {"service": context["default_service"], "due_on": context["default_due"].isoformat(),
               "channel": context["customer"].preferred_channel, **{k: v for k, v in values.items() if v}}
     errors = {field: i18n.gettext(lang, message) for field, message in (errors or {}).items()}
-    return web.render(request, "request_form.html", {
+    return pages.render(request, "request_form.html", {
         **context, "user": request.state.user, "values": values, "errors": errors, "detail_of": _detail_of,
         **_labels(),
     }, status_code=status_code)
@@ -166,7 +167,7 @@ async def _detail(request: Request, request_id: int, *, fragment: bool = False, 
     context = await run_write(request.app.state.db, _detail_context, request_id, request.state.user.id)
     context.update(user=request.state.user, message=message, may_work=staff.has_role(request.state.user, *WORKERS),
                    **_labels())
-    return web.render(request, "_request_detail.html" if fragment else "request.html", context,
+    return pages.render(request, "_request_detail.html" if fragment else "request.html", context,
                       status_code=status_code)
 
 
@@ -200,12 +201,12 @@ DONE = {
 async def act(request: Request):
     request_id, name = request.path_params["id"], request.path_params["action"]
     if name not in ACTIONS:
-        return web.error_page(request, 404, N_("This page does not exist."))
+        return pages.error_page(request, 404, N_("This page does not exist."))
     work, roles = ACTIONS[name]
     if roles and not staff.has_role(request.state.user, *roles):
-        return web.error_page(request, 403, N_("Only experts, managers and admins work service requests."))
+        return pages.error_page(request, 403, N_("Only experts, managers and admins work service requests."))
     form = {k: str(v).strip() for k, v in (await request.form()).items()}
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     htmx = bool(request.headers.get("hx-request"))
     try:
         await run_write(request.app.state.db, work, request_id, request.state.user.id, form)
@@ -227,13 +228,13 @@ async def letter(request: Request):
     shown = await run_write(request.app.state.db, requests.action_of, request_id, action_id, request.state.user.id)
     action = next(a for a in shown.actions if a.id == action_id)
     if action.kind not in ("contacted", "closed") or action.channel != "letter":
-        return web.error_page(request, 404, N_("There is no such letter."))
+        return pages.error_page(request, 404, N_("There is no such letter."))
     lang = shown.customer.lang if shown.customer.lang in i18n.LANGUAGES else "fi"
     settings = request.app.state.settings
     return_address = [line for line in settings.letter_return_address.replace("\\n", "\n").splitlines() if line]
     context = {"shown": shown, "action": action, "lang": lang, "return_address": return_address,
                "date": requests.today(shown.site, action.at), "address": shown.customer.address.splitlines()}
-    return web.render(request, "request_letter.html", context)
+    return pages.render(request, "request_letter.html", context)
 
 
 routes = [

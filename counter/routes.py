@@ -20,12 +20,13 @@ from starlette.websockets import WebSocket
 from sqlmodel import select
 
 from counter import appointments
-from server import audit, config, counters, csrf, i18n, logins, queue, sessions, staff, web
+from server import audit, config, counters, i18n, logins, queue, staff
 from server.db import run_read, run_write
 from server.errors import Conflict, Invalid, N_, check_row_ids
-from server.live import pushing_snapshot, relay
 from printers import jobs
 from server.models import OUTCOMES, Printer, Service, Site, StaffUser, utcnow
+from server.web import csrf, pages, sessions
+from server.web.live import pushing_snapshot, relay
 
 OUTCOME_LABELS = {
     "resolved": N_("Resolved here"),
@@ -105,9 +106,9 @@ def login_required(endpoint=None, *, role: str | tuple[str, ...] | None = None):
             # A temporary password from an admin's reset opens only the page to choose a new one.
             return _see_other(request, PASSWORD_PAGE)
         if roles and not staff.has_role(request.state.user, *roles):
-            lang = web.page_language(request)
+            lang = pages.page_language(request)
             names = ", ".join(i18n.gettext(lang, ROLE_NAMES[r]) for r in roles)
-            return web.error_page(request, 403, N_("This page is for the %(role)s role only."), role=names)
+            return pages.error_page(request, 403, N_("This page is for the %(role)s role only."), role=names)
         check_row_ids(request.path_params)
         return await endpoint(request)
 
@@ -130,7 +131,7 @@ def _client_address(request: Request) -> str:
 
 
 def _expired_form(request: Request) -> Response:
-    return web.error_page(request, 403, N_("This form has expired or did not come from Luukku. Reload the page and try again."))
+    return pages.error_page(request, 403, N_("This form has expired or did not come from Luukku. Reload the page and try again."))
 
 
 async def login_page(request: Request):
@@ -140,7 +141,7 @@ async def login_page(request: Request):
         settings = request.app.state.settings
         context["notice"], context["notice_params"] = sessions.message(
             reason, settings.session_idle_min, settings.session_max_hours)
-    return web.render(request, "login.html", context)
+    return pages.render(request, "login.html", context)
 
 
 async def login(request: Request):
@@ -160,10 +161,10 @@ async def login(request: Request):
         context = {"error": N_("Wrong username or password."), "username": username, "next": "/counter"}
         if outcome.refused:
             context["error"], context["error_params"] = logins.refused_message(outcome)
-            response = web.render(request, "login.html", context, status_code=429)
+            response = pages.render(request, "login.html", context, status_code=429)
             response.headers["Retry-After"] = str(outcome.retry_after_s)
             return response
-        return web.render(request, "login.html", context, status_code=400)
+        return pages.render(request, "login.html", context, status_code=400)
     sessions.start(request.session, user.id)  # a new session, and a new token, for whoever logs in
     csrf.token(request.session)
     return _see_other(request, PASSWORD_PAGE if user.must_change_password else "/counter")
@@ -275,7 +276,7 @@ async def counter_page(request: Request):
     if context is None:
         context = await run_read(db, _opening_context, request.query_params.get("site"),
                                  request.query_params.get("counter"))
-    return web.render(request, "counter.html", _common(request, context))
+    return pages.render(request, "counter.html", _common(request, context))
 
 
 async def _answer(request: Request, message: str | None = None, *, request_link: str | None = None,
@@ -286,10 +287,10 @@ async def _answer(request: Request, message: str | None = None, *, request_link:
     context = await run_read(request.app.state.db, _workspace, request.state.user.id)
     if context is None:
         return _see_other(request, "/counter")
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     context["message"] = i18n.gettext(lang, message, **params) if message else None
     context["request_link"] = request_link  # after finishing with "service request": the next step
-    return web.render(request, "_counter_current.html", _common(request, context))
+    return pages.render(request, "_counter_current.html", _common(request, context))
 
 
 # --- form fields -------------------------------------------------------------------------------
@@ -365,7 +366,7 @@ async def walk_in(request: Request):
     if not service:
         raise Invalid(N_("Choose a service."))
     await run_write(request.app.state.db, counters.walk_in, _form_counter_id(form),
-                    request.state.user.id, service, web.page_language(request))
+                    request.state.user.id, service, pages.page_language(request))
     return await _answer(request)
 
 
@@ -421,7 +422,7 @@ async def reprint(request: Request):
     ticket = _ticket_field(form)
 
     def work(session):
-        job = jobs.reprint(session, ticket, request.state.user.id)
+        job = queue.reprint_ticket(session, ticket, request.state.user.id)
         return session.get(Printer, job.printer_id).name
 
     printer = await run_write(request.app.state.db, work)
@@ -482,7 +483,7 @@ def _overview(session, site_slug: str | None) -> dict:
 
 async def overview(request: Request):
     context = await run_read(request.app.state.db, _overview, request.query_params.get("site"))
-    return web.render(request, "overview.html", _common(request, context))
+    return pages.render(request, "overview.html", _common(request, context))
 
 
 # --- live updates ------------------------------------------------------------------------------
@@ -530,7 +531,7 @@ async def staff_socket(websocket: WebSocket):
                 return
             template = "_counter_live.html"
         context.update(user=user, oob=True, **_labels())
-        await websocket.send_text(web.render_fragment(template, lang, **context))
+        await websocket.send_text(pages.render_fragment(template, lang, **context))
 
     # What arrives here is no activity of the person's: the line ends when the session would, and the
     # page's reload then finds it over. (A click on the page reconnects with the newer time: live.js.)
@@ -554,7 +555,7 @@ async def staff_socket(websocket: WebSocket):
 
 guard = login_required
 routes = [
-    Mount("/counter/static", StaticFiles(directory=web.ROOT / "counter" / "static"), name="counter_static"),
+    Mount("/counter/static", StaticFiles(directory=pages.ROOT / "counter" / "static"), name="counter_static"),
     Route("/counter", guard(counter_page)),
     Route("/counter/login", login_page),
     Route("/counter/login", login, methods=["POST"]),

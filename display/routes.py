@@ -1,5 +1,5 @@
 """The waiting-room display: a full-screen page of calls that chimes and speaks each call, kept live
-over a websocket (server/live.py). Configured by its address (docs/display.md):
+over a websocket (server/web/live.py). Configured by its address (docs/display.md):
 
     /display/main,branch?services=A,B&counters=1,2&layout=portrait&lang=fi,sv&panel=waiting&sound=off
 """
@@ -18,12 +18,13 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from server import events, i18n, queue, web
+from server import events, i18n, queue
 from server.db import run_read
 from server.errors import DomainError, Invalid, NotFound, N_
-from server.live import relay
 from server.models import utcnow
 from server.speech import Speech, SpeechUnavailable, call_phrase
+from server.web import pages
+from server.web.live import relay
 
 CALL_EVENTS = {"ticket.called", "ticket.recalled"}
 LAYOUTS = ("auto", "landscape", "portrait")
@@ -193,7 +194,7 @@ async def display_page(request: Request):
     context = _context(state, config, request.app.state.settings)
     context["live_url"] = f"/display/{','.join(config.sites)}/ws?{config.query()}"
     context["lang"] = state["langs"][0]  # the display's own language, not the browser's
-    return web.render(request, "display.html", context)
+    return pages.render(request, "display.html", context)
 
 
 async def display_socket(websocket: WebSocket):
@@ -214,7 +215,7 @@ async def display_socket(websocket: WebSocket):
     async def render(announce: list[dict]) -> str:
         state = await run_read(db, _state, config)
         context = _context(state, config, settings)
-        return web.render_fragment("_display_live.html", lang, oob=True, announcements=announce, **context)
+        return pages.render_fragment("_display_live.html", lang, oob=True, announcements=announce, **context)
 
     async def push(announce: list[dict]) -> None:
         await websocket.send_text(await render(announce))
@@ -230,7 +231,7 @@ async def display_socket(websocket: WebSocket):
 
     async def snapshot(seen: dict[str, int]) -> dict[str, int]:
         def read(session):
-            seqs = events.last_seqs(session, list(config.sites))  # before the state: see server/live.py
+            seqs = events.last_seqs(session, list(config.sites))  # before the state: see server/web/live.py
             missed = []
             since = utcnow() - CATCH_UP
             for slug, seq in seen.items():
@@ -282,7 +283,7 @@ async def logo(request: Request):
 
 
 routes = [
-    Mount("/display/static", StaticFiles(directory=web.ROOT / "display" / "static"), name="display_static"),
+    Mount("/display/static", StaticFiles(directory=pages.ROOT / "display" / "static"), name="display_static"),
     Route("/display/speech/chime.wav", chime),
     Route("/display/speech/{lang}/{number}/{counter}.wav", spoken_call),
     Route("/display/{site}/logo", logo),

@@ -25,12 +25,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server import booking, hours, i18n, queue, web
+from server import booking, hours, i18n, queue
 from server.booking import Limits, SlotTaken
 from server.db import run_read, run_write
 from server.errors import BadRequest, Conflict, DomainError, Invalid, NotFound, N_
 from server.ics import appointment_ics
 from server.models import Appointment, Service, Site, utcnow
+from server.web import pages
 
 STRIP_DAYS = 7  # days side by side in the day strip: one week fits a 360 px phone in two rows
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -212,7 +213,7 @@ async def services_page(request: Request):
         site = queue.get_site(session, request.path_params["site"])
         return {"site": site, "services": _bookable_services(session, site)}
 
-    return web.render(request, "booking_services.html", await run_read(request.app.state.db, read))
+    return pages.render(request, "booking_services.html", await run_read(request.app.state.db, read))
 
 
 async def poster(request: Request):
@@ -222,27 +223,27 @@ async def poster(request: Request):
     site = await run_read(request.app.state.db, queue.get_site, request.path_params["site"])
     address = f"{settings.public_url.rstrip('/')}/b/{site.slug}"
     lines = [(lang, i18n.gettext(lang, N_("Book an appointment on your phone"))) for lang in i18n.LANGUAGES]
-    return web.render(request, "booking_poster.html",
-                      {"site": site, "address": address, "qr": web.qr_svg(address), "lines": lines})
+    return pages.render(request, "booking_poster.html",
+                      {"site": site, "address": address, "qr": pages.qr_svg(address), "lines": lines})
 
 
 async def slots_page(request: Request):
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     context = await run_read(request.app.state.db, _slots_context, request.path_params["site"],
                              request.path_params["service"], request.query_params.get("day"), lang,
                              _limits(request))
     context["action"] = f"/b/{context['site'].slug}/{context['service'].code}"
-    response = web.render(request, "booking_slots.html", context)
+    response = pages.render(request, "booking_slots.html", context)
     response.headers["Cache-Control"] = "no-cache"  # free times change: back and forth shows them as they are
     return response
 
 
 def _taken_page(request: Request, exc: SlotTaken, site: Site, action: str, details: dict | None = None):
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     times = [{"value": s.starts_at.isoformat(),
               "label": f"{day_label(hours.local_now(site, s.starts_at).date(), lang)} "
                        f"{i18n.local_time(s.starts_at, site.timezone, lang)}"} for s in exc.next_free]
-    response = web.render(request, "booking_taken.html",
+    response = pages.render(request, "booking_taken.html",
                           {"site": site, "times": times, "action": action, "details": details or {},
                            "message": i18n.gettext(lang, exc.message, **exc.params)}, status_code=409)
     response.headers.update(PRIVATE)
@@ -259,7 +260,7 @@ def _hold_and_maybe_book(session: Session, site_slug: str, service_code: str, at
 
 
 async def hold_time(request: Request):
-    settings, limits, lang = request.app.state.settings, _limits(request), web.page_language(request)
+    settings, limits, lang = request.app.state.settings, _limits(request), pages.page_language(request)
     form = await _form(request)
     site_slug, service_code = request.path_params["site"], request.path_params["service"]
     site, _service = await run_read(request.app.state.db, _bookable, site_slug, service_code)
@@ -288,36 +289,36 @@ def _form_errors(form: dict[str, str], consent: bool) -> dict[str, str]:
 
 def _form_page(request: Request, context: dict, form: dict[str, str], consent: bool, errors: dict[str, str],
                status_code: int = 200, problem: str = ""):
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     settings = request.app.state.settings
     context = {**context, "form": form, "consent": consent,
                "errors": {field: i18n.gettext(lang, message) for field, message in errors.items()},
                "problem": problem, "token": booking_token(settings, context["appointment"].public_id),
                "retention_days": settings.booking_retention_days,
                "first_error": next((f for f in ERROR_ORDER if f in errors), None)}
-    response = web.render(request, "booking_form.html", context, status_code=status_code)
+    response = pages.render(request, "booking_form.html", context, status_code=status_code)
     response.headers.update(PRIVATE)
     return response
 
 
 async def appointment_page(request: Request):
     """The booking's one address: the form while held, the booking once booked, or its end."""
-    settings, lang = request.app.state.settings, web.page_language(request)
+    settings, lang = request.app.state.settings, pages.page_language(request)
     public_id = _public_id(settings, request.path_params["token"])
     context = await run_read(request.app.state.db, _appointment_context, public_id, lang)
     status = context["appointment"].status
     if status in ("held", "expired"):
         return _form_page(request, context, dict.fromkeys(FIELDS, ""), False, {})
     context.update(token=booking_token(settings, public_id), done=request.query_params.get("done", ""),
-                   qr=web.qr_svg(context["appointment"].code), early_min=settings.checkin_early_min)
+                   qr=pages.qr_svg(context["appointment"].code), early_min=settings.checkin_early_min)
     template = "booking_cancelled.html" if status == "cancelled" else "booking_page.html"
-    response = web.render(request, template, context)
+    response = pages.render(request, template, context)
     response.headers.update(PRIVATE)
     return response
 
 
 async def confirm_booking(request: Request):
-    settings, limits, lang = request.app.state.settings, _limits(request), web.page_language(request)
+    settings, limits, lang = request.app.state.settings, _limits(request), pages.page_language(request)
     public_id = _public_id(settings, request.path_params["token"])
     posted = await _form(request)
     form = {name: posted.get(name, "") for name in FIELDS}
@@ -343,7 +344,7 @@ async def confirm_booking(request: Request):
 
 
 async def _booked_context(request: Request) -> tuple[str, dict]:
-    settings, lang = request.app.state.settings, web.page_language(request)
+    settings, lang = request.app.state.settings, pages.page_language(request)
     public_id = _public_id(settings, request.path_params["token"])
     context = await run_read(request.app.state.db, _appointment_context, public_id, lang)
     context["token"] = booking_token(settings, public_id)
@@ -354,7 +355,7 @@ async def cancel_page(request: Request):
     public_id, context = await _booked_context(request)
     if context["appointment"].status != "booked" or not context["upcoming"]:
         return _see(request, public_id)
-    response = web.render(request, "booking_cancel.html", context)
+    response = pages.render(request, "booking_cancel.html", context)
     response.headers.update(PRIVATE)
     return response
 
@@ -371,12 +372,12 @@ async def move_page(request: Request):
     public_id, booked = await _booked_context(request)
     if booked["appointment"].status != "booked" or not booked["upcoming"]:
         return _see(request, public_id)
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     context = await run_read(request.app.state.db, _slots_context, booked["site"].slug, booked["service"].code,
                              request.query_params.get("day"), lang, _limits(request),
                              current=booked["appointment"].starts_at)
     context.update(moving=booked, action=f"/a/{booked['token']}/move")
-    response = web.render(request, "booking_slots.html", context)
+    response = pages.render(request, "booking_slots.html", context)
     response.headers.update(PRIVATE)
     return response
 

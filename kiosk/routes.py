@@ -1,7 +1,7 @@
 """Kiosk pages: service tiles, issuing a ticket, check-in for a booked time, and the ticket's public
 status page.
 
-An enrolled kiosk (server/device_gate.py) is its registered device; in demo mode a kiosk may name
+An enrolled kiosk (server/web/device_gate.py) is its registered device; in demo mode a kiosk may name
 itself once with ``?kiosk=NAME``, kept in a cookie. The name picks the printer its tickets go to.
 """
 
@@ -17,19 +17,20 @@ from starlette.websockets import WebSocket
 from starlette.staticfiles import StaticFiles
 
 from printers import jobs
-from server import booking, guidance, hours, i18n, queue, web
+from server import booking, guidance, hours, i18n, queue
 from server.db import run_read, run_write
 from server.errors import DomainError, Invalid, NotFound, N_
-from server.live import pushing_snapshot, relay
 from server.estimate import QueueNow, estimate_wait_min
 from server.models import Counter, Service, Site, Ticket, utcnow
 from server.speech import Speech, SpeechUnavailable
+from server.web import pages
+from server.web.live import pushing_snapshot, relay
 
 KIOSK_COOKIE = "luukku_kiosk"
 
 
 def _kiosk_name(conn: HTTPConnection) -> str | None:
-    device = getattr(conn.state, "device", None)  # an enrolled kiosk (server/device_gate.py) is itself
+    device = getattr(conn.state, "device", None)  # an enrolled kiosk (server/web/device_gate.py) is itself
     if device is not None:
         return device.name
     return conn.query_params.get("kiosk") or conn.cookies.get(KIOSK_COOKIE) or None
@@ -64,9 +65,9 @@ async def kiosk_page(request: Request):
     context = await run_read(request.app.state.db, _start_context, request.path_params["site"], device)
     context["return_s"] = request.app.state.settings.kiosk_return_s
     if context["takes_appointments"]:  # the booking pages, for a visitor who would rather come back
-        context["booking_qr"] = web.qr_svg(f"{settings.public_url.rstrip('/')}/b/{context['site'].slug}")
+        context["booking_qr"] = pages.qr_svg(f"{settings.public_url.rstrip('/')}/b/{context['site'].slug}")
     template = "_kiosk_start.html" if request.headers.get("hx-request") else "kiosk.html"
-    response = web.render(request, template, context)
+    response = pages.render(request, template, context)
     if request.query_params.get("kiosk"):
         response.set_cookie(KIOSK_COOKIE, device, max_age=10 * 365 * 24 * 3600, samesite="lax")
     return response
@@ -81,7 +82,7 @@ def _ticket_context(request: Request, issued: queue.IssuedTicket, paper: str) ->
         "paper": paper,
         # A visitor who has to photograph the screen gets time to find their phone.
         "return_s": return_s * 4 if paper == "on_screen" else return_s * 2 if paper == "printing" else return_s,
-        "qr": web.qr_svg(jobs.status_url(settings.public_url, issued.ticket.public_id)),
+        "qr": pages.qr_svg(jobs.status_url(settings.public_url, issued.ticket.public_id)),
         "site": issued.site,
         "default_lang": settings.default_language,
     }
@@ -93,11 +94,11 @@ async def issue(request: Request):
     service_code = str(form.get("service") or "").strip()
     if not service_code:
         raise Invalid(N_("Choose a service."))
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     issued = await run_write(state.db, queue.issue_ticket, request.path_params["site"], service_code, lang,
                              device=_kiosk_name(request))
     paper = "on_screen" if issued.printer_condition in (*jobs.DOWN, "none") else "printing"
-    return web.render(request, "_kiosk_ticket.html", _ticket_context(request, issued, paper), status_code=201)
+    return pages.render(request, "_kiosk_ticket.html", _ticket_context(request, issued, paper), status_code=201)
 
 
 # --- check-in for a booked time -------------------------------------------------------------------
@@ -122,8 +123,8 @@ def _checkin_context(request: Request, site: Site, code: str = "", message: str 
 def _checkin_page(request: Request, fragment: str, context: dict, status_code: int = 200) -> Response:
     """The fragment for htmx; without it, the whole kiosk page around it."""
     if request.headers.get("hx-request"):
-        return web.render(request, fragment, context, status_code=status_code)
-    return web.render(request, "kiosk.html", {**context, "fragment": fragment}, status_code=status_code)
+        return pages.render(request, fragment, context, status_code=status_code)
+    return pages.render(request, "kiosk.html", {**context, "fragment": fragment}, status_code=status_code)
 
 
 async def checkin_page(request: Request):
@@ -136,7 +137,7 @@ async def check_in(request: Request):
     state = request.app.state
     slug = request.path_params["site"]
     code = str((await request.form()).get("code") or "")[:CODE_MAX]
-    lang = web.page_language(request)
+    lang = pages.page_language(request)
     try:
         if not booking.normal_code(code):
             raise Invalid(N_("Type the code of your booking, or show its QR code to the reader."))
@@ -179,7 +180,7 @@ async def print_progress(request: Request):
                                    request.path_params["job"], state.settings.kiosk_print_wait_s)
     if paper == "printing":
         return Response(status_code=204)
-    return web.render(request, "_kiosk_ticket.html", _ticket_context(request, issued, paper))
+    return pages.render(request, "_kiosk_ticket.html", _ticket_context(request, issued, paper))
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,7 @@ def _status_context(session, public_id: str, shared: SiteQueue | None = None) ->
 
 async def ticket_status(request: Request):
     context = await run_read(request.app.state.db, _status_context, request.path_params["public_id"])
-    return web.render(request, "ticket_status.html", context)
+    return pages.render(request, "ticket_status.html", context)
 
 
 QUEUE_EVENTS = ("ticket.", "counter.")  # what can move a ticket in its queue
@@ -267,7 +268,7 @@ async def ticket_status_socket(websocket: WebSocket):
             shared = await app.state.renders.get(("queue", slug, event["seq"]),
                                                  lambda: run_read(app.state.db, _queue_now, slug))
         context = await run_read(app.state.db, _status_context, public_id, shared)
-        await websocket.send_text(web.render_fragment("_ticket_status.html", lang, oob=True, **context))
+        await websocket.send_text(pages.render_fragment("_ticket_status.html", lang, oob=True, **context))
 
     await relay(websocket, app.state.bus, [slug], pushing_snapshot(app.state.db, [slug], push), push,
                 heartbeat_s=app.state.settings.live_heartbeat_s)
@@ -291,7 +292,7 @@ async def kiosk_socket(websocket: WebSocket):
         # The tiles whole only after a change of the services, or in a snapshot (a reconnect may
         # have missed one); otherwise the counts alone, so a tap never meets a button being replaced.
         tiles = event is None or event["type"] == "config.changed"
-        await websocket.send_text(web.render_fragment("_kiosk_live.html", lang, oob=True, tiles_oob=tiles, **context))
+        await websocket.send_text(pages.render_fragment("_kiosk_live.html", lang, oob=True, tiles_oob=tiles, **context))
 
     await relay(websocket, app.state.bus, [slug], pushing_snapshot(app.state.db, [slug], push), push,
                 heartbeat_s=app.state.settings.live_heartbeat_s)
@@ -320,7 +321,7 @@ async def phrase_text(request: Request):
 
 
 routes = [
-    Mount("/kiosk/static", StaticFiles(directory=web.ROOT / "kiosk" / "static"), name="kiosk_static"),
+    Mount("/kiosk/static", StaticFiles(directory=pages.ROOT / "kiosk" / "static"), name="kiosk_static"),
     Route("/kiosk/{site}", kiosk_page),
     WebSocketRoute("/kiosk/{site}/ws", kiosk_socket),
     Route("/kiosk/{site}/tickets", issue, methods=["POST"]),

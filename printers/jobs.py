@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from server import i18n
-from server.errors import Conflict, NotFound, N_
+from server.errors import NotFound, N_
 from server.events import record_event
-from server.models import Device, Printer, PrintJob, Service, Site, Ticket, utcnow
+from server.models import Device, Printer, PrintJob, Service, Site, Ticket
 from printers.ticket import SlipLabels, TicketSlip, render_preview, render_ticket
 
 # Waits between attempts while a printer cannot print: 1, 2, 4 … seconds, never more than this.
@@ -95,35 +95,6 @@ def create_job(
         job.state = "failed"
         job.error = "No printer is set up for this kiosk."
     session.add(job)
-    return job
-
-
-def reprint(session: Session, public_id: str, staff_user_id: int, now: datetime | None = None,
-            printer: Printer | None = None) -> PrintJob:
-    """A new job for a ticket whose paper was lost or never came out, on the printer of its last
-    job unless ``printer`` is given; an event records who asked."""
-    now = now or utcnow()
-    ticket = session.exec(select(Ticket).where(Ticket.public_id == public_id)).first()
-    if ticket is None:
-        raise NotFound(N_("There is no such ticket."))
-    if ticket.status in ENDED_VISITS:
-        raise Conflict(N_("Ticket %(number)s is closed; it is not printed again."), number=ticket.number)
-    site = session.get(Site, ticket.site_id)
-    if printer is None:
-        original = session.exec(
-            select(PrintJob).where(PrintJob.ticket_id == ticket.id, PrintJob.printer_id.is_not(None))
-            .order_by(PrintJob.created_at.desc())
-        ).first()
-        printer = session.get(Printer, original.printer_id) if original else printer_for(session, site)
-    if printer is None:
-        raise Conflict(N_("No printer is set up for this service point."))
-    from server.queue import people_ahead  # noqa: PLC0415  (server.queue imports this module)
-
-    ahead = people_ahead(session, ticket) if ticket.status == "waiting" else 0
-    job = create_job(session, ticket, printer, now, people_ahead=ahead, requested_by=staff_user_id)
-    service = session.get(Service, ticket.service_id)
-    record_event(session, site, "ticket.reprinted", at=now, ticket=ticket, service=service,
-                 staff_user_id=staff_user_id, audience="staff", printer=printer_view(printer))
     return job
 
 

@@ -13,7 +13,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1,
            forwarded_allow_ips: str | None = None) -> None:
     import uvicorn
 
-    from server.app import create_app
+    from server.web.app import create_app
 
     # Behind a reverse proxy the client's address (rate limits, login lockouts) and the scheme
     # (redirects) come from its X-Forwarded-For and -Proto, believed only from the addresses named
@@ -30,7 +30,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1,
         sys.exit("luukku serve: LUUKKU_BUS=memory reaches the screens of one worker only; "
                  "use postgresql (or auto) with several workers.")
     # Each worker process builds its own app from the same environment.
-    uvicorn.run("server.app:create_app", factory=True, workers=workers, **options)
+    uvicorn.run("server.web.app:create_app", factory=True, workers=workers, **options)
 
 
 def cmd_migrate(args) -> None:

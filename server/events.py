@@ -82,7 +82,7 @@ def is_public(event: dict) -> bool:
 
 
 def last_seqs(session: Session, slugs: list[str]) -> dict[str, int]:
-    """The last event number per site: what a screen's snapshot starts from (server/live.py)."""
+    """The last event number per site: what a screen's snapshot starts from (server/web/live.py)."""
     rows = session.execute(sa.select(Site.slug, Site.last_event_seq).where(Site.slug.in_(slugs)))
     return {slug: seq for slug, seq in rows}
 

@@ -10,6 +10,7 @@ from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import jinja2
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -35,6 +36,26 @@ def translations(lang: str) -> NullTranslations:
 def gettext(lang: str, message: str, **params) -> str:
     text = translations(lang).gettext(message)
     return text % params if params else text
+
+
+@jinja2.pass_context
+def _template_gettext(context, message: str, **params) -> str:
+    return gettext(context.get("lang", "fi"), message, **params)
+
+
+@jinja2.pass_context
+def _template_ngettext(context, singular: str, plural: str, n: int, **params) -> str:
+    text = translations(context.get("lang", "fi")).ngettext(singular, plural, n)
+    return text % dict(params, num=n)
+
+
+def template_environment(folders: list[Path], autoescape: bool) -> jinja2.Environment:
+    """Templates whose ``_()`` and ``ngettext()`` speak the ``lang`` of the context they are rendered
+    with: the pages' (server/web/pages.py) and the mail's (server/mail.py)."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(f) for f in folders]), autoescape=autoescape,
+                             extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
+    return env
 
 
 def pick_language(*candidates: str | None, default: str = "fi") -> str:

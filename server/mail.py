@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 
 import aiosmtplib
 import anyio
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from server import i18n, web
+from server import i18n
 from server.db import Database
 from server.models import Appointment, Customer, Service, ServiceRequest, ServiceRequestAction, Site, utcnow
 
@@ -32,6 +33,14 @@ log = logging.getLogger("luukku.mail")
 WAKE_EVENTS = {"appointment.booked", "appointment.moved", "appointment.cancelled", "request.contacted",
                "request.closed"}
 GIVE_UP_AFTER = timedelta(days=2)  # a confirmation still unsent this long after booking is not sent
+# Plain text: nothing in a mail is HTML-escaped.
+TEXTS = i18n.template_environment([Path(__file__).parent / "mail_texts"], autoescape=False)
+
+
+def _render(name: str, lang: str, **context) -> tuple[str, str]:
+    """The subject (the text's first paragraph) and the body of the mail text ``name``."""
+    subject, _, body = TEXTS.get_template(name).render(lang=lang, **context).strip().partition("\n\n")
+    return subject.strip(), body.strip() + "\n"
 
 
 @dataclass(frozen=True)
@@ -53,18 +62,18 @@ class SmtpServer:
 
 def compose(kind: str, site: Site, service: Service, appointment: Appointment, sender: str, link: str,
             ics: bytes | None = None, early_min: int = 30) -> EmailMessage:
-    """``kind``: "confirmation" or "reminder"; the text is the template ``mail_{kind}.txt``."""
+    """``kind``: "confirmation" or "reminder"; the text is ``server/mail_texts/{kind}.txt``."""
     lang = appointment.lang if appointment.lang in i18n.LANGUAGES else "fi"
     when = i18n.local_time(appointment.starts_at, site.timezone, lang, with_date=True)
     context = {"site": site, "service": service, "appointment": appointment, "when": when, "link": link,
                "early_min": early_min}
-    subject, _, body = web.render_fragment(f"mail_{kind}.txt", lang, **context).strip().partition("\n\n")
+    subject, body = _render(f"{kind}.txt", lang, **context)
     message = EmailMessage()
-    message["Subject"] = subject.strip()
+    message["Subject"] = subject
     message["From"] = sender
     message["To"] = appointment.email
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or "luukku")
-    message.set_content(body.strip() + "\n")
+    message.set_content(body)
     if ics is not None:
         message.add_attachment(ics, maintype="text", subtype="calendar", filename="ajanvaraus.ics",
                                params={"method": "PUBLISH"})
@@ -76,13 +85,13 @@ def compose_request(site: Site, request: ServiceRequest, action: ServiceRequestA
     """A service request's follow-up or resolution (``action``), in the customer's language."""
     lang = customer.lang if customer.lang in i18n.LANGUAGES else "fi"
     context = {"site": site, "request": request, "action": action, "customer": customer}
-    subject, _, body = web.render_fragment("mail_request.txt", lang, **context).strip().partition("\n\n")
+    subject, body = _render("request.txt", lang, **context)
     message = EmailMessage()
-    message["Subject"] = subject.strip()
+    message["Subject"] = subject
     message["From"] = sender
     message["To"] = customer.email
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or "luukku")
-    message.set_content(body.strip() + "\n")
+    message.set_content(body)
     return message
 
 

@@ -23,6 +23,8 @@ from server.models import (
     Counter,
     CounterService,
     Event,
+    Printer,
+    PrintJob,
     Service,
     Site,
     StaffUser,
@@ -212,6 +214,31 @@ def get_ticket(session: Session, public_id: str) -> Ticket:
     return ticket
 
 
+def reprint_ticket(session: Session, public_id: str, staff_user_id: int, now: datetime | None = None,
+                   printer: Printer | None = None) -> PrintJob:
+    """A new job for a ticket whose paper was lost or never came out, on the printer of its last
+    job unless ``printer`` is given; an event records who asked."""
+    now = now or utcnow()
+    ticket = get_ticket(session, public_id)
+    if ticket.status in jobs.ENDED_VISITS:
+        raise Conflict(N_("Ticket %(number)s is closed; it is not printed again."), number=ticket.number)
+    site = session.get(Site, ticket.site_id)
+    if printer is None:
+        original = session.exec(
+            select(PrintJob).where(PrintJob.ticket_id == ticket.id, PrintJob.printer_id.is_not(None))
+            .order_by(PrintJob.created_at.desc())
+        ).first()
+        printer = session.get(Printer, original.printer_id) if original else jobs.printer_for(session, site)
+    if printer is None:
+        raise Conflict(N_("No printer is set up for this service point."))
+    ahead = people_ahead(session, ticket) if ticket.status == "waiting" else 0
+    job = jobs.create_job(session, ticket, printer, now, people_ahead=ahead, requested_by=staff_user_id)
+    service = session.get(Service, ticket.service_id)
+    record_event(session, site, "ticket.reprinted", at=now, ticket=ticket, service=service,
+                 staff_user_id=staff_user_id, audience="staff", printer=jobs.printer_view(printer))
+    return job
+
+
 def recent_calls(session: Session, site: Site, now: datetime | None = None, limit: int = 8,
                  services: frozenset[str] | None = None, counters: frozenset[str] | None = None):
     """Today's calls, the latest call or recall first: (ticket, service, counter) for the displays.
@@ -374,7 +401,7 @@ def close_day(session: Session, site: Site, now: datetime | None = None) -> list
     """Closes the tickets the day left open, as "unserved" with an event each (never deleted).
 
     Waiting and put-aside tickets end at closing time; anything still open from an earlier day
-    (a counter left serving overnight) ends too. Run every minute by the server (server/app.py).
+    (a counter left serving overnight) ends too. Run every minute by the server (server/web/app.py).
     """
     now = now or utcnow()
     today = local_day(site, now)

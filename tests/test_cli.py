@@ -93,7 +93,7 @@ def test_an_installer_sets_up_printers_kiosks_agent_tokens_and_the_ticket_layout
 
     from printers import jobs
     from server.db import Database
-    from server.models import Device, Site
+    from server.models import Device, Site, utcnow
     from tests.conftest import prepare_demo_database
 
     url = prepare_demo_database(f"sqlite:///{tmp_path / 'p.db'}")
@@ -113,10 +113,10 @@ def test_an_installer_sets_up_printers_kiosks_agent_tokens_and_the_ticket_layout
     db = Database(url)
     try:
         with db.write() as session:
-            assert jobs.agent_printer(session, token, jobs.utcnow())[1].name == "desk"
+            assert jobs.agent_printer(session, token, utcnow())[1].name == "desk"
         assert luukku(url, "kiosk", "demo", "revoke", "entrance").returncode == 0
         with db.write() as session:
-            assert jobs.agent_printer(session, token, jobs.utcnow()) is None
+            assert jobs.agent_printer(session, token, utcnow()) is None
             assert session.exec(select(Device).where(Device.name == "entrance")).one().token_hash is None
 
         logo = tmp_path / "logo.png"

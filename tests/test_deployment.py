@@ -142,7 +142,7 @@ def test_the_nginx_example_passes_nginx_t(tmp_path):
 def test_every_websocket_route_gets_the_long_timeouts():
     """A websocket added to the app but not to the nginx example would still upgrade (the headers
     are set for every path) but be cut after nginx's default 60 s of quiet."""
-    from server.app import create_app
+    from server.web.app import create_app
     from starlette.routing import Mount, WebSocketRoute
 
     pattern = re.search(r"location ~ (\^/\S+\$) \{", SITE_CONF.read_text()).group(1)

@@ -1,5 +1,5 @@
 // The waiting-room display: the clock, the highlight of a new call, and the announcements.
-// Calls arrive as HTML over the websocket (server/static/live.js); each call to announce is an <li> appended
+// Calls arrive as HTML over the websocket (server/web/static/live.js); each call to announce is an <li> appended
 // to #announcements with the audio to play in order (chime, then the call in each language) and
 // the texts, which the browser's own speech reads if an audio file cannot be played.
 (function () {

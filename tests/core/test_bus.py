@@ -149,7 +149,7 @@ def test_make_bus_picks_by_setting_and_database(tmp_path):
 
 
 class Worker:
-    """What one uvicorn worker holds: its own engine and its own bus, wired like server/app.py."""
+    """What one uvicorn worker holds: its own engine and its own bus, wired like server/web/app.py."""
 
     def __init__(self, url: str):
         self.db = Database(url)

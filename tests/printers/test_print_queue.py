@@ -215,7 +215,7 @@ def test_staff_reprint_a_lost_ticket_and_the_history_says_who(db):
     issued = issue(db)
     clerk = a_clerk(db)
     with db.write() as session:
-        again = jobs.reprint(session, issued.ticket.public_id, clerk)
+        again = queue.reprint_ticket(session, issued.ticket.public_id, clerk)
     assert again.id != issued.print_job_id and again.reprint and again.requested_by == clerk
     assert again.printer_id == demo_printer(db).id and again.state == "queued"
     with db.read() as session:
@@ -228,12 +228,12 @@ def test_staff_reprint_a_lost_ticket_and_the_history_says_who(db):
 def test_a_closed_or_unknown_ticket_is_not_reprinted(db):
     clerk = a_clerk(db)
     with pytest.raises(NotFound), db.write() as session:
-        jobs.reprint(session, "no-such-ticket", clerk)
+        queue.reprint_ticket(session, "no-such-ticket", clerk)
     issued = issue(db)
     with db.write() as session:
         queue.close_day(session, queue.get_site(session, "demo"), utcnow() + timedelta(days=1))
     with pytest.raises(Conflict), db.write() as session:
-        jobs.reprint(session, issued.ticket.public_id, clerk)
+        queue.reprint_ticket(session, issued.ticket.public_id, clerk)
 
 
 def test_a_device_token_is_stored_as_a_hash_and_stops_working_when_revoked(db):

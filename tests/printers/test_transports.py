@@ -24,6 +24,7 @@ from printers.transports import (
     open_transport,
     usb_trouble,
 )
+from tests.conftest import free_port
 from tests.printers.fake_printer import EmulatedPrinter, FakePrinter, split_at_cuts
 from tests.printers.fake_serial_printer import FakeSerialPrinter
 
@@ -42,9 +43,7 @@ PREVIEW = render_preview(SLIP)
 
 
 def a_closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_port()  # nobody listens on it, and no other test process is given it
 
 
 @pytest.fixture

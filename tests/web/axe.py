@@ -17,7 +17,7 @@ def axe_violations(page, include: str | None = None, exclude: list[str] | None =
     """The violations axe-core finds on ``page`` for the WCAG 2.1 A/AA rules."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # Evaluated through the DevTools protocol, not as a <script> element: the pages' own
-        # Content-Security-Policy (script-src 'self', server/headers.py) stays on while axe runs.
+        # Content-Security-Policy (script-src 'self', server/web/headers.py) stays on while axe runs.
         page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
     context = {"include": [include] if include else [[":root"]],
                "exclude": [[selector] for selector in exclude or []]}

@@ -110,7 +110,7 @@ def test_nothing_is_issued_by_a_bad_request(api):
 def test_the_openapi_document_describes_every_api_route(api, live_server):
     document = api.get("/openapi.json").json()
     assert document["openapi"].startswith("3.")
-    from server.api import routes
+    from server.web.api import routes
 
     described = {path for path in document["paths"]}
     served = {route.path.replace(":int}", "}") for route in routes

@@ -1,4 +1,4 @@
-"""Under the Content-Security-Policy (server/headers.py), the screens work in Chromium and the browser
+"""Under the Content-Security-Policy (server/web/headers.py), the screens work in Chromium and the browser
 blocks nothing: every violation is recorded (the ``securitypolicyviolation`` event, added before the
 page's own scripts, and Chromium's console message), and there must be none."""
 

@@ -1,4 +1,4 @@
-"""Cross-site request forgery (server/csrf.py): a staff session's state-changing requests need the
+"""Cross-site request forgery (server/web/csrf.py): a staff session's state-changing requests need the
 session's token; a forged form gets a clear 403 and changes nothing."""
 
 import re

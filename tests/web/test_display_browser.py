@@ -1,6 +1,8 @@
 """The waiting-room display in Debian's Chromium: calls appear and are spoken in order, the screen
-recovers by itself when its server dies and comes back, and each layout is photographed for docs/."""
+recovers by itself when its server dies and comes back, and each layout is photographed (for
+docs/screenshots/ when scripts/screenshots runs it)."""
 
+import os
 import time
 from pathlib import Path
 
@@ -14,8 +16,6 @@ from server.models import Site, StaffUser
 from tests.conftest import DEMO_PASSWORD, Uvicorn, free_port, prepare_demo_database
 
 pytestmark = pytest.mark.browser
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 class Clerk:
@@ -175,8 +175,11 @@ def test_the_display_recovers_by_itself_when_its_server_dies_and_comes_back(brow
         server.stop()
 
 
-def test_each_layout_is_photographed_for_the_docs(browser, live_server):
-    """docs/screenshots/display-*.png come from here, so they show the display as it is."""
+@pytest.mark.screenshots
+def test_each_layout_is_photographed_for_the_docs(browser, live_server, tmp_path):
+    """docs/screenshots/display-*.png come from here (scripts/screenshots), so they show the display
+    as it is; in the test run the photos go to a temporary folder."""
+    folder = Path(os.environ.get("LUUKKU_SCREENSHOTS") or tmp_path)
     db = live_server.app.state.db
     with db.write() as session:
         site = queue.get_site(session, "demo")
@@ -193,7 +196,7 @@ def test_each_layout_is_photographed_for_the_docs(browser, live_server):
             clerk.done(clerk.call_next(3)["id"])
         expert.call_next(5)
         clerk.call_next(3)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for layout, size in (("landscape", (1920, 1080)), ("portrait", (1080, 1920))):
         page = browser.new_page(viewport={"width": size[0], "height": size[1]})
         page.goto(f"{live_server.url}/display/demo?lang=fi,sv&panel=waiting&sound=off")
@@ -205,7 +208,8 @@ def test_each_layout_is_photographed_for_the_docs(browser, live_server):
             sheet.replaceSync('.notice-track { animation-play-state: paused; animation-delay: -14s; }');
             document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet]; }""")
         assert page.locator(".latest-number").bounding_box()["height"] > size[1] * 0.12  # from 10 m
-        page.screenshot(path=str(SCREENSHOTS / f"display-{layout}.png"))
+        page.screenshot(path=str(folder / f"display-{layout}.png"))
+        assert (folder / f"display-{layout}.png").stat().st_size > 10_000
         page.close()
 
 

@@ -1,4 +1,4 @@
-"""/healthz: the readiness probe asks the database (server/health.py)."""
+"""/healthz: the readiness probe asks the database (server/web/health.py)."""
 
 import time
 

@@ -80,7 +80,7 @@ def test_a_quiet_screen_gets_heartbeats_carrying_the_last_sequence_number(server
 
 
 def test_a_burst_of_events_is_followed_by_one_heartbeat_with_the_last_number(server):
-    """The numbers come a moment after the pushes, once for a burst (server/live.py EVENT_BEAT_S):
+    """The numbers come a moment after the pushes, once for a burst (server/web/live.py EVENT_BEAT_S):
     a thousand screens' heartbeats must not hold up the next call's pushes."""
     printer_status_known(server)
     with connect(f"{server.ws_url}/display/demo/ws") as display:
@@ -305,7 +305,7 @@ def test_displays_with_one_address_read_the_state_once_per_event_and_get_the_sam
 def test_a_shared_rendering_survives_a_screen_leaving_and_a_failure_is_not_shared():
     import asyncio
 
-    from server.live import SharedRenders
+    from server.web.live import SharedRenders
 
     async def scenario():
         renders, started = SharedRenders(keep=2), []

@@ -4,7 +4,7 @@ counter, the display) is never limited."""
 
 import httpx
 
-from server.ratelimit import SlidingWindow
+from server.web.ratelimit import SlidingWindow
 from tests.conftest import LiveServer, free_port, make_settings, prepare_demo_database
 
 

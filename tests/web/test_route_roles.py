@@ -3,7 +3,7 @@ route for some roles refuses the others. The routes are read from ``create_app()
 added later without a guard fails here, by its path.
 
 A route is classified by what its guard leaves on the endpoint: ``luukku_roles`` (counter/routes.py
-``login_required``: staff, with those roles or any), ``luukku_bearer`` (server/api.py: a bearer
+``login_required``: staff, with those roles or any), ``luukku_bearer`` (server/web/api.py: a bearer
 token), or by the two websocket tables here.
 """
 

@@ -1,4 +1,4 @@
-"""Every answer carries the security headers (server/headers.py); a staff websocket opened from another
+"""Every answer carries the security headers (server/web/headers.py); a staff websocket opened from another
 site's page is refused (server/csrf.same_origin)."""
 
 import re
@@ -9,7 +9,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from server.headers import CONTENT_SECURITY_POLICY
+from server.web.headers import CONTENT_SECURITY_POLICY
 from tests.conftest import LiveServer, free_port, make_settings, prepare_demo_database, recv_push, staff_login
 
 

@@ -10,7 +10,7 @@
 // - on a 44xx close (no longer allowed or no longer there) reloads, to show the page's true state.
 // - on a staff page (data-live-session), connects again after each request the person makes: the
 //   server ends the line when the session would end without activity, and a new line carries the
-//   session's newer activity time (server/sessions.py).
+//   session's newer activity time (server/web/sessions.py).
 (function () {
   "use strict";
   var root = document.querySelector("[data-live]");

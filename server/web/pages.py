@@ -11,17 +11,13 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
-from server import csrf, i18n
+from server import i18n
 from server.errors import DomainError, N_
+from server.web import csrf
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_DIRS = [ROOT / pkg / "templates" for pkg in ("server", "kiosk", "counter", "display")]
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE_DIRS = [ROOT / folder / "templates" for folder in ("server/web", "kiosk", "counter", "display")]
 LANG_COOKIE = "luukku_lang"
-
-
-@jinja2.pass_context
-def _gettext(context, message: str, **params) -> str:
-    return i18n.gettext(context.get("lang", "fi"), message, **params)
 
 
 @jinja2.pass_context
@@ -32,25 +28,14 @@ def _csrf_token(context) -> str:
 
 @jinja2.pass_context
 def _csrf_input(context) -> Markup:
-    """The hidden field a staff form sends its session's token in (server/csrf.py). A fragment pushed
+    """The hidden field a staff form sends its session's token in (server/web/csrf.py). A fragment pushed
     over a websocket has no request: its htmx forms send the token as the body's header instead."""
     value = _csrf_token(context)
     return Markup(f'<input type="hidden" name="{csrf.FIELD}" value="{value}">') if value else Markup("")
 
 
-@jinja2.pass_context
-def _ngettext(context, singular: str, plural: str, n: int, **params) -> str:
-    text = i18n.translations(context.get("lang", "fi")).ngettext(singular, plural, n)
-    return text % dict(params, num=n)
-
-
 def _make_templates() -> Jinja2Templates:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in TEMPLATE_DIRS]),
-        autoescape=True,
-        extensions=["jinja2.ext.i18n"],
-    )
-    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+    env = i18n.template_environment(TEMPLATE_DIRS, autoescape=True)
     env.globals["csrf_token"] = _csrf_token
     env.globals["csrf_input"] = _csrf_input
     env.globals["N_"] = N_  # marks a message for extraction where a template translates it later

@@ -1,5 +1,5 @@
 """Rate limits for the pages anyone reaches: the citizen's booking and ticket status pages on the
-internet, and the kiosk's buttons in the hall (server/app.py sets which, docs/security.md says why).
+internet, and the kiosk's buttons in the hall (server/web/app.py sets which, docs/security.md says why).
 
 Counted per client address in each worker, over a sliding minute: simple, and enough to stop one
 client hammering the pages; the booking limits (server/booking.py) keep the slots fair. Behind a
@@ -13,8 +13,8 @@ from collections import deque
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server import web
 from server.errors import N_
+from server.web import pages
 
 WINDOW_S = 60.0
 
@@ -57,7 +57,7 @@ class PublicRateLimit:
                 and (self.methods is None or scope["method"] in self.methods)):
             client = scope.get("client")
             if not self.window.allow(client[0] if client else "-"):
-                response = web.error_page(Request(scope), 429, N_(
+                response = pages.error_page(Request(scope), 429, N_(
                     "Too many requests from your connection. Please wait a minute and try again."))
                 response.headers["Retry-After"] = str(int(WINDOW_S))
                 await response(scope, receive, send)

@@ -15,10 +15,11 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
-from server import csrf, devices, web
+from server import devices
 from server.db import run_read, run_write
 from server.errors import N_
 from server.models import Device, Site
+from server.web import csrf, pages
 
 COOKIE = "luukku_device"
 # Chromium keeps a cookie at most 400 days; the gate sets it again whenever it notes the device seen.
@@ -126,7 +127,7 @@ class DeviceGate:
                 await send({"type": "websocket.accept"})
                 await send({"type": "websocket.close", "code": 4403, "reason": "device not registered"})
             return
-        response = web.error_page(Request(scope, receive), 403, NOT_REGISTERED)
+        response = pages.error_page(Request(scope, receive), 403, NOT_REGISTERED)
         await response(scope, receive, send)
 
 
@@ -144,9 +145,9 @@ async def enrol_page(request: Request):
     if found is None or found[0].enrolled_at is not None:
         message = (N_("This enrolment link has already been used. An admin can issue a new one.") if found
                    else N_("This enrolment link is not valid: it was revoked or replaced by a new one."))
-        return web.error_page(request, 404 if found is None else 409, message)
+        return pages.error_page(request, 404 if found is None else 409, message)
     device, site = found
-    return web.render(request, "device_enrol.html", {"device": device, "site": site, "token": token})
+    return pages.render(request, "device_enrol.html", {"device": device, "site": site, "token": token})
 
 
 def screen_url(kind: str, site_slug: str) -> str:
@@ -155,7 +156,7 @@ def screen_url(kind: str, site_slug: str) -> str:
 
 async def enrol(request: Request):
     if not await csrf.passes(request):
-        return web.error_page(request, 403, N_("This form has expired or did not come from Luukku. Reload the page and try again."))
+        return pages.error_page(request, 403, N_("This form has expired or did not come from Luukku. Reload the page and try again."))
     token = request.path_params["token"]
     settings = request.app.state.settings
 
@@ -165,7 +166,7 @@ async def enrol(request: Request):
         return device, site, devices.cookie_value(settings.secret_key, device)
 
     device, site, value = await run_write(request.app.state.db, work)
-    response = web.render(request, "device_enrolled.html",
+    response = pages.render(request, "device_enrolled.html",
                           {"device": device, "site": site, "next": screen_url(device.kind, site.slug)})
     set_cookie(response, value, settings.public_url.startswith("https://"))
     return response

@@ -28,22 +28,23 @@ import kiosk.booking
 import kiosk.routes
 import printers.routes
 from printers.worker import PrintWorker
-from server import api, booking, demo, device_gate, health, housekeeping, i18n, metrics, web
+from server import booking, demo, housekeeping, i18n, metrics
 from server.bus import PostgresBus, make_bus
 from server.db import Database, run_read
 from server.errors import DomainError, N_
-from server.headers import SecurityHeaders
-from server.live import SharedRenders
 from server.queue import all_sites
 from server.mail import Mailer, SmtpServer
-from server.ratelimit import PublicRateLimit
 from server.settings import Settings, get_settings
 from server.speech import Speech
+from server.web import api, device_gate, health, pages
+from server.web.headers import SecurityHeaders
+from server.web.live import SharedRenders
+from server.web.ratelimit import PublicRateLimit
 
 
 async def index(request: Request):
     sites = await run_read(request.app.state.db, all_sites)
-    return web.render(request, "index.html", {"sites": sites})
+    return pages.render(request, "index.html", {"sites": sites})
 
 
 async def prometheus_metrics(request: Request):
@@ -66,11 +67,11 @@ def _wants_json(request: Request) -> bool:
 
 async def on_domain_error(request: Request, exc: DomainError):
     if _wants_json(request):
-        lang = web.page_language(request)
+        lang = pages.page_language(request)
         return JSONResponse(
             {"detail": i18n.gettext(lang, exc.message, **exc.params)}, status_code=exc.status_code
         )
-    return web.domain_error_page(request, exc)
+    return pages.domain_error_page(request, exc)
 
 
 GC_THRESHOLD = (2_000, 20, 1_000)  # Python's is (700, 10, 10); see the lifespan below
@@ -84,11 +85,11 @@ HTTP_MESSAGES = {
 async def on_http_error(request: Request, exc: HTTPException):
     message = exc.detail if exc.status_code not in HTTP_MESSAGES else HTTP_MESSAGES[exc.status_code]
     if _wants_json(request):
-        lang = web.page_language(request)
+        lang = pages.page_language(request)
         return JSONResponse(
             {"detail": i18n.gettext(lang, message)}, status_code=exc.status_code, headers=exc.headers
         )
-    return web.error_page(request, exc.status_code, message)
+    return pages.error_page(request, exc.status_code, message)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -162,7 +163,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *display.routes.routes,
         *printers.routes.routes,
         Mount("/api", routes=api.routes),
-        Mount("/static", StaticFiles(directory=web.ROOT / "server" / "static"), name="static"),
+        Mount("/static", StaticFiles(directory=pages.ROOT / "server" / "web" / "static"), name="static"),
     ]
     app = Starlette(
         routes=routes,
@@ -172,7 +173,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 SessionMiddleware,
                 secret_key=settings.secret_key,
                 session_cookie="luukku_session",
-                # The cookie outlives no session (server/sessions.py ends it sooner); Lax, not Strict, so a
+                # The cookie outlives no session (server/web/sessions.py ends it sooner); Lax, not Strict, so a
                 # link to a staff page from mail or the intranet opens it logged in; forms carry CSRF tokens.
                 max_age=max(60, round(settings.session_max_hours * 3600)),
                 same_site="lax",
@@ -184,7 +185,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # its own, higher limit, on the buttons only (POST), so the screen itself always loads.
             Middleware(PublicRateLimit, prefixes=("/kiosk/",), methods=("POST",),
                        limit=settings.kiosk_rate_limit_per_min),
-            # Kiosks and displays: registered devices only, unless in demo mode (server/device_gate.py).
+            # Kiosks and displays: registered devices only, unless in demo mode (server/web/device_gate.py).
             Middleware(device_gate.DeviceGate),
         ],
         exception_handlers={DomainError: on_domain_error, HTTPException: on_http_error},

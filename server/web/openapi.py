@@ -3,7 +3,7 @@
 from functools import cache
 
 from server.errors import MAX_ROW_ID
-from server.schemas import (
+from server.web.schemas import (
     CallTicketRequest,
     FinishRequest,
     OpenCounterRequest,

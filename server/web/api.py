@@ -10,14 +10,12 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from printers import jobs
-from server import counters, device_gate, devices, i18n, logins, queue, staff, web
+from server import counters, devices, i18n, logins, queue, staff
 from server.db import run_read, run_write
 from server.errors import BadRequest, DomainError, N_, NotFound, check_row_ids
 from server.events import counter_view, is_public, last_seqs, ticket_view
-from server.live import relay
 from server.models import Counter, Service, Site, StaffUser, utcnow
-from server.openapi import openapi_document
-from server.schemas import (
+from server.web.schemas import (
     CallTicketRequest,
     FinishRequest,
     OpenCounterRequest,
@@ -28,6 +26,9 @@ from server.schemas import (
     TransferRequest,
     WalkInRequest,
 )
+from server.web import device_gate, pages
+from server.web.live import relay
+from server.web.openapi import openapi_document
 
 PROBLEMS = {
     "missing": N_("is required"),
@@ -68,7 +69,7 @@ async def _parse(request: Request, model: type[BaseModel], allow_form: bool = Fa
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        lang = web.page_language(request)
+        lang = pages.page_language(request)
         raise _Answer(JSONResponse({"detail": _validation_message(lang, exc)}, status_code=422)) from None
 
 
@@ -115,7 +116,7 @@ async def token(request: Request):
     user = outcome.user
     if outcome.refused:
         message, params = logins.refused_message(outcome)
-        return JSONResponse({"detail": i18n.gettext(web.page_language(request), message, **params)},
+        return JSONResponse({"detail": i18n.gettext(pages.page_language(request), message, **params)},
                             status_code=429, headers={"Retry-After": str(outcome.retry_after_s)})
     if user is None:
         raise Unauthorized(N_("Wrong username or password."))
@@ -168,7 +169,7 @@ async def print_job(request: Request):
 
 async def reprint(request: Request, user):
     def work(session):
-        return jobs.job_json(session, jobs.reprint(session, request.path_params["ticket_id"], user.id).id)
+        return jobs.job_json(session, queue.reprint_ticket(session, request.path_params["ticket_id"], user.id).id)
 
     return JSONResponse(await run_write(request.app.state.db, work), status_code=201)
 
