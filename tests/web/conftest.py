@@ -36,3 +36,24 @@ def kiosk_browser(playwright):
         executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"])
     yield browser
     browser.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A browser test that fails says what its pages showed: their addresses and texts."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    shown = []
+    for name in ("browser", "kiosk_browser"):
+        browser = item.funcargs.get(name)
+        for context in browser.contexts if browser is not None else ():
+            for page in context.pages:
+                try:
+                    text = page.evaluate("() => document.body ? document.body.innerText : ''")
+                except Exception as exc:  # a closed or crashed page says so
+                    text = f"({exc.__class__.__name__})"
+                shown.append(f"{page.url}\n{' '.join(text.split())[:1500]}")
+    if shown:
+        report.sections.append(("the pages as they were", "\n\n".join(shown)))

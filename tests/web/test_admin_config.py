@@ -10,7 +10,8 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from server import config_file
+from server import config_file, queue
+from server.models import Counter
 from tests.conftest import DEMO_PASSWORD, recv_push, staff_login
 
 PAGES = ["/admin", "/admin/sites/new", "/admin/sites/demo", "/admin/sites/demo/hours", "/admin/sites/demo/services",
@@ -222,4 +223,39 @@ def test_in_the_browser_a_counter_brings_its_profile_and_the_kiosk_follows_a_ren
         "advice", "e-services"]
     assert clerk.input_value("select[name=weight-advice]") == "2"
     assert clerk.is_checked(f"input[name=counter][value='{counter_id}']")
+    context.close()
+
+
+def test_services_ticked_before_the_counters_profile_arrives_are_kept(browser, live_server):
+    """A busy server answers the choice of a counter late: the services the clerk ticked meanwhile
+    stay ticked, and the counter opens with them."""
+    with client(live_server, "admin") as admin:
+        page = admin.get("/admin/sites/demo/counters").text
+        counter_id = re.findall(r'/admin/sites/demo/counters/(\d+)/profile', page)[1]
+        admin.post(f"/admin/sites/demo/counters/{counter_id}/profile", data={"service": ["e-services"]})
+    context = browser.new_context()
+    clerk = context.new_page()
+    clerk.goto(f"{live_server.url}/counter/login?lang=en")
+    clerk.fill("#username", "clerk")
+    clerk.fill("#password", DEMO_PASSWORD)
+    clerk.click("button[type=submit]")
+    clerk.wait_for_selector("text=Open a counter")
+    held = []  # the answer to the choice of the counter waits until the clerk has ticked a service
+    clerk.route(re.compile(r"/counter\?site=demo&counter=\d+"), lambda route: held.append(route), times=1)
+    clerk.check(f"input[name=counter][value='{counter_id}']")
+    clerk.check("input[name=service][value=advice]")
+    clerk.evaluate("""() => { window.answered = false;
+        document.body.addEventListener('htmx:afterOnLoad', () => { window.answered = true; }, {once: true}); }""")
+    for _ in range(100):
+        if held:
+            break
+        clerk.wait_for_timeout(50)
+    held.pop().continue_()
+    clerk.wait_for_function("() => window.answered")
+    assert clerk.eval_on_selector_all("input[name=service]:checked", "els => els.map(e => e.value)") == ["advice"]
+    clerk.get_by_role("button", name="Open the counter").click()
+    clerk.wait_for_selector("#queue-panel")
+    with live_server.app.state.db.read() as session:
+        counter = session.get(Counter, int(counter_id))
+        assert [s.code for s in queue.counter_services(session, counter)] == ["advice"]
     context.close()
