@@ -17,14 +17,14 @@ from starlette.websockets import WebSocket
 from starlette.staticfiles import StaticFiles
 
 from printers import jobs
-from server import booking, guidance, hours, i18n, queue
+from server import booking, events, guidance, hours, i18n, queue
 from server.db import run_read, run_write
 from server.errors import DomainError, Invalid, NotFound, N_
 from server.estimate import QueueNow, estimate_wait_min
 from server.models import Counter, Service, Site, Ticket, utcnow
 from server.speech import Speech, SpeechUnavailable
 from server.web import pages
-from server.web.live import pushing_snapshot, relay
+from server.web.live import Seqs, pushing_snapshot, relay
 
 KIOSK_COOKIE = "luukku_kiosk"
 
@@ -287,15 +287,24 @@ async def kiosk_socket(websocket: WebSocket):
         return
     await websocket.accept()
 
-    async def push(event: dict | None = None) -> None:
+    async def push(tiles: bool) -> None:
         context = await run_read(app.state.db, _start_context, slug, device)
-        # The tiles whole only after a change of the services, or in a snapshot (a reconnect may
-        # have missed one); otherwise the counts alone, so a tap never meets a button being replaced.
-        tiles = event is None or event["type"] == "config.changed"
         await websocket.send_text(pages.render_fragment("_kiosk_live.html", lang, oob=True, tiles_oob=tiles, **context))
 
-    await relay(websocket, app.state.bus, [slug], pushing_snapshot(app.state.db, [slug], push), push,
-                heartbeat_s=app.state.settings.live_heartbeat_s)
+    # The tiles whole only after a change of the services, also one the screen missed (its page, or
+    # its last heartbeat before a reconnect, says which events it has seen); otherwise the counts
+    # alone, so that a tap never meets a button being replaced, not even as the page loads.
+    async def snapshot(seen: Seqs) -> Seqs:
+        seqs = await run_read(app.state.db, events.last_seqs, [slug])  # before the state, as relay() requires
+        changed = slug not in seen or await run_read(app.state.db, events.happened_since, slug, seen[slug],
+                                                     {"config.changed"})
+        await push(tiles=changed)
+        return seqs
+
+    async def on_event(event: dict) -> None:
+        await push(tiles=event["type"] == "config.changed")
+
+    await relay(websocket, app.state.bus, [slug], snapshot, on_event, heartbeat_s=app.state.settings.live_heartbeat_s)
 
 
 # --- spoken guidance (docs/accessibility.md) ---------------------------------------------------------

@@ -96,3 +96,11 @@ def events_after(session: Session, site: Site, seq: int, types: set[str], since:
         .order_by(Event.seq)
     )
     return [json.loads(data) for (data,) in rows]
+
+
+def happened_since(session: Session, slug: str, seq: int, types: set[str]) -> bool:
+    """Whether the site had an event of ``types`` numbered after ``seq``."""
+    return session.execute(
+        sa.select(Event.id).join(Site, Site.id == Event.site_id)
+        .where(Site.slug == slug, Event.seq > seq, Event.type.in_(types)).limit(1)
+    ).first() is not None

@@ -226,6 +226,25 @@ def test_in_the_browser_a_counter_brings_its_profile_and_the_kiosk_follows_a_ren
     context.close()
 
 
+def test_the_kiosks_snapshot_sends_the_tiles_whole_only_after_a_change_it_has_not_seen(live_server):
+    """A kiosk page says which events it shows: its first snapshot brings the counts alone, so that a
+    tap as the page appears never meets its button being replaced; a change the screen missed while
+    cut off comes whole on the reconnect."""
+    page = httpx.get(f"{live_server.url}/kiosk/demo?lang=en").text
+    seen = re.search(r'data-live-seen="(demo:\d+)"', page).group(1)
+    with connect(f"{live_server.ws_url}/kiosk/demo/ws?lang=en&seen={seen}") as kiosk:
+        first = recv_push(kiosk)
+        assert 'id="waiting-advice"' in first and "kiosk-tiles" not in first
+    with client(live_server, "admin") as admin:  # while the kiosk is cut off
+        form = dict(re.findall(INPUT, admin.get("/admin/sites/demo/services/advice").text))
+        form.update({"name_en": "Advice and guidance", "tier": "generalist", "active": "on",
+                     "transfer_position": "arrival"})
+        assert admin.post("/admin/sites/demo/services/advice", data=form).status_code == 303
+    with connect(f"{live_server.ws_url}/kiosk/demo/ws?lang=en&seen={seen}") as kiosk:
+        again = recv_push(kiosk)
+        assert 'id="kiosk-tiles" hx-swap-oob="true"' in again and "Advice and guidance" in again
+
+
 def test_services_ticked_before_the_counters_profile_arrives_are_kept(browser, live_server):
     """A busy server answers the choice of a counter late: the services the clerk ticked meanwhile
     stay ticked, and the counter opens with them."""

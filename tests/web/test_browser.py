@@ -150,9 +150,13 @@ def test_the_phone_page_follows_the_ticket_and_alerts_when_it_is_called(browser,
 def test_the_kiosk_counts_live_and_returns_to_its_own_language(page, live_server):
     from tests.web.test_display_browser import Clerk
 
+    lines = []
+    page.on("websocket", lambda ws: lines.append(ws.url))
     page.goto(f"{live_server.url}/kiosk/demo?lang=fi")
     tile = page.locator("#waiting-housing")
     assert tile.inner_text().startswith("0 ")
+    seen = page.get_attribute("[data-live-seen]", "data-live-seen")
+    assert lines[0].endswith("seen=" + seen.replace(":", "%3A"))  # the first line says what the page shows
     with Clerk(live_server.url) as clerk:
         clerk.take("housing")  # at another kiosk
     page.locator("#waiting-housing", has_text="1 jonossa").wait_for(timeout=5000)

@@ -6,6 +6,7 @@
 //   half-open connection never says so itself): it drops it and connects again;
 // - reconnects with jittered backoff capped at 3 s, so a screen is back within 5 s of its server;
 // - passes the sequence numbers it has seen (?seen=site:n), so what it missed can be caught up;
+//   a page may say what it shows already (data-live-seen), for its first connection;
 // - marks the page offline (class live-offline on <html>) when it has heard nothing for a while;
 // - on a 44xx close (no longer allowed or no longer there) reloads, to show the page's true state.
 // - on a staff page (data-live-session), connects again after each request the person makes: the
@@ -16,7 +17,13 @@
   var root = document.querySelector("[data-live]");
   if (!root) return;
   var beatMs = 1000 * Number(root.getAttribute("data-live-heartbeat") || 2);
+  // What the page already shows, where it says (data-live-seen="site:n,…"): the first snapshot
+  // then needs to send only what changed since.
   var seen = {};
+  (root.getAttribute("data-live-seen") || "").split(",").forEach(function (mark) {
+    var parts = mark.split(":");
+    if (parts.length === 2 && /^\d+$/.test(parts[1])) seen[parts[0]] = Number(parts[1]);
+  });
   var socket = null;
   var retries = 0;
   var lastHeard = Date.now();
