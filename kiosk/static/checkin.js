@@ -79,7 +79,9 @@
     camera.dataset.ready = "yes";
     var input = field();
     // After a refusal the code stays in the field, selected: a new scan or a new letter replaces it.
-    if (input && input.value) { input.focus(); input.select(); }
+    // Only the refused code as the server sent it: what a scanner typed while the screen was still
+    // settling is the start of a new code, not something to replace.
+    if (input && input.value && input.value === input.defaultValue) { input.focus(); input.select(); }
     if (!("BarcodeDetector" in window) || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { return; }
     window.BarcodeDetector.getSupportedFormats().then(function (formats) {
       if (formats.indexOf("qr_code") < 0) { return; }

@@ -252,6 +252,27 @@ def test_a_refusal_stays_on_the_screen_and_a_scan_replaces_the_wrong_code(page, 
 
 
 @pytest.mark.browser
+def test_a_code_scanned_as_the_screen_appears_is_kept_whole(page, live_server):
+    """A scanner may type before the check-in screen's script has arrived (a busy kiosk PC): those
+    letters are the start of the code, not a refused code to select and replace."""
+    make_bookable(live_server)
+    held = []
+    page.route(re.compile(r"/kiosk/static/checkin\.js"), lambda route: held.append(route))
+    page.goto(f"{live_server.url}/kiosk/demo?lang=en")
+    page.get_by_role("button", name="I have an appointment").click()
+    page.locator("#checkin-code").wait_for(timeout=5000)
+    page.keyboard.type("XXXX")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    held.pop().continue_()
+    page.wait_for_function("() => window.luukkuCheckin")
+    page.keyboard.type("YYYY")
+    assert page.locator("#checkin-code").input_value() == "XXXXYYYY"
+
+
+@pytest.mark.browser
 def test_the_check_in_screen_goes_back_to_the_start_after_a_while_without_a_touch(page, live_server):
     make_bookable(live_server)
     page.goto(f"{live_server.url}/kiosk/demo?lang=en")
