@@ -224,9 +224,11 @@
   });
 
   // --- a new screen --------------------------------------------------------------------------------
+  // Only the way back itself (the screen's own return, its back button) ends the visitor's turn;
+  // requests from inside the screen (the ticket's print status, the check-in form) do not.
   document.addEventListener("htmx:beforeRequest", function (event) {
     var from = event.detail.elt;
-    if (from && from.closest && from.closest("[data-returns-to-start]")) forget();
+    if (from && from.matches && from.matches("[data-returns-to-start]")) forget();
   });
 
   function enter(swapped) {
@@ -240,12 +242,15 @@
     say(screenOnly().concat(focusedPhrases()));
   }
 
-  // htmx focuses a new screen's [autofocus] while swapping: the screen is said first (enter).
+  // htmx focuses a new screen's [autofocus] while swapping: the screen is said first (enter). A part
+  // of the screen swapped in place (the ticket's print status) moves the focus quietly too, so that
+  // it does not cut off what is being said (the visitor's number).
   document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.target === main) quietFocus = true;
+    if (main.contains(event.detail.target)) quietFocus = true;
   });
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.detail.target === main) { quietFocus = false; enter(true); return; }
+    quietFocus = false;
+    if (event.detail.target === main) { enter(true); return; }
     // The ticket's print progress replaced its own section: the new one has its own time to stay.
     if (main.querySelector("[data-return-s]") !== returner) {
       var before = deadline;

@@ -104,6 +104,42 @@ def test_speech_guides_through_the_screens_with_the_servers_espeak_ng(kiosk, ser
     assert kiosk.locator("#kiosk-speech").get_attribute("aria-pressed") == "false"
 
 
+def test_speech_and_larger_text_last_the_visitors_whole_turn(kiosk, server):
+    """Turned on, they stay on through the ticket, its printing (whose status the screen asks every
+    0.4 s) and the check-in, and the spoken number is heard to its end; the way back ends them."""
+    if not server.app.state.speech.available:
+        pytest.skip(server.app.state.speech.reason)
+    kiosk.add_init_script("""window.endedClips = [];
+        const play = HTMLMediaElement.prototype.play;
+        HTMLMediaElement.prototype.play = function () {
+            this.playbackRate = 8;
+            this.addEventListener("ended", () => window.endedClips.push(this.src));
+            return play.call(this);
+        };""")
+    kiosk.goto(f"{server.url}/kiosk/demo?lang=en")
+    kiosk.locator("#kiosk-speech").click()
+    kiosk.locator("#kiosk-larger").click()
+    size = "parseFloat(getComputedStyle(document.querySelector('#issued-number')).fontSize)"
+    kiosk.locator(".tile").first.click()
+    kiosk.locator("#issued-number").wait_for(timeout=5000)
+    larger = kiosk.evaluate(size)
+    kiosk.locator(".issued-print", has_text="Take your ticket").wait_for(timeout=10_000)  # printed
+    kiosk.wait_for_function("() => window.endedClips.some(src => src.includes('/ticket.'))", timeout=15_000)
+    kiosk.wait_for_timeout(800)  # two more rounds of the status check, were it still asked
+    assert [kiosk.get_attribute(f"#kiosk-{tool}", "aria-pressed") for tool in ("speech", "larger")] == ["true", "true"]
+    assert kiosk.evaluate(size) == larger
+    assert not [s for s in spoken(kiosk) if s.startswith("speechSynthesis")]
+    kiosk.get_by_role("button", name="Back to the start").click()
+    kiosk.locator(".tile").first.wait_for(timeout=5000)
+    assert [kiosk.get_attribute(f"#kiosk-{tool}", "aria-pressed") for tool in ("speech", "larger")] == ["false", "false"]
+    kiosk.locator(".tile-appointment").click()  # the next visitor (in Finnish again), and a check-in
+    kiosk.locator("#kiosk-larger").click()
+    kiosk.locator("#checkin-code").fill("NOSUCH23")
+    kiosk.locator(".checkin-submit").click()
+    kiosk.locator("#checkin-message").wait_for(timeout=5000)
+    assert kiosk.get_attribute("#kiosk-larger", "aria-pressed") == "true"
+
+
 def test_the_speech_route_speaks_known_phrases_only(server):
     assert httpx.get(f"{server.url}/kiosk/demo/speech/fi/start.txt").text == \
         "Kaupungintalon asiakaspalvelu. Valitse asiasi ja saat vuoronumeron."
