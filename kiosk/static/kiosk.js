@@ -167,13 +167,14 @@
   }, true);
 
   // --- back to the start by itself: a warning first, and more time --------------------------------
-  var WARN_S = 20;    // WCAG 2.2.1: at least 20 s to ask for more time
+  var WARN_S = 20;    // WCAG 2.2.1: at least 20 s to ask for more time (a screen may say less: data-warn-s)
   var EXTEND_S = 30;  // each "More time" adds this much
   var warning = document.getElementById("kiosk-timeout");
   var countdown = warning.querySelector("[data-countdown]");
   var timer = null;
   var deadline = 0;
   var returner = null;
+  var warnS = WARN_S;
 
   function hideWarning() { warning.hidden = true; }
 
@@ -186,7 +187,7 @@
       window.htmx.trigger(returner, "kiosk:return");
       return;
     }
-    if (left <= WARN_S) {
+    if (left <= warnS) {
       countdown.textContent = String(left);
       if (warning.hidden) {
         warning.hidden = false;
@@ -203,6 +204,7 @@
     returner = main.querySelector("[data-return-s]");
     if (!returner) return;
     deadline = Date.now() + Number(returner.getAttribute("data-return-s")) * 1000;
+    warnS = Number(returner.getAttribute("data-warn-s")) || WARN_S;
     timer = setInterval(tick, 250);
     tick();
   }

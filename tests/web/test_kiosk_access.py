@@ -213,6 +213,25 @@ def test_larger_text_is_one_and_a_half_times_and_fits(kiosk, server, viewport):
     assert not kiosk.evaluate("document.documentElement.classList.contains('kiosk-larger')")
 
 
+def test_the_ticket_screen_warns_only_in_the_last_half_of_its_time(kiosk, tmp_path):
+    """The number is the visitor's already: no countdown bar from the moment it appears, only near the
+    end (here the last 6 s of 12 while it prints), and then the screen goes back by itself."""
+    url = prepare_demo_database(f"sqlite:///{tmp_path / 'kiosk.db'}")
+    port = free_port()
+    with LiveServer(make_settings(url, port, demo_printer=f"file:{tmp_path / 'prints'}", kiosk_return_s=6),
+                    port) as server:
+        kiosk.goto(f"{server.url}/kiosk/demo?lang=en")
+        kiosk.locator(".tile").first.click()
+        kiosk.locator("#issued-number").wait_for(timeout=5000)
+        warning = kiosk.locator("#kiosk-timeout")
+        kiosk.wait_for_timeout(3000)
+        assert warning.is_hidden()
+        warning.wait_for(state="visible", timeout=8000)
+        assert 1 <= int(kiosk.locator("[data-countdown]").inner_text()) <= 6
+        kiosk.locator(".tile").first.wait_for(timeout=10_000)  # back at the start by itself
+        assert warning.is_hidden()
+
+
 def test_before_returning_by_itself_the_kiosk_warns_and_gives_more_time(kiosk, live_server):
     # kiosk_return_s is 2 here: the ticket screen would go back after 2-4 s.
     kiosk.goto(f"{live_server.url}/kiosk/demo?lang=en")
