@@ -486,9 +486,15 @@ def check_in(session: Session, site_slug: str, code: str, *, lang: str = "fi", d
         raise Conflict(N_("This booking is already checked in: your number is %(number)s."), number=number)
     earliest = appointment.starts_at - timedelta(minutes=limits.checkin_early_min)
     if now < earliest:
-        when = i18n.local_time(earliest, site.timezone, lang, with_date=hours.local_now(site, earliest).date()
-                               != hours.local_now(site, now).date())
-        raise Conflict(N_("Your appointment is at %(time)s. Please check in from %(from)s."), **local, **{"from": when})
+        day = hours.local_now(site, appointment.starts_at).date()
+        # Check-in opens the evening before a booking just after midnight: that time with its date.
+        when = i18n.local_time(earliest, site.timezone, lang,
+                               with_date=hours.local_now(site, earliest).date() != day)
+        if day == hours.local_now(site, now).date():
+            raise Conflict(N_("Your appointment is at %(time)s. Please check in from %(from)s."),
+                           **local, **{"from": when})
+        raise Conflict(N_("Your appointment is on %(date)s at %(time)s. Please check in on that day from %(from)s."),
+                       date=i18n.local_date(day, lang), **local, **{"from": when})
     # Marked a no-show already (the housekeeping job), or past the window now: late either way.
     late = appointment.status == "no_show" or now > appointment.starts_at + timedelta(minutes=limits.checkin_late_min)
     if late and not limits.late_joins_queue:

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from server import booking, hours, queue
+from server import booking, hours, i18n, queue
 from server.booking import Limits, SlotTaken
 from server.errors import Conflict, Invalid, NotFound
 from server.models import Appointment, AppointmentHours, AppointmentSlot, Event, Service
@@ -317,9 +317,13 @@ def test_too_early_is_told_when_to_come_back_in_the_kiosks_language(db):
     with pytest.raises(Conflict) as early_sv:
         check_in(db, appointment.code, at(MONDAY, 9, 0), lang="sv")
     assert early_sv.value.params == {"time": "10:00", "from": "09:30"}
-    with pytest.raises(Conflict) as day_before:
+    with pytest.raises(Conflict) as day_before:  # the day is said, and not as part of a clock time
         check_in(db, appointment.code, at(MONDAY - timedelta(days=1), 12))
-    assert day_before.value.params["from"] == "22.3.2027 09.30"
+    assert day_before.value.params == {"date": "22.3.2027", "time": "10.00", "from": "09.30"}
+    assert str(day_before.value) == ("Your appointment is on 22.3.2027 at 10.00. Please check in on that day "
+                                     "from 09.30.")
+    assert i18n.gettext("fi", day_before.value.message, **day_before.value.params) == (
+        "Varattu aikasi on 22.3.2027 klo 10.00. Ilmoittaudu sinä päivänä aikaisintaan klo 09.30.")
 
 
 def test_too_late_gets_an_ordinary_number_or_a_refusal_as_configured(db):
