@@ -77,9 +77,11 @@ def _ticket_context(request: Request, issued: queue.IssuedTicket, paper: str) ->
     """``paper``: "printing" (the job is on its way), "printed", or "on_screen" (the printer failed)."""
     settings = request.app.state.settings
     return_s = settings.kiosk_return_s
+    booked = issued.ticket.appointment_at  # checked in for a booked time, and in time
     return {
         "issued": issued,
         "paper": paper,
+        "booked_time": booked and i18n.local_time(booked, issued.site.timezone, pages.page_language(request)),
         # A visitor who has to photograph the screen gets time to find their phone.
         "return_s": return_s * 4 if paper == "on_screen" else return_s * 2 if paper == "printing" else return_s,
         "qr": pages.qr_svg(jobs.status_url(settings.public_url, issued.ticket.public_id)),
@@ -151,7 +153,7 @@ async def check_in(request: Request):
                              status_code=exc.status_code)
     paper = "on_screen" if issued.printer_condition in (*jobs.DOWN, "none") else "printing"
     context = {**_ticket_context(request, issued, paper), "appointment": appointment,
-               "booked_time": i18n.local_time(appointment.starts_at, issued.site.timezone, lang)}
+               "late_booked_time": i18n.local_time(appointment.starts_at, issued.site.timezone, lang)}
     return _checkin_page(request, "_kiosk_checkin_ticket.html", context, status_code=201)
 
 

@@ -229,7 +229,9 @@ def test_a_visitor_taps_i_have_an_appointment_types_the_code_on_the_keypad_and_s
     page.get_by_role("button", name="Check in", exact=True).click()
     assert page.locator("#issued-number").inner_text(timeout=5000) == "A001"
     assert "For your appointment at" in page.locator("#checkin-booked").inner_text()
+    assert page.locator(".issued-facts").count() == 0  # no people ahead: a booking is called at its time
     page.get_by_text("Take your ticket from the printer.").wait_for(timeout=5000)
+    assert "For your appointment at" in page.locator("#checkin-booked").inner_text()  # printed: still one message
     assert len(printed_files(live_server.settings, "*-A001-*.bin")) == 1
     # By itself the kiosk returns to the start screen for the next visitor, in its own language.
     page.get_by_role("button", name="Minulla on varattu aika").wait_for(timeout=10000)
