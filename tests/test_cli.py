@@ -32,7 +32,8 @@ def test_luukku_demo_serves_the_demo_site_on_the_embedded_defaults(tmp_path):
             assert "Yleisneuvonta" in client.get("/kiosk/demo").text
             client.post("/kiosk/demo/tickets", data={"service": "advice"})
         deadline = time.monotonic() + 10  # the print worker writes it a moment later
-        while len(printed := list((tmp_path / "var" / "prints").glob("*-A001-*"))) < 2:
+        # (the file printer writes a hidden .part first and renames it when the ticket is whole)
+        while len(printed := list((tmp_path / "var" / "prints").glob("[!.]*-A001-*"))) < 2:
             assert time.monotonic() < deadline, printed
             time.sleep(0.05)
         assert sorted(p.suffix for p in printed) == [".bin", ".txt"]
