@@ -1,0 +1,112 @@
+"""What a person sees, measured in the page: scrolling, clipped text, controls off screen, overlaps.
+
+Each function returns a list of findings (empty when all is well), so that a failing assertion says
+which element is wrong and by how much. Only elements a person can see count.
+"""
+
+# Shared by the measurements: is this element drawn at all?
+_VISIBLE = """
+const visible = (el) => {
+  if (!el.getClientRects().length) return false;
+  for (let node = el; node; node = node.parentElement) {
+    const style = getComputedStyle(node);
+    if (style.visibility === "hidden" || style.display === "none" || style.opacity === "0") return false;
+    if (node.hidden) return false;
+  }
+  const rect = el.getBoundingClientRect();
+  return rect.width > 0 && rect.height > 0;
+};
+const label = (el) => {
+  const id = el.id ? "#" + el.id : "";
+  const cls = typeof el.className === "string" && el.className ? "." + el.className.trim().split(/\\s+/).join(".") : "";
+  const text = (el.innerText || el.textContent || "").trim().replace(/\\s+/g, " ").slice(0, 60);
+  return `${el.tagName.toLowerCase()}${id}${cls} "${text}"`;
+};
+"""
+
+
+def scrolling(page) -> list[str]:
+    """The page scrolls: its document is taller or wider than the window."""
+    return page.evaluate("""() => {
+      const doc = document.documentElement;
+      const found = [];
+      if (doc.scrollHeight > innerHeight + 1) found.push(`page is ${doc.scrollHeight} px tall in a ${innerHeight} px window`);
+      if (doc.scrollWidth > innerWidth + 1) found.push(`page is ${doc.scrollWidth} px wide in a ${innerWidth} px window`);
+      return found;
+    }""")
+
+
+def clipped_text(page, within: str = "body") -> list[str]:
+    """Text that does not fit its box: cut off by overflow, or sticking out of a box that keeps it.
+
+    An element with its own text whose content is wider or taller than its box is clipped (when its
+    overflow is hidden, or ends in an ellipsis) or spills over its neighbours (when it is visible).
+    Scrolling boxes are left out: their content is reachable.
+    """
+    return page.evaluate("""(within) => {""" + _VISIBLE + """
+      const found = [];
+      for (const el of document.querySelectorAll(within + ", " + within + " *")) {
+        if (!visible(el)) continue;
+        const style = getComputedStyle(el);
+        if (style.display === "inline" || el instanceof SVGElement) continue;
+        if (["auto", "scroll"].includes(style.overflowY) || ["auto", "scroll"].includes(style.overflowX)) continue;
+        const ownText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+        if (!ownText) continue;
+        const wide = el.scrollWidth - el.clientWidth, tall = el.scrollHeight - el.clientHeight;
+        if (wide > 1 || tall > 1) found.push(`${label(el)} overflows its box by ${wide}×${tall} px`);
+      }
+      return found;
+    }""", within)
+
+
+def off_screen(page, selector: str = "a, button, input, select, textarea, [role=button], label") -> list[str]:
+    """Controls that are not wholly inside the window (cut at an edge or below the screen)."""
+    return page.evaluate("""(selector) => {""" + _VISIBLE + """
+      const found = [];
+      for (const el of document.querySelectorAll(selector)) {
+        if (!visible(el)) continue;
+        const r = el.getBoundingClientRect();
+        if (r.left < -1 || r.top < -1 || r.right > innerWidth + 1 || r.bottom > innerHeight + 1)
+          found.push(`${label(el)} at ${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)} in ${innerWidth}×${innerHeight}`);
+      }
+      return found;
+    }""", selector)
+
+
+def covered(page, selector: str = "a, button, input, select, textarea, [role=button]") -> list[str]:
+    """Controls whose middle is under another element: a tap there would hit something else."""
+    return page.evaluate("""(selector) => {""" + _VISIBLE + """
+      const found = [];
+      for (const el of document.querySelectorAll(selector)) {
+        if (!visible(el)) continue;
+        const r = el.getBoundingClientRect();
+        const x = r.left + r.width / 2, y = r.top + r.height / 2;
+        if (x < 0 || y < 0 || x > innerWidth || y > innerHeight) continue;
+        const top = document.elementFromPoint(x, y);
+        if (top && top !== el && !el.contains(top) && !top.contains(el) && !(el.labels && [...el.labels].includes(top)))
+          found.push(`${label(el)} is under ${label(top)}`);
+      }
+      return found;
+    }""", selector)
+
+
+def overlapping(page, selector: str) -> list[str]:
+    """Pairs of the selected elements (for example a chart's labels) whose boxes overlap."""
+    return page.evaluate("""(selector) => {""" + _VISIBLE + """
+      const boxes = [...document.querySelectorAll(selector)].filter(visible)
+        .map((el) => [el, el.getBoundingClientRect()]);
+      const found = [];
+      for (let i = 0; i < boxes.length; i++)
+        for (let j = i + 1; j < boxes.length; j++) {
+          const [a, ra] = boxes[i], [b, rb] = boxes[j];
+          const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+          const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+          if (w > 1 && h > 1) found.push(`${label(a)} overlaps ${label(b)} by ${Math.round(w)}×${Math.round(h)} px`);
+        }
+      return found;
+    }""", selector)
+
+
+def fits(page, controls: str = "a, button, input, select, textarea, [role=button]") -> list[str]:
+    """Everything a kiosk or a display needs: no scrolling, no clipped text, every control on screen."""
+    return scrolling(page) + clipped_text(page) + off_screen(page, controls) + covered(page, controls)
