@@ -5,7 +5,6 @@ over a websocket (server/web/live.py). Configured by its address (docs/display.m
 """
 
 import re
-import zlib
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -23,7 +22,7 @@ from server.db import run_read
 from server.errors import DomainError, Invalid, NotFound, N_
 from server.models import utcnow
 from server.speech import Speech, SpeechUnavailable, call_phrase
-from server.web import pages
+from server.web import brand, pages
 from server.web.live import relay
 
 CALL_EVENTS = {"ticket.called", "ticket.recalled"}
@@ -157,25 +156,9 @@ def _context(state: dict, config: DisplayConfig, settings) -> dict:
         state, config=config, each=_labels(state["langs"]), heartbeat_s=settings.live_heartbeat_s,
         notices=[(lang, state["site"].display_notice(lang)) for lang in state["langs"]
                  if state["site"].display_notice(lang)],
-        brand=brand_style(state["site"].brand_colour),
-        # A new logo gets a new address, so no browser shows the old one from its cache.
-        logo_version=zlib.crc32(state["site"].brand_logo or b""),
+        brand=brand.brand_style(state["site"].brand_colour),
+        logo_version=brand.logo_version(state["site"]),
     )
-
-
-def brand_style(colour: str) -> dict | None:
-    """The brand colour behind the header, with black or white text, whichever reads better on it."""
-    if not colour:
-        return None
-    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
-
-    def linear(c: float) -> float:
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    luminance = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
-    on_white = 1.05 / (luminance + 0.05)
-    on_black = (luminance + 0.05) / 0.05
-    return {"background": colour, "text": "#ffffff" if on_white >= on_black else "#000000"}
 
 
 def _announcement(event: dict, langs: tuple[str, ...], speech_ok: bool) -> dict:
@@ -271,22 +254,11 @@ async def chime(request: Request):
     return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "public, max-age=86400"})
 
 
-async def logo(request: Request):
-    def read(session):
-        return queue.get_site(session, request.path_params["site"]).brand_logo
-
-    data = await run_read(request.app.state.db, read)
-    if not data:
-        raise NotFound(N_("This site has no logo."))
-    media = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
-    return Response(data, media_type=media, headers={"Cache-Control": "public, max-age=300"})
-
-
 routes = [
     Mount("/display/static", StaticFiles(directory=pages.ROOT / "display" / "static"), name="display_static"),
     Route("/display/speech/chime.wav", chime),
     Route("/display/speech/{lang}/{number}/{counter}.wav", spoken_call),
-    Route("/display/{site}/logo", logo),
+    Route("/display/{site}/logo", brand.logo),
     Route("/display/{sites}", display_page),
     WebSocketRoute("/display/{sites}/ws", display_socket),
 ]

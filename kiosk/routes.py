@@ -23,7 +23,7 @@ from server.errors import DomainError, Invalid, NotFound, N_
 from server.estimate import QueueNow, estimate_wait_min
 from server.models import Counter, Service, Site, Ticket, utcnow
 from server.speech import Speech, SpeechUnavailable
-from server.web import pages
+from server.web import brand, pages
 from server.web.live import Seqs, pushing_snapshot, relay
 
 KIOSK_COOKIE = "luukku_kiosk"
@@ -54,6 +54,13 @@ def _start_context(session, site_slug: str, device: str | None) -> dict:
     }
 
 
+def _booking_qr(context: dict, settings):
+    """The booking pages' address as a QR code, for a visitor who would rather come back at a set time."""
+    if context["takes_appointments"]:
+        return pages.qr_svg(f"{settings.public_url.rstrip('/')}/b/{context['site'].slug}")
+    return None
+
+
 async def kiosk_page(request: Request):
     settings = request.app.state.settings
     if request.headers.get("hx-request") and request.query_params.get("from", settings.default_language) != \
@@ -64,8 +71,7 @@ async def kiosk_page(request: Request):
     device = _kiosk_name(request)
     context = await run_read(request.app.state.db, _start_context, request.path_params["site"], device)
     context["return_s"] = request.app.state.settings.kiosk_return_s
-    if context["takes_appointments"]:  # the booking pages, for a visitor who would rather come back
-        context["booking_qr"] = pages.qr_svg(f"{settings.public_url.rstrip('/')}/b/{context['site'].slug}")
+    context["booking_qr"] = _booking_qr(context, settings)
     template = "_kiosk_start.html" if request.headers.get("hx-request") else "kiosk.html"
     response = pages.render(request, template, context)
     if request.query_params.get("kiosk"):
@@ -291,6 +297,8 @@ async def kiosk_socket(websocket: WebSocket):
 
     async def push(tiles: bool) -> None:
         context = await run_read(app.state.db, _start_context, slug, device)
+        if tiles:
+            context["booking_qr"] = _booking_qr(context, app.state.settings)
         await websocket.send_text(pages.render_fragment("_kiosk_live.html", lang, oob=True, tiles_oob=tiles, **context))
 
     # The tiles whole only after a change of the services, also one the screen missed (its page, or
@@ -339,6 +347,7 @@ routes = [
     Route("/kiosk/{site}/check-in", checkin_page),
     Route("/kiosk/{site}/check-in", check_in, methods=["POST"]),
     Route("/kiosk/{site}/print-jobs/{job}", print_progress),
+    Route("/kiosk/{site}/logo", brand.logo),
     Route("/kiosk/{site}/speech/{lang}/{phrase}.wav", spoken_phrase),
     Route("/kiosk/{site}/speech/{lang}/{phrase}.txt", phrase_text),
     Route("/t/{public_id}", ticket_status),

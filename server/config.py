@@ -108,6 +108,8 @@ def site_fields(values: Mapping, errors: dict) -> dict:
     """The site's own settings from ``values`` (form strings or the file's JSON values)."""
     fields = {
         "name": _limited(values, "name", 200, errors, required=True),
+        "name_sv": _limited(values, "name_sv", 200, errors),
+        "name_en": _limited(values, "name_en", 200, errors),
         "address": _limited(values, "address", 300, errors),
         "timezone": _text(values, "timezone"),
         "no_show_after_calls": _number(values, "no_show_after_calls", 1, 10, errors, default=3),

@@ -52,9 +52,9 @@ def phrase_text(session, site_slug: str, lang: str, phrase: str) -> str:
         return i18n.gettext(lang, message, **params)
 
     if fixed == "start":
-        return plain(f"{site.name}. {_('Choose your matter to get a queue number.')}")
+        return plain(f"{site.name_in(lang)}. {_('Choose your matter to get a queue number.')}")
     if fixed == "closed":
-        return plain(f"{site.name}. {_('The service point is closed now. No queue numbers are given.')}")
+        return plain(f"{site.name_in(lang)}. {_('The service point is closed now. No queue numbers are given.')}")
     if fixed == "language":
         return plain(i18n.LANGUAGE_NAMES[lang])
     if label is not None:

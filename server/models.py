@@ -42,7 +42,9 @@ def _at(**kw):
 class Site(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=40, unique=True)
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=200)  # in Finnish, and in any language without a name of its own
+    name_sv: str = Field(default="", max_length=200)
+    name_en: str = Field(default="", max_length=200)
     # The postal address (lines separated by newlines), for letters and the pages that name the site.
     address: str = Field(default="", max_length=300)
     timezone: str = Field(default="Europe/Helsinki", max_length=64)
@@ -67,6 +69,10 @@ class Site(SQLModel, table=True):
     display_notice_fi: str = Field(default="", max_length=300)
     display_notice_sv: str = Field(default="", max_length=300)
     display_notice_en: str = Field(default="", max_length=300)
+
+    def name_in(self, lang: str) -> str:
+        """The site's name in ``lang``: its Swedish or English name where it has one."""
+        return getattr(self, f"name_{lang}", "") or self.name
 
     def ticket_header(self, lang: str) -> str:
         return getattr(self, f"ticket_header_{lang}", "") or self.ticket_header_fi

@@ -156,10 +156,10 @@
       toggleSpeech();
       return;
     }
-    var tile = event.target.closest && event.target.closest(".tiles .tile");
+    var tile = event.target.closest && event.target.closest("#kiosk-tiles .tile");
     var step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
     if (tile && step) {
-      var tiles = Array.prototype.slice.call(main.querySelectorAll(".tiles .tile"));
+      var tiles = Array.prototype.slice.call(main.querySelectorAll("#kiosk-tiles .tile"));
       var next = tiles[(tiles.indexOf(tile) + step + tiles.length) % tiles.length];
       event.preventDefault();
       next.focus();
@@ -281,7 +281,45 @@
     if (again) { quietFocus = true; again.focus(); quietFocus = false; }
   });
 
+  // --- the site's colours: data attributes on the brand band (the CSP allows no inline style),
+  // applied again after a push that brings a new band (an admin changed them) ---------------------
+  function applyBrand() {
+    var brand = document.getElementById("kiosk-brand");
+    if (brand && brand.dataset.brand) {
+      root.style.setProperty("--brand", brand.dataset.brand);
+      root.style.setProperty("--brand-ink", brand.dataset.brandText);
+    } else {
+      root.style.removeProperty("--brand");
+      root.style.removeProperty("--brand-ink");
+    }
+  }
+  document.addEventListener("live:swapped", applyBrand);
+
+  // --- the focus ring only for keys: on a touch screen the first tile, focused for a keyboard or a
+  // screen reader, would look already chosen ------------------------------------------------------
+  document.addEventListener("keydown", function () { root.classList.add("kiosk-keys"); }, true);
+  document.addEventListener("pointerdown", function () { root.classList.remove("kiosk-keys"); }, true);
+
+  // --- a service name with a word longer than its tile is made smaller until it fits: never cut ---
+  function fitNames() {
+    Array.prototype.forEach.call(main.querySelectorAll(".tile-name"), function (name) {
+      name.style.removeProperty("font-size");
+      var size = parseFloat(getComputedStyle(name).fontSize);
+      while (name.scrollWidth > name.clientWidth + 1 && size > 16) {
+        size -= 1;
+        name.style.setProperty("font-size", size + "px");
+      }
+    });
+  }
+  document.addEventListener("live:swapped", fitNames);
+  document.addEventListener("htmx:afterSettle", fitNames);
+  window.addEventListener("resize", fitNames);
+  largerButton.addEventListener("click", fitNames);
+  if (document.fonts && document.fonts.ready) document.fonts.ready.then(fitNames);
+
+  applyBrand();
   show();
+  fitNames();
   enter(false);
   window.luukkuKiosk = { spoken: spoken, prefs: function () { return prefs; } };
 })();

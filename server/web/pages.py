@@ -13,7 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from server import i18n
 from server.errors import DomainError, N_
-from server.web import csrf
+from server.web import brand, csrf
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_DIRS = [ROOT / folder / "templates" for folder in ("server/web", "kiosk", "counter", "display")]
@@ -41,6 +41,8 @@ def _make_templates() -> Jinja2Templates:
     env.globals["N_"] = N_  # marks a message for extraction where a template translates it later
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
+    env.globals["brand_style"] = brand.brand_style
+    env.globals["logo_version"] = brand.logo_version
     env.filters["fromisoformat"] = datetime.fromisoformat
     return Jinja2Templates(env=env)
 

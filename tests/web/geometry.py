@@ -50,10 +50,13 @@ def clipped_text(page, within: str = "body") -> list[str]:
         const style = getComputedStyle(el);
         if (style.display === "inline" || el instanceof SVGElement) continue;
         if (["auto", "scroll"].includes(style.overflowY) || ["auto", "scroll"].includes(style.overflowX)) continue;
-        const ownText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-        if (!ownText) continue;
         const wide = el.scrollWidth - el.clientWidth, tall = el.scrollHeight - el.clientHeight;
-        if (wide > 1 || tall > 1) found.push(`${label(el)} overflows its box by ${wide}×${tall} px`);
+        if (wide <= 1 && tall <= 1) continue;
+        const ownText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+        // A box that cuts off what is in it (overflow hidden or clip) hides any text inside, its own
+        // or its children's; a box of one pixel is the visually-hidden pattern, read by screen readers.
+        const cuts = /hidden|clip/.test(style.overflowX + style.overflowY) && el.clientWidth > 1 && el.innerText.trim();
+        if (ownText || cuts) found.push(`${label(el)} overflows its box by ${wide}×${tall} px`);
       }
       return found;
     }""", within)

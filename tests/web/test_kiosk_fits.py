@@ -1,0 +1,121 @@
+"""Every kiosk screen fits the kiosks it runs on, in Chromium: a portrait 1080×1920, a landscape
+1920×1080 and an old 1280×1024, with and without larger text, in Finnish, Swedish and English.
+
+Fitting means what a visitor needs: the page does not scroll, no text is clipped or spills out of
+its box, every button is wholly on the screen and not under another element (the warning bar at the
+bottom included). The screens: the start, a printed ticket, the ticket on screen when the printer is
+down, the check-in keypad, a refused code, and the ticket of a checked-in appointment.
+"""
+
+import pytest
+
+from server import queue
+from tests.conftest import LiveServer, free_port, make_settings, prepare_demo_database
+from tests.web.geometry import fits
+from tests.web.test_checkin import book, make_bookable, soon
+
+SIZES = [(1080, 1920), (1920, 1080), (1280, 1024)]
+LANGS = ["fi", "sv", "en"]
+TEXT = ["normal", "larger"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The demo site, its tickets shown long enough to be measured (the warning starts halfway)."""
+    folder = tmp_path_factory.mktemp("kiosk-fits")
+    url = prepare_demo_database(f"sqlite:///{folder / 'kiosk.db'}")
+    port = free_port()
+    settings = make_settings(url, port, demo_printer=f"file:{folder / 'prints'}", kiosk_return_s=10)
+    with LiveServer(settings, port) as server:
+        make_bookable(server)
+        with server.app.state.db.write() as session:  # a booking for every run of the test, all soon
+            service = queue.get_service(session, queue.get_site(session, "demo"), "advice")
+            service.appointment_seats = 40
+            session.add(service)
+        yield server
+
+
+@pytest.fixture(scope="module")
+def dark_server(tmp_path_factory):
+    """The demo site with its printer switched off: the ticket is shown large on the screen."""
+    folder = tmp_path_factory.mktemp("kiosk-dark")
+    url = prepare_demo_database(f"sqlite:///{folder / 'kiosk.db'}")
+    port = free_port()
+    settings = make_settings(url, port, demo_printer=f"tcp://127.0.0.1:{free_port()}",
+                             printer_status_interval_s=0.2, kiosk_return_s=30)
+    with LiveServer(settings, port) as server:
+        yield server
+
+
+def report(found: dict[str, list[str]]) -> str:
+    return "\n".join(f"{state}: {problem}" for state, problems in found.items() for problem in problems)
+
+
+def kiosk_page(browser, size, lang):
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=f"{lang}-FI",
+                                  has_touch=True)
+    return context, context.new_page()
+
+
+def start(page, server, lang, text):
+    page.goto(f"{server.url}/kiosk/demo?lang={lang}")
+    page.locator(".tile").first.wait_for(timeout=5000)
+    if text == "larger":
+        page.locator("#kiosk-larger").click()
+        page.wait_for_function("document.documentElement.classList.contains('kiosk-larger')")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("text", TEXT)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_kiosk_screen_fits_without_scrolling_or_clipping(browser, server, size, lang, text):
+    context, page = kiosk_page(browser, size, lang)
+    found = {}
+    try:
+        start(page, server, lang, text)
+        found["start"] = fits(page)
+
+        page.locator(".tile").nth(1).click()  # the longest names are not first
+        page.locator(".issued-print:not(#print-progress)").wait_for(timeout=10_000)
+        found["ticket"] = fits(page)
+        page.locator("#kiosk-timeout:not([hidden])").wait_for(timeout=20_000)  # the last seconds
+        found["ticket with the warning"] = fits(page)
+        page.locator(".issued-to-start").click()
+
+        page.locator(".tile-appointment").wait_for(timeout=5000)
+        if text == "larger":  # the way back ended it: the next visitor chooses again
+            page.locator("#kiosk-larger").click()
+        page.locator(".tile-appointment").click()
+        page.locator("#checkin-code").wait_for(timeout=5000)
+        found["check-in"] = fits(page)
+
+        page.locator("#checkin-code").fill("NOSUCH23")
+        page.locator(".checkin-submit").click()
+        page.locator("#checkin-message").wait_for(timeout=5000)
+        found["check-in refused"] = fits(page)
+
+        page.locator("#checkin-code").fill(book(server, soon(server)).code)
+        page.locator(".checkin-submit").click()
+        page.locator("#checkin-booked").wait_for(timeout=5000)
+        page.locator(".issued-print:not(#print-progress)").wait_for(timeout=10_000)
+        found["checked-in ticket"] = fits(page)
+    finally:
+        context.close()
+    assert not any(found.values()), report(found)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("text", TEXT)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_ticket_shown_on_screen_when_the_printer_is_down_fits(browser, dark_server, size, text):
+    context, page = kiosk_page(browser, size, "sv")  # Swedish: the longest words of the three
+    try:
+        start(page, dark_server, "sv", text)
+        page.locator(".tile").first.click()
+        page.locator(".issued--on-screen").wait_for(timeout=15_000)
+        problems = fits(page)
+    finally:
+        context.close()
+    assert not problems, report({"ticket on screen": problems})
