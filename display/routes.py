@@ -109,6 +109,7 @@ def _state(session, config: DisplayConfig) -> dict:
                                                            config.services, config.counters):
             calls.append({"ticket": ticket, "service": service, "counter": counter, "site": site})
     calls.sort(key=lambda call: call["ticket"].announced_at, reverse=True)
+    langs = _langs(config, sites[0])
     waiting = []
     if config.panel == "waiting":
         for site in sites:
@@ -116,9 +117,8 @@ def _state(session, config: DisplayConfig) -> dict:
                         if config.services is None or {s.code, s.prefix} & config.services]
             counts = queue.waiting_counts(session, site, now)
             estimates = queue.estimates(session, site, services, now)
-            waiting += [{"service": s, "count": counts.get(s.id, 0), "minutes": estimates.get(s.id, 0)}
-                        for s in services]
-    langs = _langs(config, sites[0])
+            waiting += [{"service": s, "count": counts.get(s.id, 0), "minutes": estimates.get(s.id, 0),
+                         "names": _names(s, langs)} for s in services]
     return {
         "sites": sites,
         "site": sites[0],
@@ -128,6 +128,14 @@ def _state(session, config: DisplayConfig) -> dict:
         "langs": langs,
         "multi_site": len(sites) > 1,
     }
+
+
+def _names(service, langs: tuple[str, ...]) -> list[tuple[str, str]]:
+    """A service's name in each of the display's languages, each different name once."""
+    names: dict[str, str] = {}
+    for lang in langs:
+        names.setdefault(service.name(lang), lang)
+    return [(lang, name) for name, lang in names.items()]
 
 
 def _langs(config: DisplayConfig, site) -> tuple[str, ...]:

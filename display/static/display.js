@@ -44,9 +44,69 @@
     }
   }
   orient();
-  window.addEventListener("resize", orient);
 
-  // --- a new call (or a recall) glows for a few seconds ------------------------------------------
+  // --- only what fits: the waiting panel's names whole, the list of calls in whole rows ----------
+  // The server sends every call asked for (calls=…); how many fit depends on the screen, the
+  // languages and the panel, so the page measures. Run after every push, since each replaces them.
+  var PANEL_SHARE = { landscape: 0.45, portrait: 0.4 };  // of the main area, at most
+  var MIN_SCALE = 0.6;  // the panel's text at 3vmin at the least: capitals ≈ 1.4 cm, from 5–6 m
+  var MIN_ROWS = 3;
+  var main = document.querySelector(".display-main");
+
+  function tooWide(panel) {
+    // The tables' columns are fixed: a word too long for its cell sticks out of it.
+    return [panel].concat(Array.prototype.slice.call(panel.querySelectorAll("th, td, .waiting-name")))
+      .some(function (el) { return el.scrollWidth > el.clientWidth + 1; });
+  }
+
+  function fitRows() {
+    var section = document.getElementById("recent-calls");
+    if (!section) return { shown: 0, total: 0 };
+    var rows = section.querySelectorAll("tbody tr");
+    section.classList.remove("fit-none");
+    Array.prototype.forEach.call(rows, function (row) { row.hidden = false; });
+    var bottom = section.getBoundingClientRect().bottom;
+    var full = false;
+    var shown = 0;
+    // Hiding a row moves the next one up: once one does not fit, none after it is shown either.
+    Array.prototype.forEach.call(rows, function (row) {
+      if (!full && row.getBoundingClientRect().bottom <= bottom + 0.5) shown += 1;
+      else { full = true; row.hidden = true; }
+    });
+    section.classList.toggle("fit-none", rows.length > 0 && shown === 0);
+    return { shown: shown, total: rows.length };
+  }
+
+  // The panel's text is as large as it was designed, unless then a name would not fit, the panel
+  // would take more than its share of the screen, or fewer than three earlier calls would show.
+  function fit() {
+    var panel = document.getElementById("waiting-panel");
+    var share = PANEL_SHARE[body.classList.contains("portrait") ? "portrait" : "landscape"];
+    var scale = 1;
+    var rows;
+    for (;;) {
+      if (panel) {
+        panel.classList.remove("fit-break");
+        panel.style.setProperty("--fit-scale", scale);
+      }
+      rows = fitRows();
+      var crowded = panel && main && (tooWide(panel) || panel.offsetHeight > share * main.clientHeight ||
+                                      rows.shown < Math.min(MIN_ROWS, rows.total));
+      if (!crowded || scale <= MIN_SCALE) break;
+      scale = Math.round((scale - 0.05) * 100) / 100;
+    }
+    // A word longer than the column is wide even so: break it rather than cut it.
+    if (panel && tooWide(panel)) {
+      panel.classList.add("fit-break");
+      fitRows();
+    }
+  }
+  fit();
+  if (document.fonts && document.fonts.ready) document.fonts.ready.then(fit);
+  window.addEventListener("resize", function () { orient(); fit(); });
+  document.addEventListener("live:swapped", fit);
+
+  // --- a new call (or a recall) is a bright band for ten seconds --------------------------------
   var HIGHLIGHT_MS = 10000;
   var shownCall = (document.getElementById("latest-call") || {}).dataset || {};
   shownCall = shownCall.call || null;
@@ -55,12 +115,12 @@
     var latest = document.getElementById("latest-call");
     var call = latest && latest.dataset.call || null;
     if (call && call !== shownCall) {
-      latest.classList.add("fresh");
+      latest.classList.add("fresh", "fresh-start");  // fresh-start: the one entrance (display.css)
       clearTimeout(highlightTimer);
       highlightTimer = setTimeout(function () {
         highlightTimer = null;
         var now = document.getElementById("latest-call");
-        if (now) now.classList.remove("fresh");
+        if (now) now.classList.remove("fresh", "fresh-start");
       }, HIGHLIGHT_MS);
     } else if (latest && highlightTimer) {
       // The element was replaced by a push that is not a new call: keep the glow it had.

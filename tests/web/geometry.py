@@ -113,3 +113,28 @@ def overlapping(page, selector: str) -> list[str]:
 def fits(page, controls: str = "a, button, input, select, textarea, [role=button]") -> list[str]:
     """Everything a kiosk or a display needs: no scrolling, no clipped text, every control on screen."""
     return scrolling(page) + clipped_text(page) + off_screen(page, controls) + covered(page, controls)
+
+
+def cut_off(page, selector: str) -> list[str]:
+    """Selected elements (rows of a list, say) that are only partly seen: cut by the edge of a box
+    that hides its overflow, or by the window. An element wholly hidden that way counts too, unless
+    it is hidden on purpose (display: none, the hidden attribute)."""
+    return page.evaluate("""(selector) => {""" + _VISIBLE + """
+      const found = [];
+      for (const el of document.querySelectorAll(selector)) {
+        if (!visible(el)) continue;
+        const r = el.getBoundingClientRect();
+        let clip = {left: 0, top: 0, right: innerWidth, bottom: innerHeight}, by = "the window";
+        for (let node = el.parentElement; node; node = node.parentElement) {
+          const style = getComputedStyle(node);
+          if (style.overflowX === "visible" && style.overflowY === "visible") continue;
+          const b = node.getBoundingClientRect();
+          if (r.left < b.left - 1 || r.top < b.top - 1 || r.right > b.right + 1 || r.bottom > b.bottom + 1) {
+            clip = b; by = label(node); break;
+          }
+        }
+        if (r.left < clip.left - 1 || r.top < clip.top - 1 || r.right > clip.right + 1 || r.bottom > clip.bottom + 1)
+          found.push(`${label(el)} at ${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)} is cut by ${by.slice(0, 80)} (${Math.round(clip.left)},${Math.round(clip.top)}–${Math.round(clip.right)},${Math.round(clip.bottom)})`);
+      }
+      return found;
+    }""", selector)

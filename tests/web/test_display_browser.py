@@ -99,7 +99,8 @@ def test_a_call_is_chimed_and_spoken_in_each_language_in_order(kiosk_browser, li
         clerk.take("advice")
         clerk.call_next(3)
     page.locator(".latest-number", has_text="A001").wait_for(timeout=5000)
-    assert "Palvelupiste 3" in " ".join(page.locator("#latest-call").inner_text().split())
+    # The word "counter" in each of the display's languages, then the number.
+    assert "Palvelupiste Lucka Counter 3" in " ".join(page.locator("#latest-call").inner_text().split())
     assert page.locator("#latest-call.fresh").count() == 1  # highlighted
     wait_for(page, lambda: len(played(page)) == 4 and not page.evaluate("window.luukkuDisplay.queue.length"),
              what="the whole announcement")
