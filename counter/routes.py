@@ -24,7 +24,7 @@ from server import audit, config, counters, i18n, logins, queue, staff
 from server.db import run_read, run_write
 from server.errors import Conflict, Invalid, N_, check_row_ids
 from printers import jobs
-from server.models import OUTCOMES, Printer, Service, Site, StaffUser, utcnow
+from server.models import OUTCOMES, Counter, Printer, Service, Site, StaffUser, utcnow
 from server.web import csrf, pages, sessions
 from server.web.live import pushing_snapshot, relay
 
@@ -237,21 +237,26 @@ def _workspace(session, user_id: int) -> dict | None:
     }
 
 
-def _opening_context(session, site_slug: str | None, counter_id: str | None = None) -> dict:
+def _opening_context(session, user_id: int, site_slug: str | None, counter_id: str | None = None) -> dict:
     sites = queue.all_sites(session)
     site = queue.get_site(session, site_slug) if site_slug else (sites[0] if sites else None)
     if site is None:
         return {"site": None, "counter": None}
     site_counters = queue.site_counters(session, site)
-    # The counter chosen (?counter=): its default work profile comes ticked (server/config.py).
+    # The counter chosen (?counter=), else the one the clerk opened last if it is free (issue 18):
+    # clerks mostly sit at the same desk. Its default work profile comes ticked (server/config.py),
+    # or without one what it served last time.
+    if counter_id is None and (last := queue.last_counter_of(session, site, user_id)) is not None:
+        counter_id = str(last.id)
     chosen = next((c for c in site_counters if str(c.id) == counter_id and not c.is_open), None)
+    defaults = (config.default_profile(session, chosen) or queue.last_profile(session, chosen)) if chosen else {}
     return {
         "site": site,
         "counter": None,
         "sites": sites,
         "counters": site_counters,
         "chosen": chosen,
-        "defaults": config.default_profile(session, chosen) if chosen else {},
+        "defaults": defaults,
         "services": queue.active_services(session, site),
         "alarms": counters.active_alarms(session, site),
         "printer_warnings": _printer_warnings(session, site),
@@ -274,7 +279,7 @@ async def counter_page(request: Request):
     db = request.app.state.db
     context = await run_read(db, _workspace, user.id)
     if context is None:
-        context = await run_read(db, _opening_context, request.query_params.get("site"),
+        context = await run_read(db, _opening_context, user.id, request.query_params.get("site"),
                                  request.query_params.get("counter"))
     return pages.render(request, "counter.html", _common(request, context))
 
@@ -380,10 +385,16 @@ def _ticket_action(fn):
 
 
 async def finish(request: Request):
+    """"Done", or with ``next`` "Done, call next": one click from one customer to the next."""
     form = await request.form()
     outcome = str(form.get("outcome") or "").strip() or None
     ticket = _ticket_field(form)
-    await run_write(request.app.state.db, counters.finish, ticket, request.state.user.id, outcome)
+    db, user_id = request.app.state.db, request.state.user.id
+    if form.get("next") and outcome != "service_request":  # that outcome has a next step of its own
+        key = str(form.get("key") or "")[:64] or None
+        called = await run_write(db, counters.finish_and_call_next, ticket, user_id, outcome, key=key)
+        return await _answer(request, None if called else N_("No one is waiting in your services."))
+    await run_write(db, counters.finish, ticket, user_id, outcome)
     if outcome == "service_request":
         return await _answer(request, N_("Finished. Now write down the service request."),
                              request_link=f"/counter/requests/new?ticket={quote(ticket)}")
@@ -392,14 +403,28 @@ async def finish(request: Request):
 
 async def transfer(request: Request):
     form = await request.form()
-    await run_write(
-        request.app.state.db, counters.transfer, _ticket_field(form), request.state.user.id,
-        service_code=str(form.get("service") or "").strip() or None,
-        counter_id=_optional_int(form, "to_counter", N_("Choose a counter.")),
-        expert_id=_optional_int(form, "expert", N_("Choose a clerk.")),
-        note=str(form.get("note") or ""),
-    )
-    return await _answer(request, N_("Transferred."))
+    lang = pages.page_language(request)
+
+    def work(session):
+        ticket, service = counters.transfer(
+            session, _ticket_field(form), request.state.user.id,
+            service_code=str(form.get("service") or "").strip() or None,
+            counter_id=_optional_int(form, "to_counter", N_("Choose a counter.")),
+            expert_id=_optional_int(form, "expert", N_("Choose a clerk.")),
+            note=str(form.get("note") or ""),
+        )
+        # Said in words after the dialog closes: where the customer went (issue 18).
+        params = {"number": ticket.number, "service": service.name(lang)}
+        if ticket.target_staff_user_id is not None:
+            params["clerk"] = session.get(StaffUser, ticket.target_staff_user_id).display_name
+            return N_("%(number)s transferred to %(clerk)s (%(service)s)."), params
+        if ticket.target_counter_id is not None:
+            params["counter"] = session.get(Counter, ticket.target_counter_id).number
+            return N_("%(number)s transferred to counter %(counter)s (%(service)s)."), params
+        return N_("%(number)s transferred to the queue of %(service)s."), params
+
+    message, params = await run_write(request.app.state.db, work)
+    return await _answer(request, message, **params)
 
 
 async def park(request: Request):
@@ -432,8 +457,14 @@ async def reprint(request: Request):
 
 
 async def alarm(request: Request):
+    """Raised by holding the alarm button down (counter.js sets ``confirmed``); a press without it,
+    as from a page without JavaScript, asks once more on a page of its own."""
     form = await request.form()
     site = str(form.get("site") or "") or None
+    if not form.get("confirmed"):
+        if request.headers.get("hx-request"):
+            raise Invalid(N_("Hold the alarm button down to raise the alarm."))
+        return pages.render(request, "alarm_confirm.html", _common(request, {"site_slug": site or ""}))
     await run_write(request.app.state.db, counters.raise_alarm, request.state.user.id, site)
     return Response(status_code=204) if request.headers.get("hx-request") else _see_other(request, "/counter")
 

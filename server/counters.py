@@ -409,6 +409,28 @@ def finish(
     return ticket, service
 
 
+def finish_and_call_next(
+    session: Session,
+    public_id: str,
+    staff_user_id: int,
+    outcome: str | None = None,
+    now: datetime | None = None,
+    key: str | None = None,
+) -> tuple[Ticket, Service] | None:
+    """"Done, call next": ends the visit and calls the next customer in one transaction (two events).
+
+    With the ``key`` of a call already made (a double click, a form sent again) it only returns that
+    call, as call_next does: the visit was finished by the first request.
+    """
+    counter = counter_of(session, staff_user_id)
+    if counter is None:
+        raise Conflict(N_("Open a counter first."))
+    if key and counter.call_key == key and counter.call_key_ticket_id is not None:
+        return call_next(session, counter.id, staff_user_id, now=now, key=key)
+    finish(session, public_id, staff_user_id, outcome, now=now)
+    return call_next(session, counter.id, staff_user_id, now=now, key=key)
+
+
 def transfer(
     session: Session,
     public_id: str,

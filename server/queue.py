@@ -323,6 +323,25 @@ def counter_services(session: Session, counter: Counter) -> list[Service]:
     )
 
 
+def last_counter_of(session: Session, site: Site, staff_user_id: int) -> Counter | None:
+    """The counter the clerk opened last at the site (its counter.opened event), if any."""
+    counter_id = session.exec(
+        select(Event.counter_id)
+        .where(Event.site_id == site.id, Event.type == "counter.opened",
+               Event.staff_user_id == staff_user_id, Event.counter_id.is_not(None))
+        .order_by(Event.seq.desc())
+        .limit(1)
+    ).first()
+    return session.get(Counter, counter_id) if counter_id is not None else None
+
+
+def last_profile(session: Session, counter: Counter) -> dict[int, int]:
+    """{service id: weight} the counter served when it was last open (kept after closing)."""
+    rows = session.exec(select(CounterService).where(CounterService.counter_id == counter.id)
+                        .order_by(CounterService.position))
+    return {row.service_id: row.weight for row in rows}
+
+
 def current_ticket(session: Session, counter: Counter) -> Ticket | None:
     """The customer called to, or being served at, the counter."""
     return session.exec(

@@ -5,10 +5,10 @@
   var chosenByHand = false;
   document.addEventListener("change", function (event) {
     if (event.target.name === "counter") chosenByHand = false;
-    else if (event.target.closest("#services-fieldset")) chosenByHand = true;
+    else if (event.target.closest("#counter-profile")) chosenByHand = true;
   });
   document.addEventListener("htmx:beforeSwap", function (event) {
-    if (chosenByHand && event.detail.target && event.detail.target.id === "services-fieldset") {
+    if (chosenByHand && event.detail.target && event.detail.target.id === "counter-profile") {
       event.detail.shouldSwap = false;
     }
   });

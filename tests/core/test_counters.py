@@ -614,6 +614,49 @@ def test_a_repeated_call_next_with_the_same_key_returns_the_same_ticket(db):
     assert call(db, counter_id, clerk, 6, key="click-2").id == second.id
 
 
+def test_done_call_next_finishes_and_calls_the_next_in_one_step_once_per_key(db):
+    [clerk] = add_clerks(db, 1)
+    counter_id = open_counter(db, "1", clerk)
+    first, second, third = (issue(db, now=at(m)).ticket for m in (0, 1, 2))
+    call(db, counter_id, clerk, 3)
+    write(db, counters.start_serving, first.public_id, clerk, now=at(4))
+    called, _ = write(db, counters.finish_and_call_next, first.public_id, clerk, "resolved", now=at(9),
+                      key="done-1")
+    assert called.id == second.id and row(db, second).status == "called"
+    assert (row(db, first).status, row(db, first).outcome) == ("finished", "resolved")
+    # The same form sent again (a double click): the next one stays called, no one else is.
+    again, _ = write(db, counters.finish_and_call_next, first.public_id, clerk, "resolved", now=at(9.1),
+                     key="done-1")
+    assert again.id == second.id and row(db, third).status == "waiting"
+    assert [e.type for e in events(db)][-2:] == ["ticket.finished", "ticket.called"]
+    # Not yet serving: nothing is finished and no one else is called.
+    refused(db, Conflict, counters.finish_and_call_next, second.public_id, clerk, now=at(10),
+            key="done-2", match="not being served")
+    write(db, counters.start_serving, second.public_id, clerk, now=at(11))
+    assert write(db, counters.finish_and_call_next, second.public_id, clerk, now=at(12))[0].id == third.id
+    write(db, counters.start_serving, third.public_id, clerk, now=at(13))
+    # The last customer: finished, and no one is left to call.
+    assert write(db, counters.finish_and_call_next, third.public_id, clerk, now=at(14)) is None
+    assert row(db, third).status == "finished" and counter_row(db, counter_id).is_open
+
+
+def test_the_counter_a_clerk_opened_last_and_what_it_served_are_remembered(db):
+    k1, k2 = add_clerks(db, 2)
+    with db.read() as session:
+        site = queue.get_site(session, "demo")
+        assert queue.last_counter_of(session, site, k1) is None
+    c3 = open_counter(db, "3", k1, ("housing", "advice"), weights={"advice": 4})
+    write(db, counters.close_counter, c3, k1)
+    open_counter(db, "2", k2)
+    with db.read() as session:
+        site = queue.get_site(session, "demo")
+        last = queue.last_counter_of(session, site, k1)
+        codes = {s.id: s.code for s in session.exec(select(Service))}
+        profile = queue.last_profile(session, last)
+    assert (last.id, last.number) == (c3, "3")
+    assert [(codes[i], w) for i, w in profile.items()] == [("housing", 1), ("advice", 4)]
+
+
 def test_counter_actions_need_the_clerk_bound_to_the_counter(db):
     k1, k2 = add_clerks(db, 2)
     c1 = open_counter(db, "1", k1)

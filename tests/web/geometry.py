@@ -8,6 +8,8 @@ which element is wrong and by how much. Only elements a person can see count.
 _VISIBLE = """
 const visible = (el) => {
   if (!el.getClientRects().length) return false;
+  // Also what a closed <details> holds: laid out, but hidden by content-visibility.
+  if (el.checkVisibility && !el.checkVisibility({contentVisibilityAuto: false, visibilityProperty: true})) return false;
   for (let node = el; node; node = node.parentElement) {
     const style = getComputedStyle(node);
     if (style.visibility === "hidden" || style.display === "none" || style.opacity === "0") return false;

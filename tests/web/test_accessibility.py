@@ -172,7 +172,10 @@ def test_the_counter_from_opening_to_a_customer(clerk, server):
     assert_accessible(clerk)
     clerk.get_by_role("button", name="Kutsu seuraava").click()
     clerk.get_by_role("button", name="Asiakas on paikalla – aloita").click()
-    clerk.get_by_role("button", name="Valmis").wait_for()
+    clerk.get_by_role("button", name="Valmis", exact=True).wait_for()
+    assert_accessible(clerk)
+    clerk.keyboard.press("t")  # the transfer dialog
+    clerk.get_by_role("dialog", name="Siirrä E001").wait_for()
     assert_accessible(clerk)
 
 

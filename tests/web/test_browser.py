@@ -96,12 +96,13 @@ def test_a_transfer_to_an_expert_appears_on_the_experts_screen(browser, live_ser
         assert clerk.locator("#current-number").inner_text(timeout=5000) == "A001"
         clerk.get_by_role("button", name="Asiakas on paikalla – aloita").click()
         clerk.locator(".current-ticket.serving").wait_for(timeout=5000)  # swapped in by htmx
-        clerk.locator("details.transfer summary").click()
-        clerk.get_by_label("Jonoon").select_option("building")
-        clerk.get_by_label("Vain virkailijalle").select_option(label="Eeva Asiantuntija (asiantuntija)")
-        clerk.get_by_label("Muistiinpano seuraavalle virkailijalle").fill("Saunan laajennus")
-        clerk.locator("details.transfer button[type=submit]").click()
-        clerk.get_by_text("Siirretty.").wait_for(timeout=5000)
+        clerk.get_by_role("button", name="Siirrä…").click()
+        dialog = clerk.get_by_role("dialog", name="Siirrä A001")
+        dialog.get_by_label("Jonoon").select_option("building")
+        dialog.get_by_label("Vain virkailijalle").select_option(label="Eeva Asiantuntija (asiantuntija)")
+        dialog.get_by_label("Muistiinpano seuraavalle virkailijalle").fill("Saunan laajennus")
+        dialog.get_by_role("button", name="Siirrä", exact=True).click()
+        clerk.get_by_text("A001 siirretty: Eeva Asiantuntija (Rakennusvalvonta).").wait_for(timeout=5000)
 
         sent = expert.locator(".sent-to-me li", has_text="A001")
         sent.wait_for(timeout=5000)  # pushed over the websocket: no one reloaded the page

@@ -81,7 +81,8 @@ def test_a_transfer_to_the_expert_reaches_the_experts_screen_with_the_note(live_
             moved = clerk.post("/counter/transfer", headers=HX, data={
                 "ticket": ticket["id"], "service": "building", "expert": expert_id,
                 "note": "Needs a permit for a sauna extension"})
-            assert moved.status_code == 200 and "Transferred." in moved.text
+            # Says where the customer went, not only that they went.
+            assert moved.status_code == 200 and "A001 transferred to Eeva Asiantuntija (Building control)." in moved.text
             assert "No customer at the counter." in moved.text  # the clerk is free
             pushed = recv_push(expert_screen)
             while "Sent to you" not in pushed:
@@ -177,7 +178,11 @@ def test_an_alarm_reaches_the_other_counters_and_the_overview_but_not_the_public
              connect(f"{live_server.ws_url}/api/v1/sites/demo/events") as public:
             recv_push(counter_screen)
             recv_push(overview)
-            assert clerk.post("/counter/alarm", data={"site": "demo"}, headers=HX).status_code == 204
+            # Raised only when the button was held down (counter.js sends "confirmed"), never by a press.
+            pressed = clerk.post("/counter/alarm", data={"site": "demo"}, headers=HX)
+            assert pressed.status_code == 422 and "Hold the alarm button down" in pressed.text
+            assert clerk.post("/counter/alarm", data={"site": "demo", "confirmed": "1"},
+                              headers=HX).status_code == 204
             for screen in (counter_screen, overview):
                 pushed = recv_push(screen)
                 assert "HÄLYTYS" in pushed and "Palvelupiste 1" in pushed and "Kalle Virkailija" in pushed
@@ -304,3 +309,65 @@ def test_the_server_closes_unserved_tickets_by_itself_after_closing_time(tmp_pat
                 assert session.exec(select(Ticket)).one().status == "unserved"
         finally:
             db.dispose()
+
+
+def test_done_call_next_serves_one_customer_and_calls_the_next_in_one_post(live_server):
+    with log_in(live_server, "clerk") as clerk:
+        open_counter(clerk, 2, "advice")
+        first, second = take(live_server, "advice"), take(live_server, "advice")
+        clerk.post("/counter/call-next", data={"counter": "2"}, headers=HX)
+        serving = clerk.post("/counter/start", data={"ticket": first["id"]}, headers=HX)
+        key = re.search(r'name="key" value="([^"]+)"', serving.text).group(1)
+        form = {"ticket": first["id"], "outcome": "resolved", "next": "1", "key": key}
+        done = clerk.post("/counter/finish", data=form, headers=HX)
+        assert done.status_code == 200 and 'id="current-number">A002<' in done.text
+        again = clerk.post("/counter/finish", data=form, headers=HX)  # a double click
+        assert again.status_code == 200 and ticket_of(again.text) == second["id"]
+        # Without JavaScript the form posts and the page shows the next customer.
+        clerk.post("/counter/start", data={"ticket": second["id"]}, headers=HX)
+        plain = clerk.post("/counter/finish", data={"ticket": second["id"], "next": "1"})
+        assert plain.status_code == 303
+        assert "No customer at the counter." in clerk.get("/counter").text
+    assert [e.type for e in events_of(live_server, first["id"])][-1] == "ticket.finished"
+
+
+def test_a_checked_in_appointment_shows_its_booked_time_in_the_queue(live_server):
+    db = Database(live_server.settings.database_url)
+    try:
+        with db.write() as session:
+            site = queue.get_site(session, "demo")
+            booked = datetime.now(ZoneInfo(site.timezone)).replace(second=0, microsecond=0)
+            queue.issue_ticket(session, "demo", "advice", "fi", printed=False, appointment_at=booked)
+    finally:
+        db.dispose()
+    take(live_server, "advice")  # a walk-in from the kiosk
+    with log_in(live_server, "clerk", "fi") as clerk:
+        open_counter(clerk, 1, "advice")
+        page = clerk.get("/counter").text
+        rows = re.findall(r'<li data-ticket="(A00\d)">(.*?)</li>', page, re.S)
+        assert [number for number, _ in rows] == ["A001", "A002"]
+        assert f"varattu klo {booked:%H.%M}" in rows[0][1] and "varattu" not in rows[1][1]
+
+
+def test_opening_a_counter_offers_the_clerks_last_counter_with_what_it_served(live_server):
+    with log_in(live_server, "clerk") as clerk:
+        first = clerk.get("/counter").text
+        assert "checked" not in re.search(r'<fieldset class="counters-fieldset">.*?</fieldset>', first, re.S).group(0)
+        open_counter(clerk, 3, "housing", "payments", profile="ordered", **{"weight-payments": "3"})
+        assert clerk.post("/counter/close", data={"counter": "3"}).status_code == 303
+        page = clerk.get("/counter").text
+    assert re.search(r'name="counter" value="3" required checked', page)
+    ticked = re.findall(r'name="service" value="([\w-]+)" checked', page)
+    assert ticked == ["housing", "payments"]
+    assert re.search(r'name="weight-payments">.*?<option value="3" selected>', page, re.S)
+    assert 'value="ordered" checked' in page
+
+
+def test_without_javascript_the_alarm_asks_once_more(live_server):
+    with log_in(live_server, "clerk") as clerk:
+        open_counter(clerk, 1, "advice")
+        asked = clerk.post("/counter/alarm", data={"site": "demo"})
+        assert asked.status_code == 200 and "Raise the alarm?" in asked.text
+        assert "ALARM" not in clerk.get("/counter").text
+        assert clerk.post("/counter/alarm", data={"site": "demo", "confirmed": "1"}).status_code == 303
+        assert "ALARM" in clerk.get("/counter").text
