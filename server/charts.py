@@ -67,7 +67,9 @@ _CONFIG = {
 def render(chart_id: str, title: str, description: str, spec: dict, lang: str, css_class: str) -> Markup:
     """The spec drawn as inline SVG with its accessible name and description."""
     spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "config": _CONFIG,
-            "autosize": {"type": "fit-x", "contains": "padding"}, "padding": 8, **spec}
+            "autosize": {"type": "fit-x", "contains": "padding"},
+            # Room on the right for a browser whose text comes out a little wider than Vega measured.
+            "padding": {"left": 8, "top": 8, "bottom": 8, "right": 24}, **spec}
     svg = vl_convert.vegalite_to_svg(json.dumps(spec), format_locale=LOCALES.get(lang, "en-GB"), allowed_base_urls=[])
     i = escape(chart_id)
     opening = (f'<svg class="chart {css_class}" id="{i}" role="img" aria-labelledby="{i}-title {i}-desc" ')
@@ -86,7 +88,8 @@ def columns(chart_id: str, title: str, description: str, points: list[tuple[str,
     data = [{"label": label, "value": value, "say": f"{label}: {shown_number(value, lang)}"}
             for label, value in points]
     x = {"field": "label", "type": "ordinal", "sort": None, "title": x_title, "axis": {"labelAngle": 0}}
-    y = {"field": "value", "type": "quantitative", "title": y_title, "axis": {"format": ",d", "tickMinStep": 1}}
+    # labelFlush keeps the 0 above the axis line, clear of the first day's label below it.
+    y = {"field": "value", "type": "quantitative", "title": y_title, "axis": {"format": ",d", "tickMinStep": 1, "labelFlush": True}}
     layers: list[dict] = [{"mark": {"type": "bar", "width": {"band": 0.75}}, "encoding": SAY}]
     if step >= 30:
         layers.append({"transform": [{"filter": "datum.value > 0"}],

@@ -110,3 +110,20 @@ def overlapping(page, selector: str) -> list[str]:
 def fits(page, controls: str = "a, button, input, select, textarea, [role=button]") -> list[str]:
     """Everything a kiosk or a display needs: no scrolling, no clipped text, every control on screen."""
     return scrolling(page) + clipped_text(page) + off_screen(page, controls) + covered(page, controls)
+
+
+def outside(page, selector: str, container: str) -> list[str]:
+    """Selected elements that stick out of their nearest ``container`` ancestor (for example a
+    chart's labels cut off at the edge of its SVG), which ``clipped_text`` does not see."""
+    return page.evaluate("""([selector, container]) => {""" + _VISIBLE + """
+      const found = [];
+      for (const el of document.querySelectorAll(selector)) {
+        if (!visible(el)) continue;
+        const box = el.closest(container);
+        if (!box) continue;
+        const r = el.getBoundingClientRect(), b = box.getBoundingClientRect();
+        if (r.left < b.left - 1 || r.top < b.top - 1 || r.right > b.right + 1 || r.bottom > b.bottom + 1)
+          found.push(`${label(el)} sticks out of ${label(box).slice(0, 40)} (${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)} in ${Math.round(b.left)},${Math.round(b.top)}–${Math.round(b.right)},${Math.round(b.bottom)})`);
+      }
+      return found;
+    }""", [selector, container])
