@@ -108,8 +108,9 @@ def bars(chart_id: str, title: str, description: str, rows: list[tuple[str, floa
             for label, value in rows]
     scale = {"domain": [0, top]} if top else {}
     y = {"field": "label", "type": "nominal", "sort": None, "title": None}
-    x = {"field": "value", "type": "quantitative", "title": x_title, "scale": scale,
-         "axis": {"format": ONE_DECIMAL, "tickCount": 5}}
+    counts = all(isinstance(v, int) for _, v in rows)  # whole things (requests): no 0.5 on the axis
+    axis = {"format": ",d", "tickMinStep": 1} if counts else {"format": ONE_DECIMAL}
+    x = {"field": "value", "type": "quantitative", "title": x_title, "scale": scale, "axis": {**axis, "tickCount": 5}}
     spec = {"width": width, "height": {"step": 34}, "data": {"values": data}, "encoding": {"y": y, "x": x},
             "layer": [{"mark": {"type": "bar", "height": {"band": 0.7}}, "encoding": SAY},
                       {"transform": [{"filter": "isValid(datum.value)"}],
