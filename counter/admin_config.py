@@ -27,12 +27,13 @@ WEEKDAY_LABELS = [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), 
                   N_("Sunday")]
 
 
-def _page(request: Request, name: str, context: dict, errors: dict | None = None,
+async def _page(request: Request, name: str, context: dict, errors: dict | None = None,
           status_code: int | None = None) -> Response:
     lang = pages.page_language(request)
     texts = {field: i18n.gettext(lang, message, **params) for field, (message, params) in (errors or {}).items()}
     context = {"user": request.state.user, "errors": texts, "values": {}, "weekdays": config.WEEKDAYS,
-               "weekday_labels": WEEKDAY_LABELS, "langs": config.LANGS, **context}
+               "weekday_labels": WEEKDAY_LABELS, "langs": config.LANGS,
+               "admin_sites": await run_read(request.app.state.db, queue.all_sites), **context}
     return pages.render(request, name, context, status_code=status_code or (422 if errors else 200))
 
 
@@ -54,7 +55,7 @@ def _site(session, slug: str) -> Site:
 
 async def index(request: Request):
     sites = await run_read(request.app.state.db, queue.all_sites)
-    return _page(request, "admin_index.html", {"sites": sites, "import_problems": []})
+    return await _page(request, "admin_index.html", {"sites": sites, "import_problems": []})
 
 
 # --- a site -------------------------------------------------------------------------------------
@@ -69,7 +70,7 @@ def _site_values(site: Site) -> dict:
 
 async def new_site_page(request: Request):
     values = {"timezone": "Europe/Helsinki", "languages": list(config.LANGS), "no_show_after_calls": 3}
-    return _page(request, "admin_site.html", {"site": None, "values": values})
+    return await _page(request, "admin_site.html", {"site": None, "values": values})
 
 
 async def create_site(request: Request):
@@ -78,13 +79,13 @@ async def create_site(request: Request):
         site = await run_write(request.app.state.db, config.create_site, request.state.user.id,
                                str(values.get("slug") or ""), values)
     except config.FieldErrors as exc:
-        return _page(request, "admin_site.html", {"site": None, "values": values}, exc.errors)
+        return await _page(request, "admin_site.html", {"site": None, "values": values}, exc.errors)
     return _see_other(request, f"/admin/sites/{site.slug}")
 
 
 async def site_page(request: Request):
     site = await run_read(request.app.state.db, _site, request.path_params["slug"])
-    return _page(request, "admin_site.html", {"site": site, "values": _site_values(site),
+    return await _page(request, "admin_site.html", {"site": site, "values": _site_values(site),
                                               "saved": request.query_params.get("saved")})
 
 
@@ -110,7 +111,7 @@ async def update_site(request: Request):
         await run_write(db, work)
     except config.FieldErrors as exc:
         site = await run_read(db, _site, slug)
-        return _page(request, "admin_site.html", {"site": site, "values": values}, exc.errors)
+        return await _page(request, "admin_site.html", {"site": site, "values": values}, exc.errors)
     return _see_other(request, f"/admin/sites/{slug}?saved=1")
 
 
@@ -126,7 +127,7 @@ def _hours_context(session, slug: str) -> dict:
 
 async def hours_page(request: Request):
     context = await run_read(request.app.state.db, _hours_context, request.path_params["slug"])
-    return _page(request, "admin_hours.html", {**context, "saved": request.query_params.get("saved")})
+    return await _page(request, "admin_hours.html", {**context, "saved": request.query_params.get("saved")})
 
 
 async def _hours_action(request: Request, change) -> Response:
@@ -145,7 +146,7 @@ async def _hours_action(request: Request, change) -> Response:
             context["values"] = values
         else:
             context["exception_values"] = values
-        return _page(request, "admin_hours.html", context, exc.errors)
+        return await _page(request, "admin_hours.html", context, exc.errors)
     return _see_other(request, f"/admin/sites/{slug}/hours?saved=1")
 
 
@@ -186,7 +187,7 @@ async def services_page(request: Request):
         site = _site(session, request.path_params["slug"])
         return {"site": site, "services": config.services(session, site)}
 
-    return _page(request, "admin_services.html", await run_read(request.app.state.db, read))
+    return await _page(request, "admin_services.html", await run_read(request.app.state.db, read))
 
 
 def _service_context(session, slug: str, code: str | None) -> dict:
@@ -205,7 +206,7 @@ def _service_context(session, slug: str, code: str | None) -> dict:
 async def service_page(request: Request):
     code = request.path_params.get("code")
     context = await run_read(request.app.state.db, _service_context, request.path_params["slug"], code)
-    return _page(request, "admin_service.html", {**context, "saved": request.query_params.get("saved")})
+    return await _page(request, "admin_service.html", {**context, "saved": request.query_params.get("saved")})
 
 
 async def save_service(request: Request):
@@ -221,7 +222,7 @@ async def save_service(request: Request):
     except config.FieldErrors as exc:
         context = await run_read(db, _service_context, slug, code)
         context["values"] = {**values, "code": code or values.get("code", "")}
-        return _page(request, "admin_service.html", context, exc.errors)
+        return await _page(request, "admin_service.html", context, exc.errors)
     return _see_other(request, f"/admin/sites/{slug}/services/{quote(saved)}?saved=1")
 
 
@@ -239,7 +240,7 @@ def _counters_context(session, slug: str) -> dict:
 
 async def counters_page(request: Request):
     context = await run_read(request.app.state.db, _counters_context, request.path_params["slug"])
-    return _page(request, "admin_counters.html", context)
+    return await _page(request, "admin_counters.html", context)
 
 
 async def _counter_action(request: Request, change) -> Response:
@@ -256,7 +257,7 @@ async def _counter_action(request: Request, change) -> Response:
         context = await run_read(db, _counters_context, slug)
         context["failed"] = request.path_params.get("counter_id")  # whose form the mistake is in
         context["values"] = values
-        return _page(request, "admin_counters.html", context, exc.errors)
+        return await _page(request, "admin_counters.html", context, exc.errors)
     return _see_other(request, f"/admin/sites/{slug}/counters")
 
 
@@ -287,7 +288,7 @@ def _profile_context(session, slug: str, counter_id: int) -> dict:
 async def profile_page(request: Request):
     context = await run_read(request.app.state.db, _profile_context, request.path_params["slug"],
                              request.path_params["counter_id"])
-    return _page(request, "admin_profile.html", context)
+    return await _page(request, "admin_profile.html", context)
 
 
 async def save_profile(request: Request):
@@ -310,7 +311,7 @@ async def save_profile(request: Request):
         await run_write(db, work)
     except config.FieldErrors as exc:
         context = await run_read(db, _profile_context, slug, counter_id)
-        return _page(request, "admin_profile.html", context, exc.errors)
+        return await _page(request, "admin_profile.html", context, exc.errors)
     return _see_other(request, f"/admin/sites/{slug}/counters")
 
 
@@ -319,7 +320,7 @@ async def save_profile(request: Request):
 
 async def departments_page(request: Request):
     departments = await run_read(request.app.state.db, service_requests.departments, active_only=False)
-    return _page(request, "admin_departments.html", {"departments": departments, "site": None})
+    return await _page(request, "admin_departments.html", {"departments": departments, "site": None})
 
 
 def _department_values(session, code: str | None) -> dict:
@@ -333,7 +334,7 @@ def _department_values(session, code: str | None) -> dict:
 async def department_page(request: Request):
     code = request.path_params.get("code")
     values = await run_read(request.app.state.db, _department_values, code)
-    return _page(request, "admin_department.html", {"code": code, "values": values, "site": None})
+    return await _page(request, "admin_department.html", {"code": code, "values": values, "site": None})
 
 
 async def save_department(request: Request):
@@ -342,7 +343,7 @@ async def save_department(request: Request):
     try:
         await run_write(request.app.state.db, config.save_department, request.state.user.id, code, values)
     except config.FieldErrors as exc:
-        return _page(request, "admin_department.html", {"code": code, "values": values, "site": None}, exc.errors)
+        return await _page(request, "admin_department.html", {"code": code, "values": values, "site": None}, exc.errors)
     return _see_other(request, "/admin/departments")
 
 
@@ -367,9 +368,9 @@ async def import_file(request: Request):
     except config_file.ImportInvalid as exc:
         problems = [(where, i18n.gettext(lang, message, **params)) for where, message, params in exc.problems]
         sites = await run_read(db, queue.all_sites)
-        return _page(request, "admin_index.html", {"sites": sites, "import_problems": problems}, status_code=422)
+        return await _page(request, "admin_index.html", {"sites": sites, "import_problems": problems}, status_code=422)
     sites = await run_read(db, queue.all_sites)
-    return _page(request, "admin_index.html", {"sites": sites, "import_problems": [], "imported": counts})
+    return await _page(request, "admin_index.html", {"sites": sites, "import_problems": [], "imported": counts})
 
 
 def admin(endpoint):

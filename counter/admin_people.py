@@ -38,9 +38,10 @@ def _id(request: Request) -> int:
         raise Invalid(N_("This page does not exist.")) from None
 
 
-def _page(request: Request, template: str, context: dict, status_code: int = 200):
+async def _page(request: Request, template: str, context: dict, status_code: int = 200):
     context.update(user=request.state.user, role_names=ROLE_NAMES, roles=ROLES, kind_names=KIND_NAMES,
-                   kinds=DEVICE_KINDS, condition_texts=jobs.CONDITION_TEXTS, local_time=i18n.local_time)
+                   kinds=DEVICE_KINDS, condition_texts=jobs.CONDITION_TEXTS, local_time=i18n.local_time,
+                   admin_sites=await run_read(request.app.state.db, queue.all_sites))
     context.setdefault("errors", {})
     context.setdefault("values", {})
     return pages.render(request, template, context, status_code=status_code)
@@ -56,7 +57,7 @@ def _staff_context(session) -> dict:
 
 async def staff_page(request: Request):
     context = await run_read(request.app.state.db, _staff_context)
-    return _page(request, "admin_staff.html", context)
+    return await _page(request, "admin_staff.html", context)
 
 
 async def create_staff(request: Request):
@@ -66,10 +67,10 @@ async def create_staff(request: Request):
         password, user = await run_write(db, staff.create_user, request.state.user.id, values)
     except requests.FormInvalid as exc:
         context = await run_read(db, _staff_context)
-        return _page(request, "admin_staff.html", {**context, "values": values, "errors": _errors(request, exc.fields)},
+        return await _page(request, "admin_staff.html", {**context, "values": values, "errors": _errors(request, exc.fields)},
                      status_code=422)
     context = await run_read(db, _staff_context)
-    return _page(request, "admin_staff.html", {**context, "new_user": user, "temporary_password": password})
+    return await _page(request, "admin_staff.html", {**context, "new_user": user, "temporary_password": password})
 
 
 def _person_context(session, user_id: int) -> dict:
@@ -84,7 +85,7 @@ def _person_values(context: dict) -> dict:
 
 async def person_page(request: Request):
     context = await run_read(request.app.state.db, _person_context, _id(request))
-    return _page(request, "admin_staff_person.html", {**context, "values": _person_values(context)})
+    return await _page(request, "admin_staff_person.html", {**context, "values": _person_values(context)})
 
 
 async def _person_action(request: Request, work, message: str | None = None, **extra):
@@ -95,12 +96,12 @@ async def _person_action(request: Request, work, message: str | None = None, **e
         result = await run_write(db, work, values)
     except requests.FormInvalid as exc:
         context = await run_read(db, _person_context, user_id)
-        return _page(request, "admin_staff_person.html",
+        return await _page(request, "admin_staff_person.html",
                      {**context, "values": {**_person_values(context), **values},
                       "errors": _errors(request, exc.fields)}, status_code=422)
     context = await run_read(db, _person_context, user_id)
     lang = pages.page_language(request)
-    return _page(request, "admin_staff_person.html",
+    return await _page(request, "admin_staff_person.html",
                  {**context, "values": _person_values(context), "message": message and i18n.gettext(lang, message),
                   **{key: make(result) for key, make in extra.items()}})
 
@@ -175,7 +176,7 @@ def _printer_of(session, printer_id: int) -> Printer:
 
 async def printers_page(request: Request):
     context = await run_read(request.app.state.db, _printers_context, request.query_params.get("site"))
-    return _page(request, "admin_printers.html", {**context, "values": {"profile": "TM-T88V"}})
+    return await _page(request, "admin_printers.html", {**context, "values": {"profile": "TM-T88V"}})
 
 
 async def save_printer(request: Request):
@@ -198,7 +199,7 @@ async def save_printer(request: Request):
         if printer_id is not None:
             slug = await run_read(db, lambda s: s.get(Site, _printer_of(s, printer_id).site_id).slug)
         context = await run_read(db, _printers_context, slug)
-        return _page(request, "admin_printers.html", {**context, "values": form, "editing": printer_id,
+        return await _page(request, "admin_printers.html", {**context, "values": form, "editing": printer_id,
                                                       "errors": _errors(request, exc.fields)}, status_code=422)
     return _see_other(request, f"/admin/printers?site={slug}")
 
@@ -210,7 +211,7 @@ async def printer_page(request: Request):
         return {**context, "editing": printer.id,
                 "values": {"name": printer.name, "connection": printer.connection, "profile": printer.profile}}
 
-    return _page(request, "admin_printers.html", await run_read(request.app.state.db, read))
+    return await _page(request, "admin_printers.html", await run_read(request.app.state.db, read))
 
 
 async def remove_printer(request: Request):
@@ -242,7 +243,7 @@ async def test_printer(request: Request):
         else:
             message = i18n.gettext(lang, N_("The test page was not printed: %(reason)s"), reason=condition)
     context = await run_read(db, lambda s: _printers_context(s, s.get(Site, printer.site_id).slug))
-    return _page(request, "admin_printers.html", {**context, "message": message, "values": {"profile": "TM-T88V"}})
+    return await _page(request, "admin_printers.html", {**context, "message": message, "values": {"profile": "TM-T88V"}})
 
 
 # --- registered devices --------------------------------------------------------------------------
@@ -257,7 +258,7 @@ def _devices_context(session, slug: str | None) -> dict:
 
 async def devices_page(request: Request):
     context = await run_read(request.app.state.db, _devices_context, request.query_params.get("site"))
-    return _page(request, "admin_devices.html", {**context, "values": {"kind": "kiosk"}})
+    return await _page(request, "admin_devices.html", {**context, "values": {"kind": "kiosk"}})
 
 
 async def save_device(request: Request):
@@ -283,7 +284,7 @@ async def save_device(request: Request):
             return _devices_context(session, slug)
 
         context = await run_read(db, read)
-        return _page(request, "admin_devices.html", {**context, "values": form, "editing": device_id,
+        return await _page(request, "admin_devices.html", {**context, "values": form, "editing": device_id,
                                                      "errors": _errors(request, exc.fields)}, status_code=422)
     return _see_other(request, f"/admin/devices?site={slug}")
 
@@ -297,7 +298,7 @@ def _device_context(session, device_id: int) -> dict:
 
 
 async def device_page(request: Request):
-    return _page(request, "admin_devices.html", await run_read(request.app.state.db, _device_context, _id(request)))
+    return await _page(request, "admin_devices.html", await run_read(request.app.state.db, _device_context, _id(request)))
 
 
 async def issue_device_token(request: Request):
@@ -305,7 +306,7 @@ async def issue_device_token(request: Request):
     token = await run_write(db, lambda s: devices.issue_token(s, admin_id, devices.get_device(s, device_id)))
     context = await run_read(db, _device_context, device_id)
     link = f"{request.app.state.settings.public_url.rstrip('/')}/devices/enrol/{token}"
-    return _page(request, "admin_devices.html", {**context, "token": token, "enrol_link": link})
+    return await _page(request, "admin_devices.html", {**context, "token": token, "enrol_link": link})
 
 
 async def revoke_device(request: Request):
@@ -313,7 +314,7 @@ async def revoke_device(request: Request):
     await run_write(db, lambda s: devices.revoke(s, admin_id, devices.get_device(s, device_id)))
     context = await run_read(db, _device_context, device_id)
     message = i18n.gettext(pages.page_language(request), N_("The device's token no longer works."))
-    return _page(request, "admin_devices.html", {**context, "message": message})
+    return await _page(request, "admin_devices.html", {**context, "message": message})
 
 
 routes = [

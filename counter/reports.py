@@ -1,5 +1,6 @@
 """The reports page for managers (issue 7): a filter form, key figures and charts, each chart's
-numbers as CSV. The figures come from server/reports.py; what they mean is in docs/reports.md.
+numbers as CSV. The figures come from server/reports.py; what they mean is in docs/reports.md and, for the
+manager, in the page's own help (reports.html).
 
 ``GET /reports`` is a plain GET form; with htmx it swaps only the report region (and pushes the
 address, so a reload or a shared link shows the same report). ``GET /reports/{name}.csv`` takes
@@ -99,7 +100,14 @@ def choose(session, params, now: datetime) -> Chosen:
     kind = params.get("period") or "day"
     if kind not in reports.KINDS:
         raise Invalid(N_("The period must be a day, a week, a month or custom."))
-    day = _day(params.get("day")) or queue.local_day(site, now)
+    day = _day(params.get("day"))
+    if day is None:
+        today = queue.local_day(site, now)
+        if not params.get("period"):  # the page opened plainly: the latest week worth reading
+            kind = "week"
+            day = reports.latest_week_with_visits(session, site.id, site.timezone, today) or today
+        else:
+            day = today
     if kind == "custom":
         start = _day(params.get("from")) or day
         start, end = reports.period_range(kind, start, _day(params.get("to")) or start)
@@ -193,32 +201,57 @@ def heat_hours(r: reports.Report) -> range:
     return range(min([7, *used]), max([18, *used]) + 1)
 
 
+EMPTY_TEXTS = {
+    "visits": N_("No visits in this period."),
+    "wait-times": N_("No one was called in this period."),
+    "service-times": N_("No one was served in this period."),
+    "within-target": N_("No one was called in this period."),
+    "first-tier": N_("No visits to a generalist service ended in this period."),
+    "requests": N_("No service requests were opened, closed or overdue in this period."),
+    "heat-map": N_("No visits in this period."),
+    "heat-map-short": N_("The busiest hours by weekday show for a week or longer: choose a week or a month."),
+    "repeat-visits": N_("No visits linked to a customer in this period."),
+}
+
+
 def _svg(name: str, table: Table, r: reports.Report, lang: str):
+    """The chart of a table, or None when it would be empty (the page says so in words) or when a
+    table reads better (transfers)."""
     _ = lambda message: gettext(lang, message)  # noqa: E731
     title = _(CHART_TITLES[name])
     if name == "visits":
+        if not r.visits:
+            return None
         one_day = r.filters.days == 1
-        bars = [(row[0], row[0] if one_day else format_date(date.fromisoformat(row[0]), "d.M.", locale=lang), row[1])
-                for row in table.rows]
+        # Weekday and date up to a month; beyond, with the year (each label must name one day only).
+        pattern = "EEE d.M." if r.filters.days <= 31 else "d.M.yyyy"
+        points = [(row[0] if one_day else format_date(date.fromisoformat(row[0]), pattern, locale=lang), row[1])
+                  for row in table.rows]
         description = _("Visits per hour of the day.") if one_day else _("Visits per day.")
-        return charts.bar_chart("chart-visits", title, description, bars,
-                                label_every=1 if len(bars) <= 31 else 7, lang=lang)
+        return charts.columns("chart-visits", title, description, points, _("Hour") if one_day else _("Day"),
+                              _("Visits"), lang)
     if name in ("wait-times", "service-times"):
-        series = [(key, _(label)) for key, label in SPREAD_LABELS.items()]
-        values = {(row[0], key): row[2 + i] for row in table.rows for i, (key, _label) in enumerate(series)}
-        return charts.grouped_bar_chart(f"chart-{name}", title, _("Mean, median and 90th percentile per service."),
-                                        [(row[0], row[0]) for row in table.rows], series,
-                                        {k: charts_value(v) for k, v in values.items()}, lang=lang)
+        if not r.times[None][0 if name == "wait-times" else 1].count:
+            return None
+        series = [_(label) for label in SPREAD_LABELS.values()]
+        values = {(row[0], s): charts_value(row[2 + i]) for row in table.rows for i, s in enumerate(series)}
+        return charts.grouped_bars(f"chart-{name}", title, _("Mean, median and 90th percentile per service."),
+                                   [row[0] for row in table.rows], series, values, _("Minutes"), lang)
     if name in ("within-target", "first-tier", "repeat-visits"):
-        bars = [(row[0], row[0], charts_value(row[-1])) for row in table.rows]
-        return charts.bar_chart(f"chart-{name}", title, _("Share per service, in per cent."), bars, unit=" %",
-                                top=100, lang=lang)
+        if not table.rows[0][-3]:  # no one counted at all
+            return None
+        return charts.bars(f"chart-{name}", title, _("Share per service, in per cent."),
+                           [(row[0], charts_value(row[-1])) for row in table.rows], _("Per cent"), lang, top=100)
     if name == "requests":
-        return charts.bar_chart("chart-requests", title, _("Service requests opened, closed and overdue."),
-                                [(row[0], row[0], row[1]) for row in table.rows], lang=lang)
+        if not any(row[1] for row in table.rows):
+            return None
+        return charts.bars("chart-requests", title, _("Service requests opened, closed and overdue."),
+                           [(row[0], row[1]) for row in table.rows], _("Service requests"), lang)
     if name == "heat-map":
+        if r.filters.days < 7 or not r.visits:
+            return None
         return charts.heat_map("chart-heat-map", title, _("Arrivals per weekday and hour, in local time."),
-                               r.heat_map, get_day_names("abbreviated", locale=lang), heat_hours(r))
+                               r.heat_map, get_day_names("abbreviated", locale=lang), heat_hours(r), _("Hour"), lang)
     return None  # transfers: a table reads better than a chart
 
 
@@ -283,6 +316,8 @@ def _context(session, params, lang: str) -> dict:
         "matrix_to": to_names,
         "service_names": {sid: s.name(lang) for sid, s in services.items()},
         "period_label": _period_label(chosen, lang),
+        "empty": {**EMPTY_TEXTS, "heat-map": EMPTY_TEXTS["heat-map" if f.days >= 7 else "heat-map-short"]},
+        "shown": lambda cell: charts.shown_number(cell, lang) if cell is None or isinstance(cell, float) else cell,
         "percent": lambda ratio: charts.shown_number(_percent(ratio), lang),
         "minutes": lambda s: charts.shown_number(_minutes(s), lang),
     }

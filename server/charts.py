@@ -1,16 +1,37 @@
-"""Charts as SVG made on the server: bars, grouped bars and a weekday × hour heat map.
+"""Charts as SVG made on the server: Vega-Lite specs rendered by vl-convert (issue 18).
 
-No JavaScript and nothing from elsewhere. Each chart is an image with a title and a description
-(``role="img"``, ``aria-labelledby``); every bar and cell prints its value or carries it in a
-``<title>``, so nothing is told by colour alone; ``data-*`` attributes hold the exact figures for
-tests and for anyone scraping the page. The same numbers are in the chart's CSV.
+Vega-Lite lays out the axes, ticks, legends and labels (it drops tick labels that would overlap and
+measures every label); vl-convert runs it in-process and returns SVG with no ``<script>``, no
+``<style>`` and no ``style=`` attributes, so the page stays within its Content-Security-Policy.
+Nothing is fetched from elsewhere (``allowed_base_urls=[]``): the data are in the spec.
+
+Every chart is an image with a title and a description (``role="img"``, ``aria-labelledby``); the
+page puts the same numbers in a table beside it and in its CSV. Every chart is drawn at one of two
+widths in CSS pixels with one font size, so the text is the same size in all of them on the
+manager's screen. Numbers are written the page language's way (a decimal comma in fi and sv).
 """
 
+import json
+import re
+
+import vl_convert
 from markupsafe import Markup, escape
 
-INK, BAR, GRID, PAPER = "#1a1a1a", "#1f4e79", "#8c8c8c", "#ffffff"
-SERIES_FILLS = ("#1f4e79", "#b35900", "#2e6b30")  # blue, dark orange, green: all ≥ 4.5:1 on white
-SERIES_PATTERNS = ("", "4 2", "1 2")  # and a border pattern each, for those who do not see colour
+INK, BAR, GRID = "#1a1a1a", "#1f4e79", "#c8c8c8"
+SERIES_FILLS = ["#1f4e79", "#b35900", "#2e6b30"]  # blue, dark orange, green: all ≥ 4.5:1 on white
+# Arial's metrics everywhere: Arial on Windows and macOS, Liberation Sans (the same widths) on Linux,
+# which is also what vl-convert measures the labels with, so the browser's text is as wide as the
+# room Vega left for it.
+FONT = 'Arial, "Liberation Sans", Helvetica, sans-serif'
+FONT_SIZE = 14
+# The two widths: one chart across the page, or one of two side by side, at 1440 px (the manager's
+# screen, less a scroll bar and the page's margins). Narrower windows scale every chart alike.
+WIDE, HALF = 1320, 640
+LOCALES = {"fi": "fi-FI", "sv": "sv-SE", "en": "en-GB"}
+ONE_DECIMAL = ",.1~f"  # 1 234,5 or 1,234.5: a tenth at most, no trailing zero
+# Each bar or cell is described by its own words ("Yleisneuvonta, Mediaani: 4,5"), made here in the
+# page's language, rather than by Vega's field names; the value printed beside it stays out of it.
+SAY = {"description": {"field": "say"}}
 
 
 def number(value: float | None) -> str:
@@ -27,136 +48,118 @@ def shown_number(value: float | None, lang: str) -> str:
     return text.replace(".", ",") if lang in ("fi", "sv") else text
 
 
-def _frame(chart_id: str, title: str, description: str, width: int, height: int, body: list[str],
-           css_class: str) -> Markup:
-    t = escape(title)
-    return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {css_class}" id="{escape(chart_id)}" role="img" '
-        f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
-        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc">'
-        f'<title id="{escape(chart_id)}-title">{t}</title>'
-        f'<desc id="{escape(chart_id)}-desc">{escape(description)}</desc>'
-        f'<rect width="{width}" height="{height}" fill="{PAPER}"/>'
-        + "".join(body) + "</svg>"
-    )
+_CONFIG = {
+    "font": FONT,
+    "background": "white",
+    "view": {"stroke": None},
+    "axis": {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE, "titleFontWeight": "normal",
+             "labelColor": INK, "titleColor": INK, "domainColor": INK, "tickColor": INK, "gridColor": GRID,
+             "labelLimit": 0, "labelOverlap": "greedy", "labelSeparation": 8, "titlePadding": 10,
+             "aria": False},  # Vega describes axes and legends in English only; the page says it all
+    "legend": {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE, "labelColor": INK, "titleColor": INK,
+               "labelLimit": 0, "orient": "top", "direction": "horizontal", "title": None, "symbolSize": 180,
+               "columnPadding": 24, "aria": False},
+    "text": {"fontSize": FONT_SIZE, "color": INK},
+    "bar": {"color": BAR},
+}
 
 
-def _scale_top(values: list[float]) -> float:
-    top = max([v for v in values if v is not None] + [0])
-    return top if top > 0 else 1
+def render(chart_id: str, title: str, description: str, spec: dict, lang: str, css_class: str) -> Markup:
+    """The spec drawn as inline SVG with its accessible name and description."""
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "config": _CONFIG,
+            "autosize": {"type": "fit-x", "contains": "padding"},
+            # Room on the right for a browser whose text comes out a little wider than Vega measured.
+            "padding": {"left": 8, "top": 8, "bottom": 8, "right": 24}, **spec}
+    svg = vl_convert.vegalite_to_svg(json.dumps(spec), format_locale=LOCALES.get(lang, "en-GB"), allowed_base_urls=[])
+    i = escape(chart_id)
+    opening = (f'<svg class="chart {css_class}" id="{i}" role="img" aria-labelledby="{i}-title {i}-desc" ')
+    svg = re.sub(r"^<svg ", opening, svg.strip(), count=1)
+    head, rest = svg.split(">", 1)
+    # The SVG comes from our own spec over figures and names in the database, all escaped by Vega.
+    return Markup(f'{head}><title id="{i}-title">{escape(title)}</title>'
+                  f'<desc id="{i}-desc">{escape(description)}</desc>{rest}')
 
 
-def bar_chart(chart_id: str, title: str, description: str, bars: list[tuple[str, str, float | None]],
-              unit: str = "", label_every: int = 1, top: float | None = None, lang: str = "en") -> Markup:
-    """Vertical bars: ``bars`` are (key, label shown, value); the key goes into ``data-label``.
-    ``label_every`` shows every n-th label under long series (the title of each bar still names it)."""
-    n = max(1, len(bars))
-    slot = max(18, min(64, 720 // n))
-    left, bottom, plot_h = 48, 48, 220
-    width, height = left + slot * n + 16, plot_h + bottom + 24
-    top = top or _scale_top([v for _, _, v in bars])
-    body = [f'<line x1="{left}" y1="{24 + plot_h}" x2="{width - 8}" y2="{24 + plot_h}" stroke="{INK}"/>']
-    for i in range(5):  # four grid lines with their value
-        y = 24 + plot_h - plot_h * i / 4
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 8}" y2="{y:.1f}" stroke="{GRID}" '
-                    f'stroke-width="0.5"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
-                    f'font-size="11" fill="{INK}">{shown_number(top * i / 4, lang)}</text>')
-    for i, (key, label, value) in enumerate(bars):
-        x = left + i * slot + slot * 0.15
-        w = slot * 0.7
-        h = 0 if value is None else plot_h * value / top
-        y = 24 + plot_h - h
-        shown = f"{shown_number(value, lang)}{unit}" if value is not None else "–"
-        body.append(
-            f'<g class="bar" data-label="{escape(key)}" data-value="{number(value)}">'
-            f'<title>{escape(label)}: {escape(shown)}</title>'
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{BAR}"/>'
-            + (f'<text x="{x + w / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="11" '
-               f'fill="{INK}">{escape(shown_number(value, lang))}</text>' if value and slot >= 26 else "")
-            + (f'<text x="{x + w / 2:.1f}" y="{24 + plot_h + 16}" text-anchor="middle" font-size="11" '
-               f'fill="{INK}">{escape(label)}</text>' if i % label_every == 0 else "")
-            + "</g>")
-    return _frame(chart_id, title, description, width, height, body, "bar-chart")
+def columns(chart_id: str, title: str, description: str, points: list[tuple[str, float]], x_title: str,
+            y_title: str, lang: str, width: int = WIDE) -> Markup:
+    """Vertical bars over an ordered axis (hours, days): ``points`` are (label shown, value). Each
+    bar prints its value when there is room; tick labels that would collide are left out."""
+    step = (width - 80) / max(1, len(points))
+    data = [{"label": label, "value": value, "say": f"{label}: {shown_number(value, lang)}"}
+            for label, value in points]
+    x = {"field": "label", "type": "ordinal", "sort": None, "title": x_title, "axis": {"labelAngle": 0}}
+    # labelFlush keeps the 0 above the axis line, clear of the first day's label below it.
+    y = {"field": "value", "type": "quantitative", "title": y_title, "axis": {"format": ",d", "tickMinStep": 1, "labelFlush": True}}
+    layers: list[dict] = [{"mark": {"type": "bar", "width": {"band": 0.75}}, "encoding": SAY}]
+    if step >= 30:
+        layers.append({"transform": [{"filter": "datum.value > 0"}],
+                       "mark": {"type": "text", "baseline": "bottom", "dy": -3, "aria": False},
+                       "encoding": {"text": {"field": "value", "type": "quantitative", "format": ",d"}}})
+    spec = {"width": width, "height": 260, "data": {"values": data}, "encoding": {"x": x, "y": y},
+            "layer": layers}
+    return render(chart_id, title, description, spec, lang, "columns")
 
 
-def grouped_bar_chart(chart_id: str, title: str, description: str, groups: list[tuple[str, str]],
-                      series: list[tuple[str, str]], values: dict[tuple[str, str], float | None],
-                      unit: str = "", lang: str = "en") -> Markup:
-    """Bars side by side per group: ``groups`` and ``series`` are (key, label); ``values`` by
-    (group key, series key). A legend names the series; each bar's title names both."""
-    per_group = max(len(series) * 22 + 18, 112)
-    left, bottom, plot_h = 48, 64, 220
-    width = left + per_group * max(1, len(groups)) + 16
-    height = plot_h + bottom + 40
-    top = _scale_top(list(values.values()))
-    body = [f'<line x1="{left}" y1="{40 + plot_h}" x2="{width - 8}" y2="{40 + plot_h}" stroke="{INK}"/>']
-    for i in range(5):
-        y = 40 + plot_h - plot_h * i / 4
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 8}" y2="{y:.1f}" stroke="{GRID}" '
-                    f'stroke-width="0.5"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
-                    f'font-size="11" fill="{INK}">{shown_number(top * i / 4, lang)}</text>')
-    for s, (_, s_label) in enumerate(series):  # the legend, on top
-        x = left + s * 150
-        body.append(f'<rect x="{x}" y="6" width="14" height="14" fill="{SERIES_FILLS[s % 3]}" stroke="{INK}" '
-                    f'stroke-dasharray="{SERIES_PATTERNS[s % 3]}"/><text x="{x + 20}" y="18" font-size="12" '
-                    f'fill="{INK}">{escape(s_label)}</text>')
-    for g, (g_key, g_label) in enumerate(groups):
-        x0 = left + g * per_group + 9
-        for s, (s_key, s_label) in enumerate(series):
-            value = values.get((g_key, s_key))
-            h = 0 if value is None else plot_h * value / top
-            x, y = x0 + s * 22, 40 + plot_h - h
-            shown = f"{shown_number(value, lang)}{unit}" if value is not None else "–"
-            body.append(
-                f'<g class="bar" data-label="{escape(g_key)}" data-series="{escape(s_key)}" '
-                f'data-value="{number(value)}"><title>{escape(g_label)}, {escape(s_label)}: {escape(shown)}</title>'
-                f'<rect x="{x}" y="{y:.1f}" width="18" height="{h:.1f}" fill="{SERIES_FILLS[s % 3]}" '
-                f'stroke="{INK}" stroke-width="0.5" stroke-dasharray="{SERIES_PATTERNS[s % 3]}"/>'
-                f'<text x="{x + 9}" y="{y - 4:.1f}" text-anchor="middle" font-size="9" fill="{INK}">'
-                f'{escape(shown_number(value, lang))}</text></g>')
-        body.append(f'<text x="{x0 + len(series) * 11}" y="{40 + plot_h + 16}" text-anchor="middle" '
-                    f'font-size="11" fill="{INK}">{escape(_short(g_label, 16))}</text>')
-    return _frame(chart_id, title, description, width, height, body, "grouped-bar-chart")
+def bars(chart_id: str, title: str, description: str, rows: list[tuple[str, float | None]], x_title: str,
+         lang: str, top: float | None = None, width: int = HALF) -> Markup:
+    """Horizontal bars, one per named row (services, kinds of request), the value printed at the end
+    of each bar. Names run along the left, whole, however long."""
+    data = [{"label": label, "value": value, "say": f"{label}: {shown_number(value, lang)}"}
+            for label, value in rows]
+    scale = {"domain": [0, top]} if top else {}
+    y = {"field": "label", "type": "nominal", "sort": None, "title": None}
+    counts = all(isinstance(v, int) for _, v in rows)  # whole things (requests): no 0.5 on the axis
+    axis = {"format": ",d", "tickMinStep": 1} if counts else {"format": ONE_DECIMAL}
+    x = {"field": "value", "type": "quantitative", "title": x_title, "scale": scale, "axis": {**axis, "tickCount": 5}}
+    spec = {"width": width, "height": {"step": 34}, "data": {"values": data}, "encoding": {"y": y, "x": x},
+            "layer": [{"mark": {"type": "bar", "height": {"band": 0.7}}, "encoding": SAY},
+                      {"transform": [{"filter": "isValid(datum.value)"}],
+                       "mark": {"type": "text", "align": "left", "dx": 4, "aria": False},
+                       "encoding": {"text": {"field": "value", "type": "quantitative", "format": ONE_DECIMAL}}}]}
+    return render(chart_id, title, description, spec, lang, "bars")
 
 
-def _short(label: str, length: int) -> str:
-    """A label that fits under its group; the bars' titles carry the whole name."""
-    return label if len(label) <= length else label[:length - 1] + "…"
-
-
-def _heat(value: int, top: int) -> tuple[str, str]:
-    """A cell's fill from near-white to dark blue, and a text colour that stays readable on it."""
-    if value == 0:
-        return "#f4f6f8", INK
-    level = value / top
-    light, dark = (232, 240, 250), (8, 48, 107)
-    fill = "#" + "".join(f"{round(a + (b - a) * level):02x}" for a, b in zip(light, dark))
-    return fill, PAPER if level > 0.45 else INK
+def grouped_bars(chart_id: str, title: str, description: str, groups: list[str], series: list[str],
+                 values: dict[tuple[str, str], float | None], x_title: str, lang: str, width: int = HALF) -> Markup:
+    """Horizontal bars per group (service), one for each series (mean, median, …) in the same order
+    and colour every time, a legend above naming the series; each bar prints its value."""
+    data = [{"group": g, "series": s, "value": values.get((g, s)),
+             "say": f"{g}, {s}: {shown_number(values.get((g, s)), lang)}"} for g in groups for s in series]
+    colour = {"field": "series", "type": "nominal", "sort": series, "title": None,
+              "scale": {"domain": series, "range": SERIES_FILLS[:len(series)]}}
+    encoding = {"y": {"field": "group", "type": "nominal", "sort": None, "title": None,
+                      "scale": {"paddingInner": 0.25, "paddingOuter": 0.1}},
+                "yOffset": {"field": "series", "type": "nominal", "sort": series},
+                "x": {"field": "value", "type": "quantitative", "title": x_title,
+                      "axis": {"format": ONE_DECIMAL, "tickCount": 5}},
+                "color": colour}
+    spec = {"width": width, "height": {"step": 19, "for": "offset"}, "data": {"values": data},
+            "encoding": encoding,
+            "layer": [{"mark": {"type": "bar", "height": {"band": 0.9}}, "encoding": SAY},
+                      {"transform": [{"filter": "isValid(datum.value)"}],
+                       "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": FONT_SIZE - 1, "aria": False},
+                       "encoding": {"text": {"field": "value", "type": "quantitative", "format": ONE_DECIMAL},
+                                    "color": {"value": INK}}}]}
+    return render(chart_id, title, description, spec, lang, "grouped-bars")
 
 
 def heat_map(chart_id: str, title: str, description: str, cells: dict[tuple[int, int], int],
-             weekdays: list[str], hours: range) -> Markup:
-    """Weekday rows (0 = Monday) × hour columns; every cell prints its count and has a title."""
-    cell_w, cell_h, left, top_margin = 38, 30, 44, 24
-    width, height = left + cell_w * len(hours) + 8, top_margin + cell_h * 7 + 8
-    most = max(list(cells.values()) + [1])
-    body = []
-    for j, hour in enumerate(hours):
-        body.append(f'<text x="{left + j * cell_w + cell_w / 2}" y="16" text-anchor="middle" font-size="11" '
-                    f'fill="{INK}">{hour:02d}</text>')
-    for day in range(7):
-        y = top_margin + day * cell_h
-        body.append(f'<text x="{left - 6}" y="{y + cell_h / 2 + 4}" text-anchor="end" font-size="11" '
-                    f'fill="{INK}">{escape(weekdays[day])}</text>')
-        for j, hour in enumerate(hours):
-            value = cells.get((day, hour), 0)
-            fill, ink = _heat(value, most)
-            x = left + j * cell_w
-            body.append(
-                f'<g class="cell" data-weekday="{day}" data-hour="{hour}" data-value="{value}">'
-                f'<title>{escape(weekdays[day])} {hour:02d}–{(hour + 1) % 24:02d}: {value}</title>'
-                f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{fill}"/>'
-                + (f'<text x="{x + cell_w / 2 - 1}" y="{y + cell_h / 2 + 3}" text-anchor="middle" '
-                   f'font-size="11" fill="{ink}">{value}</text>' if value else "")
-                + "</g>")
-    return _frame(chart_id, title, description, width, height, body, "heat-map")
+             weekdays, hours: range, x_title: str, lang: str, width: int = WIDE) -> Markup:
+    """Weekday rows (0 = Monday) × hour columns, darker for more; every cell prints its count."""
+    weekdays = [weekdays[d] for d in range(7)]  # Babel gives a mapping 0…6
+    data = [{"weekday": weekdays[d], "hour": f"{h:02d}", "value": cells.get((d, h), 0),
+             "say": f"{weekdays[d]} {h:02d}–{(h + 1) % 24:02d}: {cells.get((d, h), 0)}"}
+            for d in range(7) for h in hours]
+    most = max([*cells.values(), 1])
+    encoding = {"x": {"field": "hour", "type": "ordinal", "title": x_title, "axis": {"labelAngle": 0, "orient": "top"}},
+                "y": {"field": "weekday", "type": "ordinal", "sort": weekdays, "title": None}}
+    spec = {"width": width, "height": {"step": 36}, "data": {"values": data}, "encoding": encoding,
+            "layer": [{"mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
+                       "encoding": {**SAY, "color": {"field": "value", "type": "quantitative", "legend": None,
+                                              "scale": {"domain": [0, most], "range": ["#f4f6f8", "#08306b"]}}}},
+                      {"transform": [{"filter": "datum.value > 0"}],
+                       "mark": {"type": "text", "aria": False},
+                       "encoding": {"text": {"field": "value", "type": "quantitative"},
+                                    "color": {"condition": {"test": f"datum.value > {most * 0.45}", "value": "white"},
+                                              "value": INK}}}]}
+    return render(chart_id, title, description, spec, lang, "heat-map")

@@ -106,6 +106,21 @@ def step(kind: str, start: date, end: date, direction: int) -> tuple[date, date]
     return start + shift, end + shift
 
 
+def latest_week_with_visits(session: Session, site_id: int, tz: str, today: date) -> date | None:
+    """The Monday of the last whole week before ``today``'s that had visits at the site, or, when no
+    earlier week had any, of the latest week with a visit; None when the site has had no visits.
+    Reports open there: a quiet day (a Saturday, this morning) tells a manager nothing."""
+    this_monday = today - timedelta(days=today.weekday())
+    latest = sa.select(sa.func.max(Ticket.issued_at)).where(Ticket.site_id == site_id)
+    at = session.execute(latest.where(Ticket.issued_at < local_midnight(this_monday, tz))).scalar()
+    if at is None:
+        at = session.execute(latest).scalar()
+    if at is None:
+        return None
+    day = _local(at, tz).date()
+    return day - timedelta(days=day.weekday())
+
+
 # --- statistics --------------------------------------------------------------------------------
 
 

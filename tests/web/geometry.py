@@ -140,3 +140,20 @@ def cut_off(page, selector: str) -> list[str]:
       }
       return found;
     }""", selector)
+
+
+def outside(page, selector: str, container: str) -> list[str]:
+    """Selected elements that stick out of their nearest ``container`` ancestor (for example a
+    chart's labels cut off at the edge of its SVG), which ``clipped_text`` does not see."""
+    return page.evaluate("""([selector, container]) => {""" + _VISIBLE + """
+      const found = [];
+      for (const el of document.querySelectorAll(selector)) {
+        if (!visible(el)) continue;
+        const box = el.closest(container);
+        if (!box) continue;
+        const r = el.getBoundingClientRect(), b = box.getBoundingClientRect();
+        if (r.left < b.left - 1 || r.top < b.top - 1 || r.right > b.right + 1 || r.bottom > b.bottom + 1)
+          found.push(`${label(el)} sticks out of ${label(box).slice(0, 40)} (${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)} in ${Math.round(b.left)},${Math.round(b.top)}–${Math.round(b.right)},${Math.round(b.bottom)})`);
+      }
+      return found;
+    }""", [selector, container])

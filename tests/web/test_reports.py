@@ -2,13 +2,14 @@
 against the chart's own numbers, and refusals (422) that name the problem in the page's language."""
 
 import csv
+import html
 import io
 import re
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 
 import httpx
-from babel.dates import get_day_names
+from babel.dates import format_date, get_day_names
 import pytest
 from sqlmodel import select
 
@@ -80,11 +81,15 @@ def minutes(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 60, 1)
 
 
-def chart_values(page: str, name: str) -> list[tuple[str, str, str]]:
-    """(data-label, data-series, data-value) of each bar in the chart, in order."""
-    svg = re.search(rf'<svg[^>]*id="chart-{name}".*?</svg>', page, re.S).group(0)
-    return [(label, series, value) for label, series, value in
-            re.findall(r'<g class="bar" data-label="([^"]*)"(?: data-series="([^"]*)")? data-value="([^"]*)"', svg)]
+def chart(page: str, name: str) -> str:
+    return re.search(rf'<svg[^>]*id="chart-{name}".*?</svg>', page, re.S).group(0)
+
+
+def marks(page: str, name: str) -> list[str]:
+    """What each bar or heat-map cell of the chart says ("Yleisneuvonta, Median: 4.5"), in the order
+    Vega-Lite drew them: the chart's own description of every mark, made from its numbers."""
+    return [html.unescape(said) for said in re.findall(
+        r'aria-label="([^"]*)" role="graphics-symbol" aria-roledescription="(?:bar|rect mark)"', chart(page, name))]
 
 
 def test_it_is_for_managers_and_admins(server):
@@ -137,22 +142,27 @@ def test_every_csv_matches_the_core_figures_and_its_chart(server):
     repeat = r.repeats[None]
     assert [figure(c) for c in got["repeat-visits"][1][1:3]] == [repeat.whole, repeat.part]
 
-    # Each chart shows exactly its CSV's numbers.
-    assert [(label, value) for label, _, value in chart_values(page, "visits")] == \
-        [(row[0], row[1]) for row in got["visits"][1:]]
+    # Each chart draws exactly its CSV's numbers, one bar per figure (none where there is none).
+    assert marks(page, "visits") == [f"{format_date(date.fromisoformat(day), 'EEE d.M.', locale='en')}: {n}"
+                                     for day, n in got["visits"][1:]]
     for name in ("wait-times", "service-times"):
-        bars = chart_values(page, name)
-        assert [(label, figure(value)) for label, _, value in bars] == \
-            [(row[0], figure(cell)) for row in got[name][1:] for cell in row[2:5]]
+        assert marks(page, name) == [f"{row[0]}, {series}: {cell}" for row in got[name][1:]
+                                     for series, cell in zip(["Mean", "Median", "90th percentile"], row[2:5]) if cell]
     for name in ("within-target", "first-tier", "repeat-visits"):
-        assert [(label, figure(value)) for label, _, value in chart_values(page, name)] == \
-            [(row[0], figure(row[-1])) for row in got[name][1:]]
-    assert [(label, value) for label, _, value in chart_values(page, "requests")] == \
-        [(row[0], row[1]) for row in got["requests"][1:]]
-    heat = re.findall(r'data-weekday="(\d)" data-hour="(\d+)" data-value="(\d+)"', page)
+        assert marks(page, name) == [f"{row[0]}: {row[-1]}" for row in got[name][1:] if row[-1]]
+    assert marks(page, "requests") == [f"{row[0]}: {row[1]}" for row in got["requests"][1:]]
+    # The busiest hours need a week: the two days' week has them, cell by cell as in its CSV.
+    assert 'id="chart-heat-map"' not in page
+    week = {"period": "week", "day": DAYS[0].isoformat()}
+    with logged_in(server, "manager") as manager:
+        week_page = manager.get("/reports", params=week).text
+        heat_csv = read_csv(manager.get("/reports/heat-map.csv", params=week))
     weekdays = get_day_names("abbreviated", locale="en")
-    assert [(weekdays[int(d)], f"{int(h):02d}", v) for d, h, v in heat] == [tuple(row) for row in got["heat-map"][1:]]
-    assert sum(int(v) for _, _, v in heat) == r.visits
+    order = {(day, hour): n for n, (day, hour, _) in enumerate(heat_csv[1:])}
+    cells = sorted((re.fullmatch(r"(\w+) (\d\d)–\d\d: (\d+)", said).groups() for said in marks(week_page, "heat-map")),
+                   key=lambda cell: order[cell[:2]])
+    assert [list(cell) for cell in cells] == heat_csv[1:]
+    assert sum(int(n) for _, _, n in cells) == r.visits and {d for d, _, _ in cells} == set(weekdays.values())
     assert 'data-figure="visits"' in page and ">Aino (sim)</option>" in page  # who served, though inactive
     assert int(re.search(r'data-figure="visits">(\d+)<', page).group(1)) == r.visits
 
@@ -219,7 +229,8 @@ def test_finnish_pages_write_decimals_with_a_comma_and_keep_points_in_the_data(s
                                                "to": DAYS[1].isoformat()}).text
     figure = re.search(r'data-figure="p90-wait">([^<]+)<', page).group(1)
     assert re.fullmatch(r"\d+(,\d)?", figure), figure
-    values = re.findall(r'<g class="bar" data-label="[^"]*" data-series="[^"]*" data-value="([^"]*)"', page)
-    decimals = [v for v in values if "." in v]
-    assert decimals and not any("," in v for v in values)
-    assert any(f">{v.replace('.', ',')}</text>" in page for v in decimals)  # printed over the bar
+    said = [m.rsplit(": ", 1)[1] for name in ("wait-times", "service-times") for m in marks(page, name)]
+    decimals = [v for v in said if "," in v]
+    assert decimals and not any("." in v for v in said)
+    printed = re.findall(r"<text[^>]*>([^<]*)</text>", chart(page, "wait-times"))
+    assert set(decimals) & set(printed)  # printed beside the bar the Finnish way too

@@ -23,13 +23,14 @@ def server(tmp_path_factory):
 
 
 def bars(page, name: str) -> list[tuple[str, str]]:
-    """(data-label, data-value) of each bar of the chart as the browser has it now."""
-    return [tuple(bar) for bar in page.eval_on_selector_all(
-        f"#chart-{name} g.bar", "bars => bars.map(b => [b.dataset.label, b.dataset.value])")]
+    """(label, value) of each bar of the chart as the browser has it now, from what each bar says."""
+    return [tuple(said.rsplit(": ", 1)) for said in page.eval_on_selector_all(
+        f"#chart-{name} [aria-roledescription=bar]", "bars => bars.map(b => b.getAttribute('aria-label'))")]
 
 
-def visits_chart(page) -> list[tuple[str, str]]:
-    return bars(page, "visits")
+def visits_chart(page) -> list[str]:
+    """The visits drawn, bar by bar."""
+    return [value for _, value in bars(page, "visits")]
 
 
 def csv_of(page, server, name: str) -> list[list[str]]:
@@ -59,14 +60,18 @@ def test_a_manager_changes_the_period_and_the_chart_agrees_with_the_csv(browser,
     page.wait_for_url(f"{server.url}/counter")
     page.click("a[href^='/reports']")
     page.wait_for_url(f"{server.url}/reports*")
+    # It opens on the latest week with visits (the simulated days'), not on an empty today.
+    assert page.get_attribute("#report-period-label", "data-start") == DAYS[0].isoformat()
+    assert page.input_value("#report-period") == "week"
 
     # The second simulated day, by the form: a day's visits per hour.
+    page.select_option("#report-period", "day")
     page.fill("#report-day", DAYS[1].isoformat())
     page.click("#report-show")
     wait_for(page, lambda: page.get_attribute("#report-period-label", "data-start") == DAYS[1].isoformat())
     hours = visits_chart(page)
-    assert len(hours) == 24 and sum(int(v) for _, v in hours) > 0
-    assert hours == [(row[0], row[1]) for row in csv_of(page, server, "visits")[1:]]
+    assert len(hours) == 24 and sum(int(v) for v in hours) > 0
+    assert bars(page, "visits") == [(row[0], row[1]) for row in csv_of(page, server, "visits")[1:]]
     assert f"day={DAYS[1].isoformat()}" in urlsplit(page.url).query  # pushed: a reload shows the same
 
     # The whole week, by the form: visits per day, the two simulated days and five without.
@@ -74,12 +79,12 @@ def test_a_manager_changes_the_period_and_the_chart_agrees_with_the_csv(browser,
     page.click("#report-show")
     wait_for(page, lambda: page.get_attribute("#report-period-label", "data-start") == DAYS[0].isoformat())
     days = visits_chart(page)
-    assert [label for label, _ in days][:2] == [d.isoformat() for d in DAYS]
-    assert [int(v) > 0 for _, v in days] == [True, True, False, False, False, False, False]
-    assert days == [(row[0], row[1]) for row in csv_of(page, server, "visits")[1:]]
+    assert [label for label, _ in bars(page, "visits")][:2] == ["Mon 15.3.", "Tue 16.3."]
+    assert [int(v) > 0 for v in days] == [True, True, False, False, False, False, False]
+    assert days == [row[1] for row in csv_of(page, server, "visits")[1:]]
     first_tier = bars(page, "first-tier")
-    assert first_tier == [(row[0], row[-1]) for row in csv_of(page, server, "first-tier")[1:]]
-    assert int(page.text_content("[data-figure=visits]")) == sum(int(v) for _, v in days)
+    assert first_tier == [(row[0], row[-1]) for row in csv_of(page, server, "first-tier")[1:] if row[-1]]
+    assert int(page.text_content("[data-figure=visits]")) == sum(int(v) for v in days)
 
     # A custom period back to front: the reason shows, the report stays; put right, it goes away.
     page.select_option("#report-period", "custom")
@@ -93,13 +98,14 @@ def test_a_manager_changes_the_period_and_the_chart_agrees_with_the_csv(browser,
     page.click("#report-show")
     wait_for(page, lambda: page.get_attribute("#report-period-label", "data-end") == "2027-03-22")
     assert page.text_content("#errors").strip() == ""
-    assert visits_chart(page) == [*days, ("2027-03-22", "0")]
-    assert visits_chart(page) == [(row[0], row[1]) for row in csv_of(page, server, "visits")[1:]]
+    assert visits_chart(page) == [*days, "0"]
+    assert visits_chart(page) == [row[1] for row in csv_of(page, server, "visits")[1:]]
 
     # The eight days before, by the previous-period link: nothing was simulated then.
     page.click("#report-previous")
     wait_for(page, lambda: page.get_attribute("#report-period-label", "data-end") == "2027-03-14")
-    before = visits_chart(page)
-    assert [v for _, v in before] == ["0"] * 8
-    assert before == [(row[0], row[1]) for row in csv_of(page, server, "visits")[1:]]
+    # Nothing was simulated then: the page says so in words, the CSV has the eight empty days.
+    assert page.locator("#chart-visits").count() == 0
+    assert page.text_content("#section-visits .empty-chart").strip() == "No visits in this period."
+    assert [row[1] for row in csv_of(page, server, "visits")[1:]] == ["0"] * 8
     context.close()
