@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 from server.models import AppointmentHours, Counter, Department, Device, Printer, Service, Site, StaffUser
 from server.staff import hash_password
 
-SITE = {"slug": "demo", "name": "Kaupungintalon asiakaspalvelu", "timezone": "Europe/Helsinki"}
+SITE = {"slug": "demo", "name": "Kaupungintalon asiakaspalvelu", "address": "Keskuskatu 1\n00100 Kaupunki",
+        "phone": "09 310 12345", "timezone": "Europe/Helsinki"}
 
 # code, prefix, Finnish, Swedish, English, tier, typical minutes per customer.
 # Building control is the expert tier: its clerks record an outcome for every visit.

@@ -114,19 +114,21 @@ def fits(page, controls: str = "a, button, input, select, textarea, [role=button
 
 
 def broken_figures(page, within: str = "body") -> list[str]:
-    """Numbers torn from their unit across a line break ("noin 27" | "min", "18" | "vapaata").
+    """Numbers torn from their unit across a line break ("noin 27" | "min", "18" | "vapaata"), or
+    from each other ("09" | "310 12345", a phone number).
 
-    A figure is a number and the word right after it, in one text node; its pieces on the screen
-    (one rectangle per line) must all be on one line.
+    A figure is a number with the numbers and the word right after it, in one text node; its pieces
+    on the screen (one rectangle per line) must all be on one line.
     """
     return page.evaluate("""(within) => {""" + _VISIBLE + """
       const found = [];
-      const figure = /\\d[\\d.,:–-]*[ \\u00a0]+\\p{L}[\\p{L}.]*/gu;
+      const figure = /\\d[\\d.,:–-]*(?:[ \\u00a0]+\\d[\\d.,:–-]*)*(?:[ \\u00a0]+\\p{L}[\\p{L}.]*)?/gu;
       for (const root of document.querySelectorAll(within)) {
         const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
         for (let node = walker.nextNode(); node; node = walker.nextNode()) {
           if (!node.parentElement || !visible(node.parentElement)) continue;
           for (const match of node.textContent.matchAll(figure)) {
+            if (!/[ \\u00a0]/.test(match[0])) continue;  // a number alone cannot break
             const range = document.createRange();
             range.setStart(node, match.index);
             range.setEnd(node, match.index + match[0].length);

@@ -150,3 +150,57 @@ def test_the_open_page_thanks_the_visitor_when_the_visit_ends(browser, live_serv
         assert problems(page) == []
     finally:
         context.close()
+
+
+# --- booking ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_booking_fits_a_phone_and_the_booking_says_where_and_whom_to_call(phone, server, lang):
+    phone.goto(f"{server.url}/b/demo?lang={lang}")
+    assert problems(phone) == []
+    phone.goto(f"{server.url}/b/demo/advice?lang={lang}")
+    assert problems(phone) == []
+    phone.locator("form.times button").first.click()
+    phone.locator("#f-name").wait_for()
+    assert problems(phone) == []
+    phone.locator("#f-name").fill("Maija Meikäläinen")
+    phone.locator("#f-email").fill("maija@example.fi")
+    phone.locator("button.booking-submit").click()  # consent not given
+    error = phone.locator("#f-consent-error")
+    # The number to call instead, not just "call" (kept on one line by no-break spaces).
+    assert "09 310 12345" in error.inner_text().replace("\u00a0", " ")
+    assert phone.locator(".call-instead a").get_attribute("href") == "tel:0931012345"
+    assert problems(phone) == []
+    phone.locator("#f-consent").check()
+    phone.locator("button.booking-submit").click()
+    phone.locator("#booking-code").wait_for()
+    place = phone.locator(".booking-address").inner_text()
+    assert place.splitlines() == ["Kaupungintalon asiakaspalvelu", "Keskuskatu 1", "00100 Kaupunki"]
+    assert phone.locator("a.booking-phone").get_attribute("href") == "tel:0931012345"
+    assert phone.locator("a.booking-phone").inner_text() == "09 310 12345"
+    assert problems(phone) == []
+    assert_accessible(phone)
+
+
+def test_closed_days_take_no_place_in_the_day_picker(phone, server):
+    """The demo books Monday to Friday: a week's strip shows its open days only, so its first row
+    offers days that can be booked; a closed day asked for by its address still shows, as chosen."""
+    phone.goto(f"{server.url}/b/demo/housing?lang=en")
+    names = phone.locator(".day-strip .day-name").all_inner_texts()
+    assert 1 <= len(names) <= 5 and not [n for n in names if n.startswith(("Sat", "Sun"))], names
+    first_row = phone.evaluate("""() => {
+      const days = [...document.querySelectorAll('.day-strip > li')];
+      const top = days[0].getBoundingClientRect().top;
+      return days.filter((d) => d.getBoundingClientRect().top === top).map((d) => d.querySelector('a.day') !== null);
+    }""")
+    assert len(first_row) == 3 and all(first_row)  # three bookable days, each a link
+    saturday = phone.evaluate("""() => {
+      const d = new Date(); d.setDate(d.getDate() + ((6 - d.getDay() + 7) % 7 || 7));
+      return d.toISOString().slice(0, 10);
+    }""")
+    phone.goto(f"{server.url}/b/demo/housing?lang=en&day={saturday}")
+    chosen = phone.locator(".day.chosen .day-name").inner_text()
+    assert chosen.startswith("Sat")
+    assert [n for n in phone.locator(".day-strip .day-name").all_inner_texts() if n.startswith("Sun")] == []
+    assert problems(phone) == []
