@@ -62,7 +62,7 @@ async def index(request: Request):
 
 
 def _site_values(site: Site) -> dict:
-    names = ("name", "name_sv", "name_en", "address", "timezone", "brand_colour", "no_show_after_calls",
+    names = ("name", "name_sv", "name_en", "address", "phone", "timezone", "brand_colour", "no_show_after_calls",
              *(f"{part}_{lang}" for part in ("display_notice", "ticket_header", "ticket_footer")
                for lang in config.LANGS))
     return {**{name: getattr(site, name) for name in names}, "languages": site.languages.split(",")}

@@ -33,7 +33,7 @@ from server.ics import appointment_ics
 from server.models import Appointment, Service, Site, utcnow
 from server.web import pages
 
-STRIP_DAYS = 7  # days side by side in the day strip: one week fits a 360 px phone in two rows
+STRIP_DAYS = 7  # a week of days in the day strip, its closed days left out (two rows on a phone)
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 FIELDS = ("name", "phone", "email", "message")
 
@@ -66,8 +66,8 @@ def requester_of(settings, address: str) -> str:
 def day_label(day: date, lang: str, long: bool = False) -> str:
     """"ti 23.3." or "tiistai 23.3.2027"; Swedish the same way, English "Tue 23 Mar"."""
     weekday = format_date(day, "cccc" if long else "ccc", locale=lang)
-    if lang == "en":
-        return f"{weekday} {format_date(day, 'd MMMM y' if long else 'd MMM', locale='en')}"
+    if lang == "en":  # "7 December" is a figure and its word: never two lines
+        return f"{weekday} {format_date(day, 'd MMMM y' if long else 'd MMM', locale='en')}".replace(" ", "\u00a0")
     return f"{weekday} {day.day}.{day.month}.{day.year if long else ''}"
 
 
@@ -125,6 +125,8 @@ def _slots_context(session: Session, site_slug: str, service_code: str, day_text
         if d > last:
             break
         slots = booking.day_slots(session, site, service, d, now, limits)
+        if not slots and d != day:
+            continue  # closed (a weekend, a holiday) or over for today: no place taken from bookable days
         strip.append({"day": d, "iso": d.isoformat(), "label": day_label(d, lang), "has_slots": bool(slots),
                       "free": sum(1 for s in slots if s.free), "chosen": d == day,
                       "slots": slots})
@@ -279,20 +281,25 @@ async def hold_time(request: Request):
 ERROR_ORDER = ("name", "contact", "phone", "email", "message", "consent")
 
 
-def _form_errors(form: dict[str, str], consent: bool) -> dict[str, str]:
-    """Every field's error at once, in the booking core's words (the core checks again when it books)."""
-    errors = booking.contact_errors(form["name"], form["phone"], form["email"], form["message"])
-    if not consent:
-        errors["consent"] = N_("Please accept how your details are used, or call the service point to book.")
+def _form_errors(form: dict[str, str], consent: bool, site: Site) -> dict[str, tuple[str, dict]]:
+    """Every field's error at once, in the booking core's words (the core checks again when it books),
+    with its parameters: who will not agree is told the number to call instead."""
+    errors = {field: (message, {}) for field, message in
+              booking.contact_errors(form["name"], form["phone"], form["email"], form["message"]).items()}
+    if not consent and site.phone:
+        errors["consent"] = (N_("Please accept how your details are used, or book by calling the service point "
+                                "at %(phone)s."), {"phone": site.phone})
+    elif not consent:
+        errors["consent"] = (N_("Please accept how your details are used, or call the service point to book."), {})
     return errors
 
 
-def _form_page(request: Request, context: dict, form: dict[str, str], consent: bool, errors: dict[str, str],
-               status_code: int = 200, problem: str = ""):
+def _form_page(request: Request, context: dict, form: dict[str, str], consent: bool,
+               errors: dict[str, tuple[str, dict]], status_code: int = 200, problem: str = ""):
     lang = pages.page_language(request)
     settings = request.app.state.settings
     context = {**context, "form": form, "consent": consent,
-               "errors": {field: i18n.gettext(lang, message) for field, message in errors.items()},
+               "errors": {field: i18n.gettext(lang, message, **params) for field, (message, params) in errors.items()},
                "problem": problem, "token": booking_token(settings, context["appointment"].public_id),
                "retention_days": settings.booking_retention_days,
                "first_error": next((f for f in ERROR_ORDER if f in errors), None)}
@@ -326,7 +333,7 @@ async def confirm_booking(request: Request):
     context = await run_read(request.app.state.db, _appointment_context, public_id, lang)
     if context["appointment"].status not in ("held", "expired"):
         return _see(request, public_id)  # booked already (the form sent twice), or cancelled
-    errors = _form_errors(form, consent)
+    errors = _form_errors(form, consent, context["site"])
     if errors:
         return _form_page(request, context, form, consent, errors, status_code=422)
     try:

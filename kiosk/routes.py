@@ -21,7 +21,7 @@ from server import booking, events, guidance, hours, i18n, queue
 from server.db import run_read, run_write
 from server.errors import DomainError, Invalid, NotFound, N_
 from server.estimate import QueueNow, estimate_wait_min
-from server.models import Counter, Service, Site, Ticket, utcnow
+from server.models import OPEN_STATES, Counter, Service, Site, Ticket, utcnow
 from server.speech import Speech, SpeechUnavailable
 from server.web import brand, pages
 from server.web.live import Seqs, pushing_snapshot, relay
@@ -242,6 +242,7 @@ def _status_context(session, public_id: str, shared: SiteQueue | None = None) ->
         "ahead": ahead,
         "wait": wait,
         "bookable": shared.bookable if shared else _bookable(queue.active_services(session, site)),
+        "ended": ticket.status not in OPEN_STATES,  # finished, no-show, or closed unserved
     }
 
 

@@ -35,6 +35,7 @@ CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 PREFIX = re.compile(r"[A-ZÅÄÖ]")
 COUNTER_NUMBER = re.compile(r"[0-9A-Za-z]{1,10}")  # what the voice reads out: "3", "12", "B"
 COLOUR = re.compile(r"#[0-9a-f]{6}")
+PHONE = re.compile(r"\+?[\d\s()-]{6,40}")  # as people write it: "09 310 12345", "+358 9 310 12345"
 
 Message = tuple[str, dict]  # an English msgid and its parameters
 
@@ -111,6 +112,7 @@ def site_fields(values: Mapping, errors: dict) -> dict:
         "name_sv": _limited(values, "name_sv", 200, errors),
         "name_en": _limited(values, "name_en", 200, errors),
         "address": _limited(values, "address", 300, errors),
+        "phone": _text(values, "phone"),
         "timezone": _text(values, "timezone"),
         "no_show_after_calls": _number(values, "no_show_after_calls", 1, 10, errors, default=3),
     }
@@ -122,6 +124,8 @@ def site_fields(values: Mapping, errors: dict) -> dict:
     if not chosen or any(lang not in LANGS for lang in chosen):
         errors["languages"] = (N_("Choose one or more of Finnish, Swedish and English."), {})
     fields["languages"] = ",".join(lang for lang in LANGS if lang in chosen)
+    if fields["phone"] and (not PHONE.fullmatch(fields["phone"]) or len(re.sub(r"\D", "", fields["phone"])) < 5):
+        errors["phone"] = (N_("Write the phone number as 09 310 12345 or +358 9 310 12345, or leave it empty."), {})
     colour = _text(values, "brand_colour").lower()
     if colour and not COLOUR.fullmatch(colour):
         errors["brand_colour"] = (N_("Write the colour as #rrggbb, e.g. #00558c, or leave it empty."), {})

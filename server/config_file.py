@@ -29,7 +29,8 @@ from server.models import (
 
 FORMAT = "luukku-config"
 VERSION = 1
-SITE_TEXTS = ("name", "name_sv", "name_en", "address", "timezone", "languages", "brand_colour", "no_show_after_calls",
+SITE_TEXTS = ("name", "name_sv", "name_en", "address", "phone", "timezone", "languages", "brand_colour",
+              "no_show_after_calls",
               *(f"{part}_{lang}" for part in ("display_notice", "ticket_header", "ticket_footer")
                 for lang in config.LANGS))
 SERVICE_FIELDS = ("prefix", "name_fi", "name_sv", "name_en", "tier", "target_wait_min", "service_min", "position",

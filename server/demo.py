@@ -9,7 +9,8 @@ from server.models import AppointmentHours, Counter, Department, Device, Printer
 from server.staff import hash_password
 
 SITE = {"slug": "demo", "name": "Kaupungintalon asiakaspalvelu", "name_sv": "Stadshusets kundtjänst",
-        "name_en": "City Hall customer service", "timezone": "Europe/Helsinki"}
+        "name_en": "City Hall customer service", "address": "Keskuskatu 1\n00100 Kaupunki",
+        "phone": "09 310 12345", "timezone": "Europe/Helsinki"}
 
 # code, prefix, Finnish, Swedish, English, tier, typical minutes per customer.
 # Building control is the expert tier: its clerks record an outcome for every visit.

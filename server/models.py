@@ -4,6 +4,7 @@ Times are stored in UTC and shown in the site's time zone. Input is validated by
 non-table models (server/api/schemas.py), because ``table=True`` models skip validation.
 """
 
+import re
 from datetime import date, datetime, time, timezone
 
 import sqlalchemy as sa
@@ -47,6 +48,8 @@ class Site(SQLModel, table=True):
     name_en: str = Field(default="", max_length=200)
     # The postal address (lines separated by newlines), for letters and the pages that name the site.
     address: str = Field(default="", max_length=300)
+    # The phone number citizens call (the booking pages name it), as people write it: "09 310 12345".
+    phone: str = Field(default="", max_length=40)
     timezone: str = Field(default="Europe/Helsinki", max_length=64)
     languages: str = Field(default="fi,sv,en", max_length=20)
     # The last event number handed out on this site; events carry seq = this + 1.
@@ -73,6 +76,10 @@ class Site(SQLModel, table=True):
     def name_in(self, lang: str) -> str:
         """The site's name in ``lang``: its Swedish or English name where it has one."""
         return getattr(self, f"name_{lang}", "") or self.name
+
+    def phone_uri(self) -> str:
+        """The phone number as a link a phone dials: "tel:+358931012345"."""
+        return "tel:" + re.sub(r"[^\d+]", "", self.phone)
 
     def ticket_header(self, lang: str) -> str:
         return getattr(self, f"ticket_header_{lang}", "") or self.ticket_header_fi

@@ -175,7 +175,7 @@ def _failed_login_address(client: httpx.Client, database: Path) -> str:
 
 def _waiting(push: str, prefix: str) -> int:
     """How many a display's waiting panel says are waiting for the service with ``prefix``."""
-    found = re.search(rf'<span class="waiting-prefix">{prefix}</span>.*?<span class="waiting-count">(\d+)', push, re.S)
+    found = re.search(rf'<span class="waiting-prefix">{prefix}</span>.*?<td class="waiting-count">(\d+)', push, re.S)
     assert found, push
     return int(found.group(1))
 

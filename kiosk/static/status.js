@@ -25,6 +25,8 @@
     shown = called;
   });
 
-  var test = document.getElementById("status-sound");
-  if (test) test.addEventListener("click", alertVisitor);
+  // The button is inside the live part, which each push replaces: listen on the document.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("#status-sound")) alertVisitor();
+  });
 })();

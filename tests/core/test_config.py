@@ -16,7 +16,8 @@ from server.migrate import upgrade
 from server.models import AuditLog, Counter, Event, Printer, Service, Site, StaffUser
 from tests.conftest import _pg_available, postgres_database
 
-SITE_FORM = {"name": "Pääkirjasto", "address": "Kirjastokatu 1\n00100 Kaupunki", "timezone": "Europe/Helsinki",
+SITE_FORM = {"name": "Pääkirjasto", "address": "Kirjastokatu 1\n00100 Kaupunki", "phone": "09 310 85000",
+             "timezone": "Europe/Helsinki",
              "languages": ["fi", "sv"], "brand_colour": "#00558C", "display_notice_fi": "Tervetuloa"}
 SERVICE_FORM = {"code": "passports", "prefix": "p", "name_fi": "Passit", "name_sv": "Pass", "name_en": "Passports",
                 "tier": "generalist", "target_wait_min": "10", "service_min": "8", "number_start": "1",
@@ -43,7 +44,7 @@ def demo(session) -> Site:
 def test_a_new_site_is_checked_field_by_field_and_nothing_is_written(db):
     errors = field_errors(db, config.create_site, "Main Office!", {
         "name": "", "timezone": "Europe/Helsinky", "languages": ["de"], "brand_colour": "blue",
-        "display_notice_fi": "x" * 301})
+        "display_notice_fi": "x" * 301, "phone": "call us"})
     assert errors == {
         "slug": "1–40 small letters a–z, digits and hyphens, e.g. main-office.",
         "name": "This is needed.",
@@ -51,6 +52,7 @@ def test_a_new_site_is_checked_field_by_field_and_nothing_is_written(db):
         "languages": "Choose one or more of Finnish, Swedish and English.",
         "brand_colour": "Write the colour as #rrggbb, e.g. #00558c, or leave it empty.",
         "display_notice_fi": "At most 300 characters (now 301).",
+        "phone": "Write the phone number as 09 310 12345 or +358 9 310 12345, or leave it empty.",
     }
     assert field_errors(db, config.create_site, "demo", SITE_FORM) == {
         "slug": "Another service point has this short name."}
@@ -67,8 +69,9 @@ def test_a_site_is_created_and_changed_with_an_audit_row_and_an_event(db):
         config.update_site(session, uid, site, {**SITE_FORM, "name": "Pääkirjaston palvelupiste"})
     with db.read() as session:
         site = queue.get_site(session, "library")
-        assert (site.name, site.address, site.languages, site.brand_colour) == (
-            "Pääkirjaston palvelupiste", "Kirjastokatu 1\n00100 Kaupunki", "fi,sv", "#00558c")
+        assert (site.name, site.address, site.phone, site.languages, site.brand_colour) == (
+            "Pääkirjaston palvelupiste", "Kirjastokatu 1\n00100 Kaupunki", "09 310 85000", "fi,sv", "#00558c")
+        assert site.phone_uri() == "tel:0931085000"
         rows = session.exec(select(AuditLog).where(AuditLog.target == f"site:{site.id}").order_by(AuditLog.id)).all()
         assert [(r.action, r.staff_user_id, r.detail) for r in rows] == [
             ("config.site.create", uid, ""), ("config.site.update", uid, "name")]
@@ -194,6 +197,7 @@ def test_the_file_goes_from_one_database_to_an_empty_one_and_back_unchanged(db, 
     data = json.loads(first)
     assert "password" not in first and "admin" not in first  # no staff in it
     assert data["sites"][0]["exceptions"] == {"2026-12-24": "closed"}
+    assert data["sites"][0]["phone"] == "09 310 85000"  # what the booking pages tell citizens to call
     targets = [f"sqlite:///{tmp_path / 'empty.db'}"]
     with (postgres_database() if not _pg_available() else _nothing()) as pg:
         if pg:

@@ -244,7 +244,7 @@ def test_an_email_follow_up_is_mailed_once_in_the_customers_language(db):
     assert "Bygglov för altan" in message["Subject"]
     body = message.get_body(("plain",)).get_content()
     assert "Vi behöver ritningarna." in body and "Sven Svensson" in body and "archive" not in body
-    assert "Kaupungintalon asiakaspalvelu" in body
+    assert "Stadshusets kundtjänst" in body  # the site as it is called in Swedish
     with db.read() as session:
         sent = session.exec(select(ServiceRequestAction).where(ServiceRequestAction.kind == "contacted")).one()
         assert sent.mail_sent_at == NOW

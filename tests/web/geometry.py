@@ -16,7 +16,8 @@ const visible = (el) => {
     if (node.hidden) return false;
   }
   const rect = el.getBoundingClientRect();
-  return rect.width > 0 && rect.height > 0;
+  // A box of 1 px or less is the visually-hidden pattern: text for screen readers, not for the eye.
+  return rect.width > 1 && rect.height > 1;
 };
 const label = (el) => {
   const id = el.id ? "#" + el.id : "";
@@ -157,3 +158,32 @@ def outside(page, selector: str, container: str) -> list[str]:
       }
       return found;
     }""", [selector, container])
+
+
+def broken_figures(page, within: str = "body") -> list[str]:
+    """Numbers torn from their unit across a line break ("noin 27" | "min", "18" | "vapaata"), or
+    from each other ("09" | "310 12345", a phone number).
+
+    A figure is a number with the numbers and the word right after it, in one text node; its pieces
+    on the screen (one rectangle per line) must all be on one line.
+    """
+    return page.evaluate("""(within) => {""" + _VISIBLE + """
+      const found = [];
+      const figure = /\\d[\\d.,:–-]*(?:[ \\u00a0]+\\d[\\d.,:–-]*)*(?:[ \\u00a0]+\\p{L}[\\p{L}.]*)?/gu;
+      for (const root of document.querySelectorAll(within)) {
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          if (!node.parentElement || !visible(node.parentElement)) continue;
+          for (const match of node.textContent.matchAll(figure)) {
+            if (!/[ \\u00a0]/.test(match[0])) continue;  // a number alone cannot break
+            const range = document.createRange();
+            range.setStart(node, match.index);
+            range.setEnd(node, match.index + match[0].length);
+            const tops = [...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top));
+            if (new Set(tops.map((t) => Math.round(t / 4))).size > 1)
+              found.push(`"${match[0].replace(/\\s+/g, " ")}" breaks across lines in ${label(node.parentElement)}`);
+          }
+        }
+      }
+      return found;
+    }""", within)

@@ -141,7 +141,7 @@ def test_the_phone_page_follows_the_ticket_and_alerts_when_it_is_called(browser,
         clerk.done(clerk.call_next(3)["id"])
         page.locator("#status-ahead", has_text="0").wait_for(timeout=5000)
         clerk.call_next(3)
-    page.get_by_text("It is your turn: please go to counter 3.").wait_for(timeout=5000)
+    page.get_by_role("alert").get_by_text("Please go to counter 3").wait_for(timeout=5000)
     page.wait_for_function("() => document.title.startsWith('▶')")
     assert chimes  # the chime was fetched to be played
     # Once for the test tap, once for the call; not for the queue moving on.

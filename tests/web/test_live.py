@@ -225,7 +225,7 @@ def test_the_phone_follows_its_ticket_until_it_is_called(server):
             clerk.call_next(3)
             while "It is your turn" not in (called := recv_push(phone)):
                 assert time.monotonic() < deadline + 5
-            assert "It is your turn: please go to counter 3." in called and "data-called=" in called
+            assert 'Please go to counter <strong class="turn-counter">3</strong>' in called and "data-called=" in called
     with pytest.raises((InvalidStatus, ConnectionClosed)):
         with connect(f"{server.ws_url}/t/not-a-ticket/ws") as ws:
             ws.recv(timeout=5)

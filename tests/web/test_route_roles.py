@@ -45,6 +45,7 @@ PUBLIC = {
     "/display/speech/chime.wav": "the display's chime",
     "/display/speech/{lang}/{number}/{counter}.wav": "a spoken call",
     "/display/{site}/logo": "the display's logo",
+    "/kiosk/{site}/logo": "the kiosk's logo",
     "/display/{sites}": "the waiting-room display",
     "/counter/login": "the staff login",
     "/counter/logout": "logging out (a form with the session's CSRF token)",

@@ -87,7 +87,7 @@ def test_a_kiosk_tap_reaches_paper_the_counter_and_the_display(printing_server, 
         assert 'data-texts=\'{"fi": "Vuoronumero A-1, palvelupiste 1"}\'' in pushed  # and it is spoken
 
         status = httpx.get(f"{server.url}/t/{issued['ticket']['id']}?lang=en")
-        assert "please go to counter 1" in status.text
+        assert 'Please go to counter <strong class="turn-counter">1</strong>' in status.text
 
         clerk.post("/counter/start", data={"ticket": issued["ticket"]["id"]}, headers={"HX-Request": "true"})
         done = clerk.post("/counter/finish", data={"ticket": issued["ticket"]["id"]},

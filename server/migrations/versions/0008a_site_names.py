@@ -1,7 +1,7 @@
 """site names in Swedish and English
 
 Revision ID: 0008a
-Revises: 0007d
+Revises: 0008
 Create Date: 2026-12-06 02:00:00
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import server.models
 
 
 revision: str = '0008a'
-down_revision: Union[str, None] = '0007d'
+down_revision: Union[str, None] = '0008'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
