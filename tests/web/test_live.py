@@ -4,6 +4,7 @@ heartbeats both ways, catching up after a cut, the display's filters, the kiosk 
 import contextlib
 import json
 import re
+import threading
 import time
 
 import httpx
@@ -19,6 +20,29 @@ from tests.conftest import LiveServer, free_port, make_settings, prepare_demo_da
 from tests.web.test_display_browser import Clerk
 
 HEARTBEAT_S = 0.4
+
+
+@contextlib.contextmanager
+def screen(url: str):
+    """A websocket that pings as a screen's live.js does (every other heartbeat), so that a test whose
+    clerk takes a while on a busy machine is not closed as a screen gone silent."""
+    with connect(url) as ws:
+        stop = threading.Event()
+
+        def ping() -> None:
+            while not stop.wait(HEARTBEAT_S):
+                try:
+                    ws.send("ping")
+                except Exception:  # closed: the test is over or checks the closing
+                    return
+
+        pinger = threading.Thread(target=ping, daemon=True)
+        pinger.start()
+        try:
+            yield ws
+        finally:
+            stop.set()
+            pinger.join()
 
 
 @pytest.fixture
@@ -102,7 +126,7 @@ def test_a_burst_of_events_is_followed_by_one_heartbeat_with_the_last_number(ser
 
 
 def test_a_gap_in_the_sequence_makes_the_screen_start_again_from_the_database(server):
-    with Clerk(server.url) as clerk, connect(f"{server.ws_url}/display/demo/ws") as display:
+    with Clerk(server.url) as clerk, screen(f"{server.ws_url}/display/demo/ws") as display:
         recv_push(display)
         seq = heartbeat(display)["seq"]["demo"]
         # An event from nowhere, five numbers ahead: what a lost notification looks like.
@@ -158,7 +182,7 @@ def test_a_screen_that_stops_pinging_is_closed_and_one_that_pings_is_kept(server
 
 def test_a_display_shows_and_speaks_only_its_services_and_counters(server):
     with Clerk(server.url) as clerk, Clerk(server.url, "expert") as expert, \
-            connect(f"{server.ws_url}/display/demo/ws?services=B&counters=4") as display:
+            screen(f"{server.ws_url}/display/demo/ws?services=B&counters=4") as display:
         recv_push(display)
         clerk.open(3, "advice", "housing")
         expert.open(4, "housing")
@@ -203,7 +227,7 @@ def test_the_spoken_call_and_the_chime_are_served_as_wav(server):
 
 
 def test_the_kiosk_start_screen_counts_tickets_taken_elsewhere(server):
-    with Clerk(server.url) as clerk, connect(f"{server.ws_url}/kiosk/demo/ws?lang=en") as kiosk:
+    with Clerk(server.url) as clerk, screen(f"{server.ws_url}/kiosk/demo/ws?lang=en") as kiosk:
         assert 'id="waiting-advice"' in recv_push(kiosk)
         clerk.take("advice")
         pushed = recv_push(kiosk)
@@ -215,7 +239,7 @@ def test_the_phone_follows_its_ticket_until_it_is_called(server):
         clerk.open(3, "advice")
         clerk.take("advice")
         mine = clerk.take("advice")
-        with connect(f"{server.ws_url}/t/{mine['id']}/ws?lang=en") as phone:
+        with screen(f"{server.ws_url}/t/{mine['id']}/ws?lang=en") as phone:
             first = recv_push(phone)
             assert "You are in the queue." in first and 'id="status-ahead">1<' in first
             clerk.done(clerk.call_next(3)["id"])
@@ -252,7 +276,7 @@ def test_one_display_shows_two_sites(server):
         session.flush()
         north_counter = counter.id
         expert = session.exec(select(StaffUser).where(StaffUser.username == "expert")).one().id
-    with Clerk(server.url) as clerk, connect(f"{server.ws_url}/display/demo,north/ws?lang=fi") as display:
+    with Clerk(server.url) as clerk, screen(f"{server.ws_url}/display/demo,north/ws?lang=fi") as display:
         recv_push(display)
         assert set(heartbeat(display)["seq"]) == {"demo", "north"}
         clerk.open(3, "advice")
@@ -282,8 +306,8 @@ def test_displays_with_one_address_read_the_state_once_per_event_and_get_the_sam
     printer_status_known(server)
     monkeypatch.setattr(display.routes, "_state", counting_state)
     with contextlib.ExitStack() as stack:
-        alike = [stack.enter_context(connect(f"{server.ws_url}/display/demo/ws?lang=fi,sv")) for _ in range(5)]
-        other = stack.enter_context(connect(f"{server.ws_url}/display/demo/ws?lang=sv"))
+        alike = [stack.enter_context(screen(f"{server.ws_url}/display/demo/ws?lang=fi,sv")) for _ in range(5)]
+        other = stack.enter_context(screen(f"{server.ws_url}/display/demo/ws?lang=sv"))
         for ws in [*alike, other]:
             recv_push(ws)
         with Clerk(server.url) as clerk:
@@ -364,7 +388,7 @@ def test_phones_read_the_queue_once_per_event_and_each_shows_its_own_place_and_w
     with Clerk(server.url) as clerk, contextlib.ExitStack() as stack:
         clerk.open(3, "advice")
         tickets = [clerk.take("advice") for _ in range(4)]
-        phones = [stack.enter_context(connect(f"{server.ws_url}/t/{t['id']}/ws?lang=en")) for t in tickets]
+        phones = [stack.enter_context(screen(f"{server.ws_url}/t/{t['id']}/ws?lang=en")) for t in tickets]
         for phone in phones:
             pushes_until(phone, last_seq(server))
         before = len(reads)
