@@ -112,6 +112,9 @@ def counter(g: Gallery) -> None:
         g.login(page, "expert", lang)
         g.shoot(page, "Counter", "opening", lang)
         page.locator("input[name=counter]:not([disabled])").first.check()
+        page.wait_for_load_state("networkidle")  # the counter's own services are ticked for it
+        for code in ("housing", "building"):
+            page.locator(f"input[name=service][value={code}]").check()
         page.locator("form[action='/counter/open'] button[type=submit]").click()
         page.locator("#queue-panel").wait_for()
         g.shoot(page, "Counter", "open, the queue", lang)
@@ -120,6 +123,17 @@ def counter(g: Gallery) -> None:
             main.click()
             page.wait_for_timeout(500)
             g.shoot(page, "Counter", "a customer called", lang)
+            page.locator("button[data-key=n]").click()  # here: serving
+            page.wait_for_timeout(500)
+            g.shoot(page, "Counter", "serving", lang)
+            page.locator("button[data-key=t]").click()
+            page.wait_for_timeout(500)
+            g.shoot(page, "Counter", "the transfer dialog", lang)
+            page.keyboard.press("Escape")
+            page.locator("button[data-key=d]").click()
+            page.wait_for_timeout(500)
+        page.locator("form[action='/counter/close'] button").click()  # the next language opens it again
+        page.wait_for_load_state("networkidle")
         page.context.close()
 
 
