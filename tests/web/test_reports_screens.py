@@ -136,5 +136,6 @@ def test_the_administration_uses_the_screen_with_one_bar_of_links(browser, serve
         # The page uses the screen; the site's name heads it.
         main = page.eval_on_selector("main", "m => m.getBoundingClientRect().width")
         assert main >= 0.6 * SCREEN["width"], (where, main)
-        assert "Kaupungintalon asiakaspalvelu" in page.text_content("header"), where
+        site = {"fi": "Kaupungintalon asiakaspalvelu", "sv": "Stadshusets kundtjänst", "en": "City Hall customer service"}
+        assert site[lang] in page.text_content("header"), where  # the site's name in the page's language
     context.close()
