@@ -29,8 +29,11 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1,
     if settings.bus == "memory":
         sys.exit("luukku serve: LUUKKU_BUS=memory reaches the screens of one worker only; "
                  "use postgresql (or auto) with several workers.")
-    # Each worker process builds its own app from the same environment.
-    uvicorn.run("server.web.app:create_app", factory=True, workers=workers, **options)
+    # Each worker process builds its own app from the same environment. A worker starting on a busy
+    # machine (its imports, the database, the bus) may take longer than uvicorn's 5 s health check;
+    # killed then, it would only start again as slowly.
+    uvicorn.run("server.web.app:create_app", factory=True, workers=workers, timeout_worker_healthcheck=30,
+                **options)
 
 
 def cmd_migrate(args) -> None:

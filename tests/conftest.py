@@ -195,7 +195,7 @@ class Uvicorn:
         with self.log.open("wb") as log:  # the process keeps its own copy of the descriptor
             self.process = subprocess.Popen(command, cwd=scratch, env=env, stdout=log, stderr=log)
 
-    def wait_until_serving(self, timeout: float = 20) -> None:
+    def wait_until_serving(self, timeout: float = 45) -> None:
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
