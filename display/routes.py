@@ -164,8 +164,6 @@ def _context(state: dict, config: DisplayConfig, settings) -> dict:
         state, config=config, each=_labels(state["langs"]), heartbeat_s=settings.live_heartbeat_s,
         notices=[(lang, state["site"].display_notice(lang)) for lang in state["langs"]
                  if state["site"].display_notice(lang)],
-        brand=brand.brand_style(state["site"].brand_colour),
-        logo_version=brand.logo_version(state["site"]),
     )
 
 
