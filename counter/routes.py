@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket
 from sqlmodel import select
 
 from counter import appointments
-from server import audit, config, counters, i18n, logins, queue, staff
+from server import audit, config, counters, i18n, logins, queue, remote, staff
 from server.db import run_read, run_write
 from server.errors import Conflict, Invalid, N_, check_row_ids
 from printers import jobs
@@ -505,6 +505,7 @@ def _overview(session, site_slug: str | None) -> dict:
         "waiting": queue.waiting_counts(session, site, now),
         "longest_min": queue.longest_wait_min(session, site, now),
         "estimates": queue.estimates(session, site, services, now),
+        "remote": remote.counts(session, site, now),
         "alarms": counters.active_alarms(session, site, now),
         "printer_warnings": _printer_warnings(session, site),
         "printers": [{"printer": p, "jobs": counts[p.id]} for p in printers],

@@ -17,7 +17,7 @@ from starlette.websockets import WebSocket
 from starlette.staticfiles import StaticFiles
 
 from printers import jobs
-from server import booking, events, guidance, hours, i18n, queue
+from server import booking, events, guidance, hours, i18n, queue, remote
 from server.db import run_read, run_write
 from server.errors import DomainError, Invalid, NotFound, N_
 from server.estimate import QueueNow, estimate_wait_min
@@ -149,6 +149,10 @@ async def check_in(request: Request):
     try:
         if not booking.normal_code(code):
             raise Invalid(N_("Type the code of your booking, or show its QR code to the reader."))
+        arrived = await run_write(state.db, _remote_arrival, slug, booking.normal_code(code))
+        if arrived is not None:  # a ticket joined from a phone, its holder now here
+            return _checkin_page(request, "_kiosk_ticket.html", _ticket_context(request, arrived, "arrived"),
+                                 status_code=200)
         appointment, issued = await run_write(
             state.db, booking.check_in, slug, code, lang=lang, device=_kiosk_name(request),
             limits=booking.Limits.of(state.settings))
@@ -161,6 +165,20 @@ async def check_in(request: Request):
     context = {**_ticket_context(request, issued, paper), "appointment": appointment,
                "late_booked_time": i18n.local_time(appointment.starts_at, issued.site.timezone, lang)}
     return _checkin_page(request, "_kiosk_checkin_ticket.html", context, status_code=201)
+
+
+def _remote_arrival(session, slug: str, code: str) -> queue.IssuedTicket | None:
+    """The remote ticket with this arrival code, marked arrived (server/remote.py), as the ticket
+    screen shows it; None if the code is not one (then it is a booking's)."""
+    ticket = remote.check_in(session, slug, code)
+    if ticket is None:
+        return None
+    site, service = session.get(Site, ticket.site_id), session.get(Service, ticket.service_id)
+    waiting = ticket.status == "waiting"
+    return queue.IssuedTicket(
+        site=site, service=service, ticket=ticket, print_job_id=None,
+        people_ahead=queue.people_ahead(session, ticket) if waiting else 0,
+        estimated_wait_min=estimate_wait_min(session, site, ticket, utcnow()) if waiting else 0)
 
 
 def _job_progress(session, site_slug: str, job_id: str, wait_s: float) -> tuple[str, queue.IssuedTicket]:
@@ -226,6 +244,12 @@ def _status_context(session, public_id: str, shared: SiteQueue | None = None) ->
     site = shared.site if shared else session.get(Site, ticket.site_id)
     service = shared.services[ticket.service_id] if shared else session.get(Service, ticket.service_id)
     counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
+    from server import remote  # noqa: PLC0415 (issue 19's rules, only here in this module)
+    from server.models import TicketContact  # noqa: PLC0415
+
+    awaited = ticket.remote and ticket.arrived_at is None and ticket.status in ("waiting", "called", "parked")
+    code = ticket.arrival_code or ""
+    told = session.get(TicketContact, ticket.id) if ticket.notify else None
     ahead = wait = 0
     if ticket.status == "waiting":
         ahead = shared.places.get(ticket.id) if shared else None
@@ -243,6 +267,15 @@ def _status_context(session, public_id: str, shared: SiteQueue | None = None) ->
         "wait": wait,
         "bookable": shared.bookable if shared else _bookable(queue.active_services(session, site)),
         "ended": ticket.status not in OPEN_STATES,  # finished, no-show, or closed unserved
+        # Issue 19 (kiosk/remote.py): arriving, moving back, leaving, being told.
+        "remote": ticket.remote,
+        "arrived": ticket.remote and ticket.arrived_at is not None,
+        "awaited": awaited,  # a remote ticket whose holder has not said "I'm here" yet
+        "arrival_code": " ".join(code[i:i + 3] for i in range(0, len(code), 3)),
+        "arrival_qr": pages.qr_svg(code) if awaited and code else None,
+        "delays_left": max(0, remote.MAX_DELAYS - ticket.delays),
+        "told": {"channel": told.channel, "minutes": told.notify_before_min} if told else None,
+        "notify_choices": remote.NOTIFY_BEFORE_MIN,
     }
 
 

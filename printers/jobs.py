@@ -44,7 +44,7 @@ CONDITION_TEXTS = {
     "no_answer": N_("Does not answer (switched off, cable or network)"),
     "disconnected": N_("The printer agent is not connected"),
 }
-ENDED_VISITS = ("finished", "no_show", "unserved")
+ENDED_VISITS = ("finished", "no_show", "unserved", "cancelled")
 
 
 @dataclass(frozen=True)

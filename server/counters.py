@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from server import fairness
+from server import fairness, remote
 from server.errors import Conflict, Invalid, NotFound, N_
 from server.events import record_event
 from server.models import (
@@ -178,6 +178,7 @@ def _head_query(site: Site, now: datetime, lock: bool):
             Ticket.status == "waiting",
             Ticket.service_day == local_day(site, now),
             sa.or_(Ticket.appointment_at.is_(None), Ticket.appointment_at <= now),
+            sa.not_(remote.not_arrived()),  # a remote ticket waits for its holder (server/remote.py)
         )
         .order_by(due.desc(), Ticket.priority.desc(), Ticket.front.desc(),
                   sa.func.coalesce(Ticket.appointment_at, Ticket.queued_at), Ticket.id)
@@ -229,6 +230,15 @@ def _candidates(session: Session, site: Site, counter: Counter, staff_user_id: i
     return candidates
 
 
+def _hold_passed_over(session: Session, site: Site, counter: Counter, candidates: dict, now: datetime) -> None:
+    """Remote tickets at the front of the counter's queues whose holders have not arrived are held
+    there (server/remote.py): those before each queue's callable head, or all if it has none."""
+    heads = {t.service_id: t for t, c in candidates.values() if not c.directed}
+    for service_id in session.exec(select(CounterService.service_id)
+                                   .where(CounterService.counter_id == counter.id)):
+        remote.hold_front(session, site, service_id, heads.get(service_id), now)
+
+
 def _call(session: Session, site: Site, counter: Counter, ticket: Ticket, staff_user_id: int,
           now: datetime) -> tuple[Ticket, Service]:
     service = session.get(Service, ticket.service_id)
@@ -275,10 +285,12 @@ def call_next(
         # Every head we could call is locked by a counter deciding right now: if one of them is
         # still waiting when it has decided, it is ours. "No one is waiting" only when that is true.
         if not _candidates(session, site, counter, staff_user_id, now, lock=False):
+            _hold_passed_over(session, site, counter, {}, now)
             return None
         if time.monotonic() > deadline:
             return None
         time.sleep(0.005)
+    _hold_passed_over(session, site, counter, candidates, now)
     if key:
         counter.call_key = key
         counter.call_key_ticket_id = ticket.id

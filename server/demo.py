@@ -27,6 +27,8 @@ COUNTERS = ["1", "2", "3", "4", "5", "6"]
 # Monday to Friday 9–15.
 BOOKABLE = {"advice": (2, 20), "housing": (1, 20)}
 BOOKING_WEEKDAYS, BOOKING_OPENS, BOOKING_CLOSES = range(5), time(9), time(15)
+# Services a citizen may join from a phone (/j/demo), as server/remote.py allows.
+REMOTE = {"advice", "housing", "payments"}
 KIOSK = "kiosk-1"  # the demo's one kiosk and its printer share this name
 USERS = [
     ("admin", "Anna Admin", "admin"),
@@ -56,7 +58,8 @@ def seed_demo(session: Session, password: str) -> Site:
             seats, slot_min = BOOKABLE.get(code, (0, 20))
             services.append(Service(site_id=site.id, code=code, prefix=prefix, name_fi=fi, name_sv=sv,
                                     name_en=en, tier=tier, service_min=minutes, position=position,
-                                    outcome_required=tier == "expert", appointment_seats=seats, slot_min=slot_min))
+                                    outcome_required=tier == "expert", appointment_seats=seats, slot_min=slot_min,
+                                    remote_join=code in REMOTE))
         session.add_all(services)
         session.add_all(Counter(site_id=site.id, number=number) for number in COUNTERS)
         session.flush()

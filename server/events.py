@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from server import visits
+from server import outbox, visits
 from server.models import Counter, Event, Service, Site, Ticket, utcnow
 
 
@@ -73,6 +73,8 @@ def record_event(
     })
     if ticket is not None and type in visits.ENDINGS:
         visits.record(session, ticket)  # the visit record follows the log in the same transaction
+    if ticket is not None and ticket.notify:
+        outbox.on_ticket_event(session, site, data, ticket)  # its holder asked to be told
     session.info.setdefault("events", []).append(data)
     return data
 

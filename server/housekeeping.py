@@ -1,17 +1,20 @@
-"""Jobs the server runs by itself while it is up: closing the day's unserved tickets, giving back
+"""Jobs the server runs by itself while it is up: closing the day's unserved tickets, passing over
+remote tickets whose holders have not come (server/remote.py), giving back
 the seats of appointment holds whose time ran out, marking missed bookings no-shows, and erasing
 personal data after its retention period (bookings', and the customer registry's, hourly)."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import anyio
+import sqlalchemy as sa
 
-from server import booking, customers, queue
+from server import booking, customers, queue, remote
 from server.db import Database
-from server.models import utcnow
+from server.models import Message, Ticket, TicketContact, utcnow
 
 log = logging.getLogger("luukku.housekeeping")
+ENDED_VISITS = ("finished", "no_show", "unserved", "cancelled")
 
 
 def close_days(db: Database, now: datetime | None = None) -> int:
@@ -27,6 +30,18 @@ def close_days(db: Database, now: datetime | None = None) -> int:
             log.info("closed %d unserved tickets at %s", len(tickets), slug)
         closed += len(tickets)
     return closed
+
+
+def pass_over(db: Database, now: datetime | None = None) -> int:
+    """Remote tickets held at the front too long: passed over, or no-shows (server/remote.py)."""
+    now = now or utcnow()
+    with db.read() as session:
+        slugs = [site.slug for site in queue.all_sites(session)]
+    done = 0
+    for slug in slugs:
+        with db.write() as session:
+            done += len(remote.pass_over_due(session, queue.get_site(session, slug), now))
+    return done
 
 
 def release_holds(db: Database, now: datetime | None = None) -> int:
@@ -50,26 +65,51 @@ def apply_retention(db: Database, registry_days: int, now: datetime | None = Non
         return customers.apply_retention(session, registry_days, now)
 
 
+def forget_messages(db: Database, message_days: int, now: datetime | None = None) -> dict:
+    """The queue messages' personal data (server/messenger.py): a message's address and contents
+    ``message_days`` after it was sent or failed; the visitors' contact details once their visit has
+    ended, from the next day of the site's calendar on (the messages' rows stay, for the reports)."""
+    now = now or utcnow()
+    with db.write() as session:
+        erased = session.execute(
+            sa.update(Message)
+            .where(Message.state.in_(("sent", "failed")), Message.updated_at < now - timedelta(days=message_days),
+                   sa.or_(Message.address != "", Message.params != "{}"))
+            .values(address="", params="{}").execution_options(synchronize_session=False)).rowcount
+        contacts = 0
+        for site in queue.all_sites(session):
+            ended = (Ticket.site_id == site.id, Ticket.status.in_(ENDED_VISITS),
+                     Ticket.service_day < queue.local_day(site, now))
+            contacts += session.execute(
+                sa.delete(TicketContact).where(TicketContact.site_id == site.id, TicketContact.ticket_id.in_(
+                    sa.select(Ticket.id).where(*ended))).execution_options(synchronize_session=False)).rowcount
+            session.execute(sa.update(Ticket).where(*ended, Ticket.notify).values(notify=False)
+                            .execution_options(synchronize_session=False))
+    return {"messages": erased, "contacts": contacts}
+
+
 RETENTION_EVERY_S = 3600  # personal data past its time goes within the hour; no need to scan each minute
 
 
 def run_all(db: Database, limits: booking.Limits, retention_days: int) -> None:
     close_days(db)
+    pass_over(db)
     release_holds(db)
     mark_no_shows(db, limits=limits)
     forget_people(db, retention_days)
 
 
 async def run_periodically(db: Database, interval_s: float, limits: booking.Limits, retention_days: int,
-                           registry_days: int) -> None:
-    """Runs the jobs every ``interval_s`` seconds (the registry's retention every hour) until
-    cancelled; a failing run is logged."""
+                           registry_days: int, message_days: int = 30) -> None:
+    """Runs the jobs every ``interval_s`` seconds (the registry's and the queue messages' retention
+    every hour) until cancelled; a failing run is logged."""
     last_retention = None
     while True:
         try:
             await anyio.to_thread.run_sync(run_all, db, limits, retention_days)
             if last_retention is None or anyio.current_time() - last_retention >= RETENTION_EVERY_S:
                 await anyio.to_thread.run_sync(apply_retention, db, registry_days)
+                await anyio.to_thread.run_sync(forget_messages, db, message_days)
                 last_retention = anyio.current_time()
         except Exception:  # the next run tries again; the server must not stop for this
             log.exception("housekeeping failed")

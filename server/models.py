@@ -72,6 +72,13 @@ class Site(SQLModel, table=True):
     display_notice_fi: str = Field(default="", max_length=300)
     display_notice_sv: str = Field(default="", max_length=300)
     display_notice_en: str = Field(default="", max_length=300)
+    # Remote tickets (server/remote.py): minutes a ticket at the front of its queue whose holder has
+    # not arrived keeps its place, how many times it is then passed over (moved back
+    # ``move_back_places``) before it is closed as a no-show, and the places "I need more time" and a
+    # pass move a ticket back.
+    arrival_hold_min: int = Field(default=10)
+    arrival_passes: int = Field(default=1)
+    move_back_places: int = Field(default=3)
 
     def name_in(self, lang: str) -> str:
         """The site's name in ``lang``: its Swedish or English name where it has one."""
@@ -149,6 +156,12 @@ class Service(SQLModel, table=True):
     slot_min: int = Field(default=20)
     buffer_min: int = Field(default=0)
     walk_in_share: int = Field(default=0)
+    # Joining from a phone (server/remote.py): allowed or not, from how many minutes after opening
+    # until how many minutes before closing, and how many remote tickets may wait at once.
+    remote_join: bool = Field(default=False)
+    remote_from_min: int = Field(default=0)
+    remote_until_min: int = Field(default=60)
+    remote_max_waiting: int = Field(default=20)
 
     def name(self, lang: str) -> str:
         return getattr(self, f"name_{lang}", None) or self.name_fi
@@ -245,7 +258,7 @@ class TicketNumber(SQLModel, table=True):
     last_number: int = Field(default=0)
 
 
-TICKET_STATES = ("waiting", "called", "serving", "parked", "finished", "no_show", "unserved")
+TICKET_STATES = ("waiting", "called", "serving", "parked", "finished", "no_show", "unserved", "cancelled")
 OPEN_STATES = ("waiting", "called", "serving", "parked")
 OUTCOMES = ("resolved", "transferred", "service_request", "left")
 
@@ -293,6 +306,63 @@ class Ticket(SQLModel, table=True):
     target_staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
     # The customer a clerk linked the visit to (server/customers.py); most visits stay anonymous.
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    # Joined from a phone (server/remote.py): not called before ``arrived_at`` is set ("I'm here",
+    # or a check-in at the kiosk with ``arrival_code``). ``held_at``: since when it has been at the
+    # front of its queue without its holder; ``passes``: times passed over for that; ``delays``:
+    # times the visitor asked for more time.
+    remote: bool = Field(default=False)
+    arrived_at: datetime | None = _at(default=None)
+    arrival_code: str | None = Field(default=None, max_length=8)
+    held_at: datetime | None = _at(default=None)
+    passes: int = Field(default=0)
+    delays: int = Field(default=0)
+    # The visitor asked to be told of its progress (a TicketContact row): events write messages.
+    notify: bool = Field(default=False)
+
+
+class TicketContact(SQLModel, table=True):
+    """How a visitor wants to hear of a ticket's progress: personal data, kept apart from the ticket
+    and erased when the visit has ended (server/remote.py)."""
+
+    __tablename__ = "ticket_contact"
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    channel: str = Field(max_length=10)  # one of CHANNELS
+    # An E.164 phone number, an email address, or a push subscription (JSON).
+    address: str = Field(sa_type=sa.Text)
+    lang: str = Field(default="fi", max_length=2)
+    # "Tell me this many minutes before my turn", and when that was told.
+    notify_before_min: int = Field(default=20)
+    near_sent_at: datetime | None = _at(default=None)
+    created_at: datetime = _at()
+
+
+CHANNELS = ("sms", "email", "push")
+MESSAGE_STATES = ("queued", "sending", "sent", "failed")
+
+
+class Message(SQLModel, table=True):
+    """One message to a citizen (SMS, email or push), written in the same transaction as the event
+    that causes it and sent by server/messages.py: the print queue's pattern."""
+
+    __table_args__ = (sa.Index("ix_message_due", "state", "next_attempt_at"),)
+    id: str = Field(primary_key=True, max_length=32)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
+    channel: str = Field(max_length=10)  # one of CHANNELS
+    address: str = Field(sa_type=sa.Text)  # erased with the rest of the personal data
+    kind: str = Field(max_length=20)  # what it says: joined, near, called, transferred, closed, closure, …
+    lang: str = Field(default="fi", max_length=2)
+    params: str = Field(default="{}", sa_type=sa.Text)  # JSON: the figures the text is made of
+    state: str = Field(default="queued", max_length=10)  # one of MESSAGE_STATES
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = _at()
+    created_at: datetime = _at()
+    updated_at: datetime = _at()
+    sent_at: datetime | None = _at(default=None)
+    error: str | None = Field(default=None, max_length=500)
+    gateway_id: str | None = Field(default=None, max_length=100)  # the gateway's own id for it
 
 
 class Event(SQLModel, table=True):
@@ -493,7 +563,7 @@ class Customer(SQLModel, table=True):
     anonymized_at: datetime | None = _at(default=None)
 
 
-PERIOD_ENDS = ("transferred", "finished", "no_show", "unserved")
+PERIOD_ENDS = ("transferred", "finished", "no_show", "unserved", "cancelled")
 
 
 class ServicePeriod(SQLModel, table=True):

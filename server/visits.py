@@ -25,6 +25,7 @@ ENDINGS = {
     "ticket.finished": "finished",
     "ticket.no_show": "no_show",
     "ticket.unserved": "unserved",
+    "ticket.cancelled": "cancelled",
 }
 
 

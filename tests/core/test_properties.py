@@ -1,7 +1,8 @@
 """Random days at the service point, against a real SQLite file and a model of docs/queueing.md.
 
 Hypothesis draws a sequence of actions — tickets issued, called, served, transferred, put aside,
-returned, recalled, marked no-show, walk-ins, pauses, time passing, closing time — at three counters
+returned, recalled, marked no-show, walk-ins, pauses, time passing, closing time; remote tickets
+joined from a phone, arriving, held at the front, passed over, moved back, left — at three counters
 with three clerks. A small model written from the documentation says what each action must do:
 succeed with a given effect, or be refused (and then change nothing). After every step the database
 must match the model: no ticket lost, each in one state, at most one customer per counter, a
@@ -23,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from server import counters, hours, queue
+from server import counters, hours, queue, remote
 from server.db import Database
 from server.errors import Conflict, Invalid
 from server.models import Counter, CounterService, Event, Site, StaffUser, Ticket, TicketNumber
@@ -36,7 +37,10 @@ PROFILES = (("advice", "housing"), ("housing", "building"), ("building", "advice
 OUTCOMES = (None, "resolved", "left", "no-such-outcome")
 WAITS_MIN = (2, 10, 45, 180, 600)
 OPEN_STATES = ("waiting", "called", "serving", "parked")
-ENDED = ("finished", "no_show", "unserved")
+ENDED = ("finished", "no_show", "unserved", "cancelled")
+REMOTE_SERVICES = ("advice", "housing")  # of SERVICES, those the demo lets citizens join from a phone
+HOLD = timedelta(minutes=10)  # the demo site's arrival_hold_min
+SECRET = "property-secret"
 
 
 # --- the template database, copied for each example -----------------------------------------------
@@ -104,7 +108,18 @@ class Model:
     to_counter: int | None = None
     to_clerk: int | None = None
     walk_in: bool = False
+    remote: bool = False
+    arrived: bool = False
+    held_at: datetime | None = None
+    passes: int = 0
+    delays: int = 0
+    phone: str = ""
+    code: str = ""
     events: list[str] = field(default_factory=list)
+
+    @property
+    def absent(self) -> bool:
+        return self.remote and not self.arrived
 
 
 def local(now: datetime) -> datetime:
@@ -187,10 +202,7 @@ class ServicePoint:
     # the rule call-next follows, as docs/queueing.md words it
     def expected_call(self, desk: int) -> Model | None:
         counter_id, clerk = self.t.counters[desk], self.t.clerks[desk]
-        waiting = sorted(
-            (m for m in self.tickets.values() if m.status == "waiting" and m.day == self.today()),
-            key=lambda m: (-m.priority, -m.front, m.queued_at, m.id),
-        )
+        waiting = self.line(absent=False)
         heads = []
         for service in PROFILES[desk]:
             head = next((m for m in waiting if m.service == service
@@ -212,6 +224,40 @@ class ServicePoint:
                     -ticket.id)
 
         return max(heads, key=rank)[0]
+
+    def line(self, absent: bool | None = None) -> list[Model]:
+        """Today's waiting tickets in call-next's order; ``absent=False``: those it may call."""
+        return sorted(
+            (m for m in self.tickets.values() if m.status == "waiting" and m.day == self.today()
+             and (absent is None or m.absent == absent)),
+            key=lambda m: (-m.priority, -m.front, m.queued_at, m.id),
+        )
+
+    def holds(self, desk: int) -> list[Model]:
+        """The absent tickets call-next at ``desk`` passes over at the front of its queues: before
+        each queue's callable head, or all of them where it has none (docs/queueing.md)."""
+        order = {m.id: i for i, m in enumerate(self.line())}
+        callable_ = self.line(absent=False)
+        held = []
+        for service in PROFILES[desk]:
+            head = next((m for m in callable_ if m.service == service and m.to_counter is None
+                         and m.to_clerk is None), None)
+            held += [m for m in self.line(absent=True) if m.service == service and m.held_at is None
+                     and (head is None or order[m.id] < order[head.id])]
+        return held
+
+    def hold(self, models: list[Model]) -> None:
+        for model in models:
+            model.held_at = self.now
+            model.events.append("ticket.held")
+
+    def move_back(self, model: Model, places: int = 3) -> int:
+        behind = [m for m in self.line() if m.id != model.id and m.service == model.service
+                  and m.priority == model.priority and m.front == model.front
+                  and (m.queued_at, m.id) > (model.queued_at, model.id)][:places]
+        if behind:
+            model.queued_at = behind[-1].queued_at + timedelta(microseconds=1)
+        return len(behind)
 
     # --- the actions ------------------------------------------------------------------------------
 
@@ -235,13 +281,17 @@ class ServicePoint:
         if self.paused[desk] or self.current(desk):
             return self.refused(Conflict, counters.call_next, counter_id, clerk, now=self.now)
         expected = self.expected_call(desk)
+        held = self.holds(desk)
         if expected is None:
             before = snapshot(self.db)
             assert self.write(counters.call_next, counter_id, clerk, now=self.now) is None
-            assert snapshot(self.db) == before
+            self.hold(held)
+            if not held:
+                assert snapshot(self.db) == before
             return
         ticket, _ = self.write(counters.call_next, counter_id, clerk, now=self.now)
         assert ticket.id == expected.id, f"called {ticket.number}, the rule says {expected.number}"
+        self.hold(held)
         self.called(expected, desk)
 
     def called(self, model: Model, desk: int) -> None:
@@ -420,6 +470,74 @@ class ServicePoint:
             self.tickets[ticket_id].status = "unserved"
             self.tickets[ticket_id].events.append("ticket.unserved")
 
+    def join(self, desk, index, extra, focused):
+        service = SERVICES[index % 3]
+        phone = f"+35840{index % 8:07d}"  # eight people, so that some already have a ticket
+        who = remote.Contact("sms", phone)
+        local_now = local(self.now)
+        in_window = is_open(self.now) and local_now.time() < time(15)  # 8–16, remote until an hour before
+        waiting_remote = [m for m in self.tickets.values() if m.remote and m.status == "waiting"
+                          and m.service == service and m.day == self.today()]
+        has_one = any(m.phone == phone and m.status in ("waiting", "called", "parked") for m in self.tickets.values())
+        if service not in REMOTE_SERVICES or not in_window or len(waiting_remote) >= 20 or has_one:
+            return self.refused(Conflict, remote.join, "demo", service, "fi", who, now=self.now)
+        issued = self.write(remote.join, "demo", service, "fi", who, now=self.now)
+        model = self.add(issued.ticket, service, remote=True, phone=phone, code=issued.ticket.arrival_code)
+        model.events.append("ticket.issued")
+
+    def arrive(self, desk, index, extra, focused):
+        model = self.choose(index, focused, ("waiting",))
+        if model is None or not model.remote:
+            return
+        if model.day != self.today():  # the kiosk knows only today's codes
+            assert self.write(remote.check_in, "demo", model.code, now=self.now) is None
+            return
+        if model.status not in ("waiting", "called", "parked"):
+            return self.refused(Conflict, remote.check_in, "demo", model.code, now=self.now)
+        self.write(remote.check_in, "demo", model.code, now=self.now)
+        if not model.arrived:
+            model.arrived, model.held_at = True, None
+            model.events.append("ticket.arrived")
+
+    def more_time(self, desk, index, extra, focused):
+        model = self.choose(index, focused, ("waiting",))
+        if model is None:
+            return
+        probe = Model(**{**model.__dict__, "events": []})
+        if model.status != "waiting" or model.delays >= 2 or self.move_back(probe) == 0:
+            return self.refused(Conflict, remote.more_time, model.public_id, now=self.now)
+        self.write(remote.more_time, model.public_id, now=self.now)
+        self.move_back(model)
+        model.delays += 1
+        model.held_at = None
+        model.events.append("ticket.delayed")
+
+    def leave(self, desk, index, extra, focused):
+        model = self.choose(index, focused, ("waiting", "parked"))
+        if model is None:
+            return
+        if model.status not in ("waiting", "parked"):
+            return self.refused(Conflict, remote.leave, model.public_id, now=self.now)
+        self.write(remote.leave, model.public_id, now=self.now)
+        model.status = "cancelled"
+        model.events.append("ticket.cancelled")
+
+    def pass_over(self, desk, index, extra, focused):
+        due = sorted((m for m in self.tickets.values() if m.status == "waiting" and m.absent
+                      and m.held_at is not None and m.held_at <= self.now - HOLD), key=lambda m: m.id)
+        with self.db.write() as session:
+            done = remote.pass_over_due(session, queue.get_site(session, "demo"), now=self.now)
+        assert [t.id for t in done] == [m.id for m in due]
+        for model in due:  # in id order, as the server does them
+            model.held_at = None
+            if model.passes < 1:
+                model.passes += 1
+                self.move_back(model)
+                model.events.append("ticket.passed_over")
+            else:
+                model.status = "no_show"
+                model.events.append("ticket.no_show")
+
     def wait(self, desk, index, extra, focused):
         self.now += timedelta(minutes=WAITS_MIN[extra % len(WAITS_MIN)])
 
@@ -437,9 +555,11 @@ class ServicePoint:
             row = rows[ticket_id]
             service_id = self.t.services[model.service][0]
             seen = (row.status, row.service_id, row.number, row.service_day, row.queued_at, row.period,
-                    row.priority, row.walk_in)
+                    row.priority, row.walk_in, row.remote, row.arrived_at is not None, row.held_at,
+                    row.passes, row.delays)
             wanted = (model.status, service_id, model.number, model.day, model.queued_at,
-                      model.period, model.priority, model.walk_in)
+                      model.period, model.priority, model.walk_in, model.remote, model.arrived,
+                      model.held_at, model.passes, model.delays)
             assert seen == wanted, f"ticket {model.number}: {seen} != {wanted}"
             if model.status in ("called", "serving", "parked"):
                 assert row.counter_id == model.counter
@@ -486,6 +606,7 @@ NAMES = (
     ["issue"] * 6 + ["call_next"] * 5 + ["start"] * 4 + ["finish"] * 4 + ["recall"] * 3
     + ["call_ticket"] * 2 + ["transfer"] * 2 + ["park", "return_", "no_show", "walk_in", "priority",
                                                  "pause", "resume", "close_day", "wait"]
+    + ["join"] * 4 + ["arrive"] * 2 + ["pass_over"] * 3 + ["more_time", "leave"]
 )
 action = st.tuples(
     st.sampled_from(NAMES),

@@ -1,0 +1,65 @@
+"""The outbox: messages to citizens, written as rows in the transaction of the event that causes them.
+
+A row says who (channel and address), what (``kind`` and the figures in ``params``) and in which
+language; server/messenger.py renders the text and sends it later, with retries, exactly once. No
+I/O here: everything runs inside the caller's transaction.
+"""
+
+import json
+import secrets
+from datetime import datetime
+
+from sqlmodel import Session
+
+from server.models import Message, Service, Site, Ticket, TicketContact, utcnow
+
+# What a ticket's events tell its holder, by event type (server/events.py calls ``on_ticket_event``).
+TICKET_MESSAGES = {
+    "ticket.called": "called",
+    "ticket.recalled": "called",
+    "ticket.transferred": "transferred",
+    "ticket.finished": "closed",
+    "ticket.no_show": "closed",
+    "ticket.unserved": "closed",
+    "ticket.cancelled": "closed",
+}
+
+
+def add(session: Session, site: Site, channel: str, address: str, kind: str, lang: str, params: dict,
+        now: datetime | None = None, ticket_id: int | None = None, appointment_id: int | None = None) -> Message:
+    now = now or utcnow()
+    message = Message(id=secrets.token_hex(16), site_id=site.id, ticket_id=ticket_id,
+                      appointment_id=appointment_id, channel=channel, address=address, kind=kind, lang=lang,
+                      params=json.dumps(params, ensure_ascii=False), next_attempt_at=now, created_at=now,
+                      updated_at=now)
+    session.add(message)
+    return message
+
+
+def ticket_params(site: Site, service: Service, ticket: Ticket, lang: str) -> dict:
+    """What every message about a ticket may say: its number, service and site, and its page (the
+    sender makes the address of ``ticket``, the public id, with the server's public URL)."""
+    return {"number": ticket.number, "service": service.name(lang), "site": site.name_in(lang),
+            "ticket": ticket.public_id}
+
+
+def to_ticket(session: Session, site: Site, ticket: Ticket, kind: str, params: dict,
+              now: datetime | None = None) -> Message | None:
+    """A message to the holder of ``ticket`` by the way they chose, if they chose one."""
+    contact = session.get(TicketContact, ticket.id) if ticket.notify else None
+    if contact is None:
+        return None
+    service = session.get(Service, ticket.service_id)
+    return add(session, site, contact.channel, contact.address, kind, contact.lang,
+               {**ticket_params(site, service, ticket, contact.lang), **params}, now, ticket_id=ticket.id)
+
+
+def on_ticket_event(session: Session, site: Site, event: dict, ticket: Ticket) -> Message | None:
+    """The message an event of a ticket whose holder asked to be told causes, in its transaction."""
+    kind = TICKET_MESSAGES.get(event["type"])
+    if kind is None or not ticket.notify:
+        return None
+    params = {"status": ticket.status}
+    if kind == "called" and "counter" in event:
+        params["counter"] = event["counter"]["number"]
+    return to_ticket(session, site, ticket, kind, params, datetime.fromisoformat(event["at"]))

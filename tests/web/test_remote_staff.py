@@ -1,0 +1,49 @@
+"""What staff see of remote tickets, over real HTTP against uvicorn: the counter's list marks a ticket
+joined by phone and whether its holder is here, call-next passes over one who is not, the overview
+counts them; and a remote ticket's code checks it in at the kiosk."""
+
+import re
+
+import httpx
+
+from server import queue, remote
+from server.db import Database
+from tests.web.test_counter_day import log_in, open_counter
+
+
+def join(server, phone: str, service: str = "advice"):
+    db = Database(server.settings.database_url)
+    try:
+        with db.write() as session:
+            return remote.join(session, "demo", service, "en", remote.Contact("sms", phone)).ticket
+    finally:
+        db.dispose()
+
+
+def row_of(page: str, number: str) -> str:
+    return re.search(rf'<li data-ticket="{number}">.*?</li>', page, re.S).group(0)
+
+
+def test_the_counter_and_the_overview_show_who_joined_by_phone_and_who_is_here(live_server):
+    away = join(live_server, "+358401110001")
+    here = join(live_server, "+358401110002")
+    with log_in(live_server, "clerk") as clerk:
+        open_counter(clerk, 1, "advice")
+        page = clerk.get("/counter").text
+        assert "joined by phone, not here yet" in row_of(page, away.number)
+        # The kiosk checks the second one in by its own code; the screen says so.
+        checked = httpx.post(f"{live_server.url}/kiosk/demo/check-in", data={"code": here.arrival_code},
+                             headers={"Accept-Language": "en"})
+        assert checked.status_code == 200, checked.text
+        assert here.number in checked.text and "You are checked in" in checked.text, checked.text
+        page = clerk.get("/counter").text
+        assert "joined by phone, here" in row_of(page, here.number)
+        # Call-next passes over the one who is not here, and holds it at the front.
+        called = clerk.post("/counter/call-next", data={"counter": "1"}, headers={"HX-Request": "true"})
+        assert here.number in called.text and away.number not in called.text.split("Next in line")[0]
+        page = clerk.get("/counter").text
+        assert "held since" in row_of(page, away.number)
+    with log_in(live_server, "manager") as manager:
+        overview = manager.get("/counter/overview").text
+        advice = re.search(r'<tr data-service="advice">.*?</tr>', overview, re.S).group(0)
+        assert '<td class="remote-count">1 (1 not here yet)</td>' in advice
