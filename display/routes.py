@@ -2,6 +2,9 @@
 over a websocket (server/web/live.py). Configured by its address (docs/display.md):
 
     /display/main,branch?services=A,B&counters=1,2&layout=portrait&lang=fi,sv&panel=waiting&sound=off
+
+And the arrival screen by the entrance (/display/{site}/arrival): the QR code of the day that a
+visitor who joined the queue from a phone scans to say "I'm here" (server/remote.py).
 """
 
 import re
@@ -17,7 +20,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from server import events, i18n, queue
+from server import events, hours, i18n, queue, remote
 from server.db import run_read
 from server.errors import DomainError, Invalid, NotFound, N_
 from server.models import utcnow
@@ -186,6 +189,28 @@ async def display_page(request: Request):
     return pages.render(request, "display.html", context)
 
 
+ARRIVAL_REFRESH_S = 300  # the code changes at midnight: the screen has today's within five minutes
+
+
+def _arrival(session, slug: str, secret: str) -> dict:
+    site = queue.get_site(session, slug)
+    now = utcnow()
+    return {"site": site, "sites": [site], "code": remote.site_code(secret, site, queue.local_day(site, now)),
+            "langs": tuple(lang for lang in site.languages.split(",") if lang in i18n.LANGUAGES) or ("fi",), "open": hours.is_open(session, site, now)}
+
+
+async def arrival_page(request: Request):
+    """The code of the day, as a QR code and in digits, for visitors who joined the queue remotely."""
+    settings = request.app.state.settings
+    state = await run_read(request.app.state.db, _arrival, request.path_params["site"], settings.secret_key)
+    langs = tuple(lang for lang in request.query_params.get("lang", "").split(",") if lang in i18n.LANGUAGES)
+    langs = langs or state["langs"]
+    link = f"{settings.public_url.rstrip('/')}/t/here/{state['site'].slug}/{state['code']}"
+    context = dict(state, langs=langs, lang=langs[0], each=_labels(langs), qr=pages.qr_svg(link),
+                   refresh_s=ARRIVAL_REFRESH_S, digits=" ".join(state["code"]))
+    return pages.render(request, "arrival.html", context)
+
+
 async def display_socket(websocket: WebSocket):
     app = websocket.app
     db, settings = app.state.db, app.state.settings
@@ -265,6 +290,7 @@ routes = [
     Route("/display/speech/chime.wav", chime),
     Route("/display/speech/{lang}/{number}/{counter}.wav", spoken_call),
     Route("/display/{site}/logo", brand.logo),
+    Route("/display/{site}/arrival", arrival_page),
     Route("/display/{sites}", display_page),
     WebSocketRoute("/display/{sites}/ws", display_socket),
 ]
