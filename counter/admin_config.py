@@ -196,7 +196,8 @@ def _service_context(session, slug: str, code: str | None) -> dict:
     values = _service_values(session, service) if service else {
         "active": True, "tier": "generalist", "transfer_position": "arrival", "target_wait_min": 15,
         "service_min": 6, "number_start": 1, "number_end": 999, "slot_min": 20, "buffer_min": 0,
-        "appointment_seats": 0, "walk_in_share": 0, "position": len(config.services(session, site))}
+        "appointment_seats": 0, "walk_in_share": 0, "position": len(config.services(session, site)),
+        "remote_join": False, "remote_from_min": 0, "remote_until_min": 60, "remote_max_waiting": 20}
     week = config.weekly_hours(session, site)
     return {"site": site, "service": service, "values": values, "tier_labels": TIER_LABELS,
             "transfer_labels": TRANSFER_LABELS,

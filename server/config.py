@@ -306,6 +306,12 @@ def service_fields(values: Mapping, errors: dict) -> tuple[dict, dict[int, tuple
         "slot_min": _number(values, "slot_min", 5, 480, errors, default=20),
         "buffer_min": _number(values, "buffer_min", 0, 240, errors, default=0),
         "walk_in_share": _number(values, "walk_in_share", 0, 100, errors, default=0),
+        # Joining from a phone (server/remote.py): minutes after opening, minutes before closing, and
+        # how many remote tickets may wait at once.
+        "remote_join": _flag(values, "remote_join"),
+        "remote_from_min": _number(values, "remote_from_min", 0, 720, errors, default=0),
+        "remote_until_min": _number(values, "remote_until_min", 0, 720, errors, default=60),
+        "remote_max_waiting": _number(values, "remote_max_waiting", 0, 1000, errors, default=20),
     }
     for lang in LANGS:
         fields[f"name_{lang}"] = _limited(values, f"name_{lang}", 200, errors, required=True)

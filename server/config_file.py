@@ -35,7 +35,8 @@ SITE_TEXTS = ("name", "name_sv", "name_en", "address", "phone", "timezone", "lan
                 for lang in config.LANGS))
 SERVICE_FIELDS = ("prefix", "name_fi", "name_sv", "name_en", "tier", "target_wait_min", "service_min", "position",
                   "active", "number_start", "number_end", "outcome_required", "transfer_position",
-                  "appointment_seats", "slot_min", "buffer_min", "walk_in_share")
+                  "appointment_seats", "slot_min", "buffer_min", "walk_in_share", "remote_join", "remote_from_min",
+                  "remote_until_min", "remote_max_waiting")
 
 
 class ImportInvalid(Invalid):

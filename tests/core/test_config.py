@@ -289,3 +289,20 @@ def test_an_import_may_not_close_the_hours_under_a_service_it_leaves_alone(db):
     assert [(where, message % params) for where, message, params in caught.value.problems] == [
         ("sites[demo].opening_hours.fri",
          "The service “housing” takes appointments outside these hours; change them first.")]
+
+
+def test_an_admin_decides_who_may_join_a_queue_from_a_phone(db):
+    uid = admin_id(db)
+    with db.write() as session:
+        service = config.save_service(session, uid, demo(session), None, {
+            **SERVICE_FORM, "remote_join": "on", "remote_from_min": "30", "remote_until_min": "90",
+            "remote_max_waiting": "15"})
+        assert (service.remote_join, service.remote_from_min, service.remote_until_min,
+                service.remote_max_waiting) == (True, 30, 90, 15)
+    errors = field_errors(db, lambda s, u: config.save_service(s, u, demo(s), "passports", {
+        **SERVICE_FORM, "remote_from_min": "-5", "remote_max_waiting": "lots"}))
+    assert errors == {"remote_from_min": "A whole number from 0 to 720.",
+                      "remote_max_waiting": "A whole number from 0 to 1000."}
+    with db.write() as session:  # unticked: no remote tickets any more, the numbers kept
+        service = config.save_service(session, uid, demo(session), "passports", {**SERVICE_FORM, "remote_from_min": "30"})
+        assert (service.remote_join, service.remote_from_min) == (False, 30)
