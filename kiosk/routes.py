@@ -244,8 +244,7 @@ def _status_context(session, public_id: str, shared: SiteQueue | None = None) ->
     site = shared.site if shared else session.get(Site, ticket.site_id)
     service = shared.services[ticket.service_id] if shared else session.get(Service, ticket.service_id)
     counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
-    from server import remote  # noqa: PLC0415 (issue 19's rules, only here in this module)
-    from server.models import TicketContact  # noqa: PLC0415
+    from server.models import TicketContact  # noqa: PLC0415 (issue 19: only the status page reads it)
 
     awaited = ticket.remote and ticket.arrived_at is None and ticket.status in ("waiting", "called", "parked")
     code = ticket.arrival_code or ""

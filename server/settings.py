@@ -119,6 +119,32 @@ class Settings(BaseSettings):
     smtp_from: str = Field("Luukku <luukku@localhost>", description="Sender of the booking mail")
     booking_reminder_hours: int = Field(24, description="Hours before the booked time the reminder is mailed")
     mail_poll_s: float = Field(60, description="Seconds between looks for booking mail to send or send again")
+    sms_gateway: str = Field(
+        "", description="Where queue messages go by SMS: smpp://user:pass@host:2775?source=Luukku (an operator's "
+        "SMSC) or the https address of an HTTP gateway; empty: no SMS"
+    )
+    sms_http_auth: str = Field(
+        "", description="The HTTP SMS gateway's Authorization header value (e.g. 'Bearer …'), if it wants one"
+    )
+    sms_http_body: str = Field(
+        "", description="JSON template of the HTTP SMS gateway's request body; empty: the default shape (docs)"
+    )
+    vapid_key_file: Path = Field(
+        Path("var/vapid.pem"), description="Our Web Push (VAPID) key, made there at the first push; keep it: "
+        "a new key orphans every browser's subscription"
+    )
+    vapid_subject: str = Field(
+        "mailto:luukku@localhost", description="Our contact for the browsers' push services (mailto: or https:)"
+    )
+    message_poll_s: float = Field(
+        1.0, gt=0, description="Seconds between looks for queue messages (SMS, push, email) due to be sent or retried"
+    )
+    message_max_attempts: int = Field(
+        10, ge=1, description="Attempts to send one queue message before it is marked failed"
+    )
+    message_retention_days: int = Field(
+        30, ge=0, description="Days after a queue message was sent (or failed) its address and contents are erased"
+    )
     request_due_days: int = Field(
         14, description="Days from today (the site's calendar) a new service request is due, unless the clerk "
         "sets its due date"

@@ -196,13 +196,23 @@ def http_body(template: str, **values: str) -> object:
     return fill(json.loads(template))
 
 
-async def send(gateway: "SmppGateway | HttpGateway | SmppSender", to: str, text: str, reference: str | int) -> str:
+def http_client() -> httpx.AsyncClient:
+    """A client to keep for many messages to an HTTP gateway (``async with sms.http_client() as c``):
+    its connections are kept alive, where a client per message took ~35 ms each on the event loop."""
+    return httpx.AsyncClient(limits=httpx.Limits(max_connections=20, max_keepalive_connections=20))
+
+
+async def send(gateway: "SmppGateway | HttpGateway | SmppSender", to: str, text: str, reference: str | int,
+               client: httpx.AsyncClient | None = None) -> str:
     """Sends ``text`` to ``to`` (E.164, from ``normal_phone``); returns the gateway's message id.
     An ``SmppGateway`` gets a connection of its own for this one message; an ``SmppSender`` keeps
-    its connection for the next."""
+    its connection for the next; an HTTP gateway uses ``client`` (``http_client()``) if given."""
     reference = str(reference)  # an outbox row's id may come as an int
     if isinstance(gateway, HttpGateway):
-        return await _send_http(gateway, to, text, reference)
+        if client is not None:
+            return await _send_http(gateway, to, text, reference, client)
+        async with http_client() as own:
+            return await _send_http(gateway, to, text, reference, own)
     if isinstance(gateway, SmppGateway):
         return await anyio.to_thread.run_sync(_submit_once, gateway, to, text, reference)
     return await anyio.to_thread.run_sync(gateway.submit, to, text, reference)
@@ -215,12 +225,11 @@ def _submit_once(gateway: "SmppGateway", to: str, text: str, reference: str) -> 
 
 # --- HTTP ----------------------------------------------------------------------------------------------
 
-async def _send_http(gateway: HttpGateway, to: str, text: str, reference: str) -> str:
+async def _send_http(gateway: HttpGateway, to: str, text: str, reference: str, client: httpx.AsyncClient) -> str:
     body = http_body(gateway.body, to=to, text=text, sender=gateway.sender, reference=reference)
     headers = {"Authorization": gateway.auth} if gateway.auth else {}
     try:
-        async with httpx.AsyncClient(timeout=gateway.timeout) as client:
-            response = await client.post(gateway.url, json=body, headers=headers)
+        response = await client.post(gateway.url, json=body, headers=headers, timeout=gateway.timeout)
     except httpx.TransportError as exc:  # refused, dropped, timed out
         raise SendFailed(f"SMS gateway {gateway.url}: {exc!r}", retry=True) from exc
     if not response.is_success:

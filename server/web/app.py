@@ -25,6 +25,7 @@ import counter.requests
 import counter.routes
 import display.routes
 import kiosk.booking
+import kiosk.remote
 import kiosk.routes
 import printers.routes
 from printers.worker import PrintWorker
@@ -34,6 +35,7 @@ from server.db import Database, run_read
 from server.errors import DomainError, N_
 from server.queue import all_sites
 from server.mail import Mailer, SmtpServer
+from server.messenger import Messenger
 from server.settings import Settings, get_settings
 from server.speech import Speech
 from server.web import api, device_gate, health, pages
@@ -115,6 +117,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     remind_before=timedelta(hours=settings.booking_reminder_hours),
                     poll_s=settings.mail_poll_s, early_min=settings.checkin_early_min)
     db.after_commit.append(mailer.on_commit)
+    messenger = Messenger(db, settings)  # queue messages by SMS, push and email (issue 19)
+    db.after_commit.append(messenger.on_commit)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -125,9 +129,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await tasks.start(bus.run)  # listening (or its first attempt over) before the app serves
             tasks.start_soon(housekeeping.run_periodically, db, settings.housekeeping_interval_s,
                              booking.Limits.of(settings), settings.booking_retention_days,
-                             settings.registry_retention_days)
+                             settings.registry_retention_days, settings.message_retention_days)
             tasks.start_soon(print_worker.run)
             tasks.start_soon(mailer.run)
+            tasks.start_soon(messenger.run)
             # Everything loaded so far (the libraries, the templates, the settings) lives as long as
             # the worker: out of the garbage collector's sight, its full collections walk only what
             # came after. With 1,000 live screens a full collection had taken 80-220 ms, a call's
@@ -150,6 +155,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/", index),
         Route("/healthz", health.healthz),
         Route("/metrics", prometheus_metrics),
+        *kiosk.remote.routes,  # first: /t/push-sw.js is not a ticket's /t/{public_id}
         *kiosk.routes.routes,
         *kiosk.booking.routes,
         *counter.routes.routes,
@@ -179,8 +185,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 same_site="lax",
                 https_only=settings.public_url.startswith("https://"),
             ),
-            # The booking pages and the ticket status pages face the internet: /b/…, /a/… and /t/….
-            Middleware(PublicRateLimit, prefixes=("/b/", "/a/", "/t/"), limit=settings.public_rate_limit_per_min),
+            # The booking, joining and ticket status pages face the internet: /b/…, /a/…, /j/… and /t/….
+            Middleware(PublicRateLimit, prefixes=("/b/", "/a/", "/t/", "/j/"),
+                       limit=settings.public_rate_limit_per_min),
             # A kiosk PC issues many tickets from one address, but a person takes seconds for each:
             # its own, higher limit, on the buttons only (POST), so the screen itself always loads.
             Middleware(PublicRateLimit, prefixes=("/kiosk/",), methods=("POST",),
@@ -197,5 +204,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.renders = SharedRenders()
     app.state.print_worker = print_worker
     app.state.mailer = mailer
+    app.state.messenger = messenger
     app.state.speech = Speech(settings.speech_dir)
     return app
