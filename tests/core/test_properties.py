@@ -252,7 +252,10 @@ class ServicePoint:
             model.events.append("ticket.held")
 
     def move_back(self, model: Model, places: int = 3) -> int:
-        behind = [m for m in self.line() if m.id != model.id and m.service == model.service
+        # Its queue is its own day's: a ticket left waiting from an earlier day moves among those.
+        same_day = sorted((m for m in self.tickets.values() if m.status == "waiting" and m.day == model.day),
+                          key=lambda m: (-m.priority, -m.front, m.queued_at, m.id))
+        behind = [m for m in same_day if m.id != model.id and m.service == model.service
                   and m.priority == model.priority and m.front == model.front
                   and (m.queued_at, m.id) > (model.queued_at, model.id)][:places]
         if behind:
