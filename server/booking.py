@@ -22,7 +22,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from server import hours, i18n
+from server import hours, i18n, outbox
 from server.errors import Conflict, Invalid, NotFound, N_
 from server.events import record_event
 from server.queue import IssuedTicket, get_service, get_site, issue_ticket
@@ -381,6 +381,7 @@ def confirm(session: Session, public_id: str, *, name: str, phone: str = "", ema
     appointment.hold_expires_at = None
     session.add(appointment)
     _event(session, appointment, "appointment.booked", staff_user_id, now)
+    outbox.to_appointment(session, appointment, "confirmation", now)  # by SMS when it has no email
     return appointment
 
 

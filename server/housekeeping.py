@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import anyio
 import sqlalchemy as sa
 
-from server import booking, customers, queue, remote
+from server import booking, customers, outbox, queue, remote
 from server.db import Database
 from server.models import Message, Ticket, TicketContact, utcnow
 
@@ -91,22 +91,31 @@ def forget_messages(db: Database, message_days: int, now: datetime | None = None
 RETENTION_EVERY_S = 3600  # personal data past its time goes within the hour; no need to scan each minute
 
 
-def run_all(db: Database, limits: booking.Limits, retention_days: int) -> None:
+def remind_by_sms(db: Database, remind_before: timedelta, now: datetime | None = None) -> int:
+    """Reminders of bookings told by text message, into the outbox (server/outbox.py)."""
+    with db.write() as session:
+        return outbox.appointment_reminders(session, now or utcnow(), remind_before)
+
+
+def run_all(db: Database, limits: booking.Limits, retention_days: int,
+            remind_before: timedelta = timedelta(hours=24)) -> None:
     close_days(db)
     pass_over(db)
     release_holds(db)
     mark_no_shows(db, limits=limits)
+    remind_by_sms(db, remind_before)
     forget_people(db, retention_days)
 
 
 async def run_periodically(db: Database, interval_s: float, limits: booking.Limits, retention_days: int,
-                           registry_days: int, message_days: int = 30) -> None:
+                           registry_days: int, message_days: int = 30,
+                           remind_before: timedelta = timedelta(hours=24)) -> None:
     """Runs the jobs every ``interval_s`` seconds (the registry's and the queue messages' retention
     every hour) until cancelled; a failing run is logged."""
     last_retention = None
     while True:
         try:
-            await anyio.to_thread.run_sync(run_all, db, limits, retention_days)
+            await anyio.to_thread.run_sync(run_all, db, limits, retention_days, remind_before)
             if last_retention is None or anyio.current_time() - last_retention >= RETENTION_EVERY_S:
                 await anyio.to_thread.run_sync(apply_retention, db, registry_days)
                 await anyio.to_thread.run_sync(forget_messages, db, message_days)

@@ -43,7 +43,7 @@ import anyio.to_thread
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from server import mail, message_texts, outbox, push, queue, sms
+from server import booking, mail, message_texts, outbox, push, queue, sms
 from server.db import Database
 from server.estimate import QueueNow, estimate_wait_min
 from server.events import record_event
@@ -91,6 +91,11 @@ def backoff_s(attempts: int) -> int:
 
 def ticket_link(public_url: str, public_id: str) -> str:
     return f"{public_url.rstrip('/')}/t/{public_id}"
+
+
+def booking_link(settings, public_id: str) -> str:
+    """A booking's own page, by its signed link (as in its confirmation mail)."""
+    return f"{settings.public_url.rstrip('/')}/a/{booking.manage_token(settings.secret_key, public_id)}"
 
 
 # --- the outbox's rows: claim and outcome ------------------------------------------------------------
@@ -380,6 +385,7 @@ class Messenger:
             raise NotSent("no address (erased)", retry=False)
         params = json.loads(message.params or "{}")
         link = (ticket_link(self.settings.public_url, params["ticket"]) if params.get("ticket")
+                else booking_link(self.settings, params["appointment"]) if params.get("appointment")
                 else params.get("link") or None)
         if message.channel == "sms":
             return await self._send_sms(message, message_texts.render(message.kind, message.lang, params, link)[1])

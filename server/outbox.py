@@ -7,11 +7,13 @@ I/O here: everything runs inside the caller's transaction.
 
 import json
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from server.models import Message, Service, Site, Ticket, TicketContact, utcnow
+from server import i18n, sms
+from server.errors import DomainError
+from server.models import Appointment, Message, Service, Site, Ticket, TicketContact, utcnow
 
 # What a ticket's events tell its holder, by event type (server/events.py calls ``on_ticket_event``).
 TICKET_MESSAGES = {
@@ -63,3 +65,52 @@ def on_ticket_event(session: Session, site: Site, event: dict, ticket: Ticket) -
     if kind == "called" and "counter" in event:
         params["counter"] = event["counter"]["number"]
     return to_ticket(session, site, ticket, kind, params, datetime.fromisoformat(event["at"]))
+
+
+# --- appointments by text message -------------------------------------------------------------------
+
+
+def sms_address(appointment: Appointment) -> str | None:
+    """A booking with a phone number and no email is told by text message (one with an email is
+    mailed, server/mail.py); None if the number is not a mobile one."""
+    if appointment.email or not appointment.phone:
+        return None
+    try:
+        return sms.normal_phone(appointment.phone)
+    except DomainError:
+        return None
+
+
+def appointment_params(site: Site, service: Service, appointment: Appointment) -> dict:
+    lang = appointment.lang if appointment.lang in i18n.LANGUAGES else "fi"
+    return {"service": service.name(lang), "site": site.name_in(lang), "code": appointment.code,
+            "when": i18n.local_time(appointment.starts_at, site.timezone, lang, with_date=True),
+            "appointment": appointment.public_id}
+
+
+def to_appointment(session: Session, appointment: Appointment, kind: str, now: datetime) -> Message | None:
+    """The booking's confirmation or reminder by SMS, if it is told by SMS; marks it told."""
+    address = sms_address(appointment)
+    if address is None:
+        return None
+    site, service = session.get(Site, appointment.site_id), session.get(Service, appointment.service_id)
+    setattr(appointment, f"{kind}_sent_at", now)
+    session.add(appointment)
+    return add(session, site, "sms", address, kind, appointment.lang, appointment_params(site, service, appointment),
+               now, appointment_id=appointment.id)
+
+
+def appointment_reminders(session: Session, now: datetime, remind_before: timedelta) -> int:
+    """Reminders due now for bookings told by SMS (booked within the window: the confirmation is
+    reminder enough). Each is claimed (``reminder_sent_at``) in this transaction, with its message."""
+    due = list(session.exec(
+        select(Appointment).where(Appointment.status == "booked", Appointment.email == "", Appointment.phone != "",
+                                  Appointment.reminder_sent_at.is_(None), Appointment.starts_at > now,
+                                  Appointment.starts_at <= now + remind_before)
+        .with_for_update(skip_locked=True)))
+    told = 0
+    for appointment in due:
+        if appointment.booked_at is not None and appointment.booked_at >= appointment.starts_at - remind_before:
+            continue
+        told += to_appointment(session, appointment, "reminder", now) is not None
+    return told

@@ -20,6 +20,7 @@ import counter.admin_config
 import counter.admin_people
 import counter.audit
 import counter.customers
+import counter.notices
 import counter.reports
 import counter.requests
 import counter.routes
@@ -129,7 +130,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await tasks.start(bus.run)  # listening (or its first attempt over) before the app serves
             tasks.start_soon(housekeeping.run_periodically, db, settings.housekeeping_interval_s,
                              booking.Limits.of(settings), settings.booking_retention_days,
-                             settings.registry_retention_days, settings.message_retention_days)
+                             settings.registry_retention_days, settings.message_retention_days,
+                             timedelta(hours=settings.booking_reminder_hours))
             tasks.start_soon(print_worker.run)
             tasks.start_soon(mailer.run)
             tasks.start_soon(messenger.run)
@@ -160,6 +162,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *kiosk.booking.routes,
         *counter.routes.routes,
         *counter.customers.routes,
+        *counter.notices.routes,
         *counter.requests.routes,
         *counter.reports.routes,
         *counter.admin_config.routes,

@@ -5,9 +5,11 @@ counts them; and a remote ticket's code checks it in at the kiosk."""
 import re
 
 import httpx
+from sqlmodel import select
 
 from server import queue, remote
 from server.db import Database
+from server.models import AuditLog, Message
 from tests.web.test_counter_day import log_in, open_counter
 
 
@@ -47,3 +49,27 @@ def test_the_counter_and_the_overview_show_who_joined_by_phone_and_who_is_here(l
         overview = manager.get("/counter/overview").text
         advice = re.search(r'<tr data-service="advice">.*?</tr>', overview, re.S).group(0)
         assert '<td class="remote-count">1 (1 not here yet)</td>' in advice
+
+
+def test_a_manager_tells_everyone_of_an_unexpected_closure_after_a_second_look(live_server):
+    join(live_server, "+358401110003")
+    join(live_server, "+358401110004", service="housing")
+    with log_in(live_server, "clerk") as clerk:
+        assert clerk.get("/counter/notice").status_code == 403  # managers only
+    with log_in(live_server, "manager") as manager:
+        page = manager.get("/counter/notice?site=demo")
+        assert page.status_code == 200 and "(2 now)" in page.text
+        texts = {"site": "demo", "text_fi": "Suljettu tänään klo 14 alkaen.", "text_sv": ""}
+        asked = manager.post("/counter/notice", data=texts)
+        assert asked.status_code == 200 and "This sends 2 messages now" in asked.text
+        missing = manager.post("/counter/notice", data={**texts, "text_fi": " ", "confirm": "yes"})
+        assert missing.status_code == 422 and "Write the notice in Finnish at least." in missing.text
+        sent = manager.post("/counter/notice", data={**texts, "confirm": "yes"})
+        assert sent.status_code == 200 and "Sent: 2 waiting visitors and 0 bookings." in sent.text
+    db = Database(live_server.settings.database_url)
+    try:
+        with db.read() as session:
+            assert len(session.exec(select(Message).where(Message.kind == "closure")).all()) == 2
+            assert len(session.exec(select(AuditLog).where(AuditLog.action == "site.notice")).all()) == 1
+    finally:
+        db.dispose()
