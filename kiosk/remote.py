@@ -54,11 +54,10 @@ SHORT_REASONS = {
 def channels(settings) -> tuple[str, ...]:
     """The ways of being told that work here: SMS with a gateway, email with a mail server; in demo
     mode both (unsent messages then fail as "not configured" in the outbox)."""
-    demo = getattr(settings, "demo", False)
     offered = []
-    if getattr(settings, "sms_gateway", "") or demo:
+    if settings.sms_gateway or settings.demo:
         offered.append("sms")
-    if getattr(settings, "smtp_host", "") or demo:
+    if settings.smtp_host or settings.demo:
         offered.append("email")
     return tuple(offered)
 
@@ -67,8 +66,7 @@ def vapid_keys(app) -> push.VapidKeys:
     """Our VAPID key pair, read (or made) once per app."""
     keys = getattr(app.state, "vapid_keys", None)
     if keys is None:
-        path = getattr(app.state.settings, "vapid_key_file", None) or "var/vapid.pem"
-        keys = app.state.vapid_keys = push.VapidKeys.load_or_create(path)
+        keys = app.state.vapid_keys = push.VapidKeys.load_or_create(app.state.settings.vapid_key_file)
     return keys
 
 
