@@ -18,7 +18,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from server import queue
+from server import queue, remote
+from server.models import utcnow
 from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_settings, prepare_demo_database
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.web.test_checkin import book, make_bookable, soon
@@ -150,6 +151,46 @@ def phone(g: Gallery, tickets: dict[str, str]) -> None:
         page.context.close()
 
 
+def remote_queue(g: Gallery) -> None:
+    """Joining from a phone (issue 19): the list, the form, the ticket before and after "I'm here";
+    the arrival screen by the entrance; the counter's marks; the manager's notice."""
+    for lang in LANGS:
+        page = g.page(PHONE, lang, is_mobile=True, has_touch=True)
+        page.goto(f"{g.server.url}/j/demo?lang={lang}")
+        g.shoot(page, "Remote queue", "phone: services to join", lang, full_page=True)
+        page.goto(f"{g.server.url}/j/demo/advice?lang={lang}")
+        g.shoot(page, "Remote queue", "phone: the join form", lang, full_page=True)
+        page.locator("input[name=phone]").fill(f"040 555 00{LANGS.index(lang)}{LANGS.index(lang)}")
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url("**/t/*")
+        g.shoot(page, "Remote queue", "phone: the ticket, not here yet", lang, full_page=True)
+        with g.server.app.state.db.read() as session:
+            site = queue.get_site(session, "demo")
+            code = remote.site_code(g.server.settings.secret_key, site, queue.local_day(site, utcnow()))
+        page.locator("input[name=code]").fill(code)
+        page.locator("form[action$='/here'] button").click()
+        page.wait_for_timeout(500)
+        g.shoot(page, "Remote queue", "phone: arrived", lang, full_page=True)
+        page.context.close()
+    for size in DISPLAY:
+        for lang in (*LANGS, "fi,sv,en"):
+            page = g.page(size, lang.split(",")[0])
+            page.goto(f"{g.server.url}/display/demo/arrival?lang={lang}")
+            g.shoot(page, "Remote queue", "arrival screen by the entrance", lang)
+            page.context.close()
+    for lang in LANGS:
+        page = g.page(MANAGER, lang)
+        g.login(page, "manager", lang)
+        page.goto(f"{g.server.url}/counter/overview?site=demo&lang={lang}")
+        g.shoot(page, "Remote queue", "overview with remote tickets", lang, full_page=True)
+        page.goto(f"{g.server.url}/counter/notice?site=demo&lang={lang}")
+        page.locator("#text_fi").fill("Suljettu tänään klo 14 alkaen sähkökatkon vuoksi.")
+        page.locator("main form button[type=submit]").click()
+        page.locator("#notice-confirm").wait_for()
+        g.shoot(page, "Remote queue", "notice of an unexpected closure, second step", lang, full_page=True)
+        page.context.close()
+
+
 def manager(g: Gallery) -> None:
     for lang in LANGS:
         page = g.page(MANAGER, lang)
@@ -188,7 +229,7 @@ def main(folder: Path) -> None:
                 clerk.take("housing")  # building control asks an outcome before Done
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         gallery = Gallery(browser, server, folder)
-        for part in (kiosk, display, counter, manager):
+        for part in (kiosk, display, manager, remote_queue, counter):
             part(gallery)
         phone(gallery, tickets)
         gallery.index()
