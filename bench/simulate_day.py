@@ -37,7 +37,9 @@ from server import counters as desk
 from server.db import Database
 from server.demo import seed_demo
 from server.migrate import upgrade
-from server.models import Counter, Service, StaffUser
+from server import remote
+from server.errors import Conflict
+from server.models import Counter, Event, Service, Site, StaffUser, TicketContact
 from server.queue import issue_ticket
 
 SITE = "demo"
@@ -120,6 +122,16 @@ class Customer:
     public_id: str = ""
     estimates: dict[str, float] = field(default_factory=dict)  # by ESTIMATES key, at issue
     called: float | None = None
+    # A remote joiner (``--remote``): joins at ``arrives`` from elsewhere, sets off when told their
+    # turn is near (``notify_before_min``) and reaches the hall ``travel_min`` later.
+    remote: bool = False
+    notify_before_min: int = 0
+    travel_min: float = 0.0
+    ticket_id: int = 0
+    arrival_code: str = ""
+    told: float | None = None
+    here: float | None = None  # reached the hall (checked in at the kiosk)
+    fate: str = ""  # on time, held, passed over, no-show, arrived after the no-show
 
     @property
     def wait(self) -> float:
@@ -147,6 +159,41 @@ def arrivals(rng: random.Random) -> list[Customer]:
                 customers.append(Customer(code, t, lognormal(rng, load.true_mean_min, load.cv)))
     customers.sort(key=lambda c: c.arrives)
     return customers
+
+
+TRAVEL_MEDIAN_MIN, TRAVEL_SIGMA = 15.0, 0.5  # lognormal: half within 11–21 min, 5–40 min clipped
+
+
+def remote_joiners(rng: random.Random, customers: list[Customer], share: float) -> None:
+    """Makes ``share`` of the customers remote joiners: they join at their arrival time from
+    elsewhere, travel 5–40 minutes (lognormal, median 15), and ask to be told the smallest choice of
+    minutes that covers their own guess of the travel time (the true one × a lognormal error, CV 0.3).
+    A separate random stream: the day's arrivals and service times are those of the kiosk-only day."""
+    for c in customers:
+        if rng.random() >= share:
+            continue
+        c.remote = True
+        c.travel_min = min(40.0, max(5.0, rng.lognormvariate(math.log(TRAVEL_MEDIAN_MIN), TRAVEL_SIGMA)))
+        guess = c.travel_min * rng.lognormvariate(-0.3 ** 2 / 2, 0.3)
+        c.notify_before_min = next((m for m in remote.NOTIFY_BEFORE_MIN if m >= guess), remote.NOTIFY_BEFORE_MIN[-1])
+
+
+def fates(db: Database, customers: list[Customer]) -> None:
+    """How each remote joiner's arrival went, from the engine's events: on time (never held), held
+    at the front and then came, passed over and then came, a no-show, or closed before told."""
+    joined = {c.ticket_id: c for c in customers if c.remote}
+    with db.read() as session:
+        rows = session.exec(select(Event.ticket_id, Event.type).where(
+            Event.ticket_id.in_(list(joined)), Event.type.in_(("ticket.held", "ticket.passed_over", "ticket.no_show"))))
+        seen: dict[int, set[str]] = {}
+        for ticket_id, type_ in rows:
+            seen.setdefault(ticket_id, set()).add(type_)
+    for ticket_id, c in joined.items():
+        if c.fate:
+            continue
+        kinds = seen.get(ticket_id, set())
+        c.fate = ("no-show" if "ticket.no_show" in kinds else "passed over" if "ticket.passed_over" in kinds
+                  else "held" if "ticket.held" in kinds else "on time")
 
 
 # --- the day -----------------------------------------------------------------------------------
@@ -177,6 +224,8 @@ class Day:
     waiting: dict[str, Customer] = field(default_factory=dict)  # by public id
     events: list = field(default_factory=list)  # (minute, order, action, args)
     order: int = 0
+    remote: bool = False  # remote joiners in the day: the minute's tick tells and passes over
+    away: dict[int, Customer] = field(default_factory=dict)  # remote joiners not yet here, by ticket id
 
     def schedule(self, t: float, action, *args) -> None:
         self.order += 1
@@ -190,6 +239,8 @@ class Day:
             if d.shift.lunch:
                 self.schedule(minutes(d.shift.lunch), self.lunch, d)
             self.schedule(minutes(d.shift.closes), self.leave, d)
+        if self.remote:
+            self.schedule(1.0, self.tick)
         while self.events:
             t, _, action, args = heapq.heappop(self.events)
             action(t, *args)
@@ -221,7 +272,8 @@ class Day:
     def leave(self, t: float, d: Desk) -> None:
         d.leaving = True
         if d.serving is None and (not d.shift.empties_queue or d.paused or not self._call(t, d)):
-            self.close(t, d)
+            if not (self.away and d.shift.empties_queue):  # stays for the remote joiners still coming
+                self.close(t, d)
 
     def close(self, t: float, d: Desk) -> None:
         with self.db.write() as session:
@@ -237,7 +289,8 @@ class Day:
         if d.leaving:
             if d.shift.empties_queue and self._call(t, d):
                 return True
-            self.close(t, d)
+            if not (self.away and d.shift.empties_queue):
+                self.close(t, d)
             return False
         return self._call(t, d)
 
@@ -270,6 +323,8 @@ class Day:
     # What happens at the kiosk.
 
     def arrive(self, t: float, customer: Customer) -> None:
+        if customer.remote:
+            return self.join(t, customer)
         open_for_it = [d for d in self.desks
                        if d.open and not d.paused and customer.service in d.shift.services]
         with self.db.write() as session:
@@ -283,6 +338,64 @@ class Day:
         self.waiting[customer.public_id] = customer
         free = [d for d in open_for_it if d.serving is None]
         self.rng.shuffle(free)  # whichever free clerk clicks first
+        for d in free:
+            if self.call(t, d):
+                break
+
+
+    # Remote joiners (issue 19): server/remote.py's rules, with the simulated clock.
+
+    def join(self, t: float, customer: Customer) -> None:
+        with self.db.write() as session:
+            issued = remote.join(session, SITE, customer.service, "fi", remote.Contact(
+                "sms", f"+35840{len(self.away):07d}",
+                customer.notify_before_min), now=at(t))
+            customer.estimates = {"engine": issued.estimated_wait_min, "naive": float("nan")}
+        customer.public_id, customer.ticket_id = issued.ticket.public_id, issued.ticket.id
+        customer.arrival_code = issued.ticket.arrival_code
+        self.waiting[customer.public_id] = customer
+        self.away[customer.ticket_id] = customer
+
+    def tick(self, t: float) -> None:
+        """Every simulated minute, what the server does by itself: tells those whose turn is near
+        (server/messenger.py's ``notify_near``) and passes over or closes the held ones whose hold ran
+        out (``remote.pass_over_due``, server/housekeeping.py)."""
+        now = at(t)
+        from server.messenger import notify_near  # noqa: PLC0415 (issue 19's, only with --remote)
+        notify_near(self.db, SITE, now)
+        with self.db.read() as session:
+            told = set(session.exec(select(TicketContact.ticket_id).where(
+                TicketContact.ticket_id.in_(list(self.away)), TicketContact.near_sent_at.is_not(None))))
+        for ticket_id in told:
+            customer = self.away[ticket_id]
+            if customer.told is None:
+                customer.told = t
+                self.schedule(t + customer.travel_min, self.reach_hall, customer)
+        with self.db.write() as session:
+            site = session.exec(select(Site).where(Site.slug == SITE)).one()
+            ended = [ticket.public_id for ticket in remote.pass_over_due(session, site, now)
+                     if ticket.status == "no_show"]
+        for public_id in ended:
+            customer = self.waiting.pop(public_id)
+            if customer.told is None:  # closed before ever told: never sets off
+                customer.here, customer.fate = t, 'closed before told'
+        if t < END_MIN or any(c.here is None for c in self.away.values()):
+            self.schedule(t + 1.0, self.tick)
+        else:
+            for d in self.desks:  # the last remote joiner is in (or gone): the clerks may go
+                if d.leaving and d.open and d.serving is None and not d.paused:
+                    self.call(t, d)
+
+    def reach_hall(self, t: float, customer: Customer) -> None:
+        customer.here = t
+        try:
+            with self.db.write() as session:
+                remote.check_in(session, SITE, customer.arrival_code, now=at(t))
+        except Conflict:  # closed as a no-show meanwhile
+            customer.fate = "arrived after the no-show"
+            return
+        free = [d for d in self.desks if d.idle and customer.service in d.shift.services]
+        self.rng.shuffle(free)
         for d in free:
             if self.call(t, d):
                 break
@@ -304,21 +417,31 @@ def prepare_template(directory: Path) -> Path:
     return path
 
 
-def simulate(seed: int, template: Path, directory: Path) -> list[Customer]:
-    path = directory / f"day-{seed}.db"
+def simulate(seed: int, template: Path, directory: Path, remote_share: float = 0.0) -> list[Customer]:
+    """One day; with ``remote_share``, that share of the customers joins remotely (``remote_joiners``)."""
+    path = directory / f"day-{seed}{'-remote' if remote_share else ''}.db"
     shutil.copyfile(template, path)
     db = Database(f"sqlite:///{path}")
     try:
+        if remote_share:
+            with db.write() as session:
+                for service in session.exec(select(Service)):
+                    service.remote_join, service.remote_max_waiting = True, 10_000
+                    session.add(service)
         with db.read() as session:
             services = {s.code: s for s in session.exec(select(Service))}
             counters = {c.number: c.id for c in session.exec(select(Counter))}
             clerks = {u.username: u.id for u in session.exec(select(StaffUser))}
         rng = random.Random(seed)
         customers = arrivals(rng)
+        if remote_share:
+            remote_joiners(random.Random(seed + 20_000), customers, remote_share)
         desks = [Desk(s, counters[s.counter], clerks[s.username]) for s in SHIFTS]
-        day = Day(db, random.Random(seed + 10_000), desks, services)
+        day = Day(db, random.Random(seed + 10_000), desks, services, remote=bool(remote_share))
         day.run(customers)
         assert not day.waiting, f"{len(day.waiting)} customers were never called"
+        if remote_share:
+            fates(db, customers)
     finally:
         db.dispose()
     return customers
@@ -400,6 +523,56 @@ def report(days: dict[int, list[Customer]]) -> str:
     return "\n".join(lines)
 
 
+FATES = ("on time", "held", "passed over", "no-show", "arrived after the no-show", "closed before told")
+
+
+def remote_report(days: dict[int, list[Customer]], share: float) -> str:
+    """Remote joiners against kiosk visitors: how often a remote joiner came too late, and the error of
+    what each was told at joining (remote) or at the kiosk against when they were called."""
+    def errors(cs: list[Customer]) -> tuple[int, float, float, float, float]:
+        e = [c.estimates["engine"] - c.wait for c in cs if c.called is not None]
+        a = [abs(x) for x in e]
+        return (len(e), statistics.fmean(c.wait for c in cs if c.called is not None), statistics.fmean(a),
+                p90(a), statistics.fmean(e))
+
+    lines = [
+        f"{share:.0%} of the customers of `scripts/bench simulate_day`'s day join remotely instead (the same "
+        "arrivals and service times; seeds as below): each joins at the minute they would have taken a number, "
+        f"travels 5–40 minutes (lognormal, median {TRAVEL_MEDIAN_MIN:g}), asks to be told the smallest of "
+        f"{', '.join(map(str, remote.NOTIFY_BEFORE_MIN))} minutes that covers their own guess of the travel "
+        "time (CV 0.3), sets off when told, and checks in at the kiosk on arrival. Every simulated minute the "
+        "server's own work runs with the simulated clock: `notify_near` (\"your turn is near\") and "
+        "`remote.pass_over_due` (the demo's rules: held 10 min at the front, passed over 3 places once, then "
+        "a no-show). Summed over the seeds.",
+        "",
+        "| remote joiners | " + " | ".join(FATES) + " | too late (held or worse) |",
+        "| ---: | " + " | ".join("---:" for _ in FATES) + " | ---: |",
+    ]
+    remote_cs = [c for cs in days.values() for c in cs if c.remote]
+    counts = {f: sum(1 for c in remote_cs if c.fate == f) for f in FATES}
+    late = len(remote_cs) - counts["on time"]
+    lines.append(f"| {len(remote_cs)} | " + " | ".join(f"{counts[f]} ({counts[f] / max(1, len(remote_cs)):.0%})"
+                                                    for f in FATES)
+                 + f" | **{late / max(1, len(remote_cs)):.0%}** |")
+    at_once = [c for c in remote_cs if c.told is not None and c.told - c.arrives <= 1.0]
+    late_at_once = sum(1 for c in at_once if c.fate != "on time")
+    later = [c for c in remote_cs if c not in at_once]
+    late_later = sum(1 for c in later if c.fate != "on time")
+    lines += ["", f"Told within a minute of joining (the estimate already within their threshold, so they set off at "
+              f"once): {len(at_once)}, of whom {late_at_once} ({late_at_once / max(1, len(at_once)):.0%}) too late; "
+              f"told later: {len(later)}, of whom {late_later} ({late_later / max(1, len(later)):.0%}) too late. "
+              f"Median travel {statistics.median(c.travel_min for c in remote_cs):.0f} min; median threshold "
+              f"{statistics.median(c.notify_before_min for c in remote_cs):.0f} min."]
+    lines += ["", "The estimate told at joining (remote: the join page and the \"joined\" message; kiosk: the ticket) "
+              "against the true wait, joined/issued → called, minutes (remote joiners who were never called "
+              "left out):", "",
+              "| visitors | called | mean true wait | MAE | p90 AE | bias |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for label, group in (("kiosk", [c for cs in days.values() for c in cs if not c.remote]), ("remote", remote_cs)):
+        n, wait, mae, p90_, bias = errors(group)
+        lines.append(f"| {label} | {n} | {wait:.1f} | **{mae:.1f}** | {p90_:.1f} | {bias:+.1f} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench simulate_day", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=5, help="days to simulate (default 5)")
@@ -408,6 +581,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help=f"update {PERFORMANCE.name}")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="days simulated at once (default: the number of CPUs)")
+    parser.add_argument("--remote", type=float, default=0.0, metavar="SHARE",
+                        help="this share of the customers (e.g. 0.3) joins remotely (issue 19); its own report "
+                        "and section")
     args = parser.parse_args(argv)
     command = " ".join(["scripts/bench simulate_day", *(sys.argv[1:] if argv is None else argv)])
     seeds = range(args.first_seed, args.first_seed + (2 if args.quick else args.seeds))
@@ -418,13 +594,21 @@ def main(argv: list[str] | None = None) -> int:
         template = prepare_template(Path(tmp))
         # One day per process: each has its own SQLite file, so they do not wait for each other.
         with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            runs = {seed: pool.submit(simulate, seed, template, Path(tmp))
+            runs = {seed: pool.submit(simulate, seed, template, Path(tmp), args.remote)
                     for seed in seeds}
             for seed, run in runs.items():
                 days[seed] = run.result()
                 print(f"seed {seed}: {len(days[seed])} tickets", file=sys.stderr)
     elapsed = time.perf_counter() - began
 
+    if args.remote:
+        body = remote_report(days, args.remote)
+        print(body)
+        if args.write:
+            stamp = run_stamp(command, f"seeds {seeds.start}–{seeds.stop - 1}, {elapsed:.0f} s")
+            write_section("simulate_day_remote", "Remote queue: remote joiners in the simulated day",
+                          f"{stamp}\n\n{body}")
+        return 0
     body = report(days)
     print(body)
     print(f"\n{len(days)} days in {elapsed:.1f} s", file=sys.stderr)
