@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from counter.routes import HISTORY_LABELS, OUTCOME_LABELS, _see_other, login_required
+from counter.routes import HISTORY_LABELS, OUTCOME_LABELS, _see_other, history_label, login_required
 from server import audit, customers, i18n, queue, visits
 from server.db import run_read, run_write
 from server.errors import Invalid, N_, NotFound
@@ -32,7 +32,7 @@ CHANNEL_LABELS = {"phone": N_("Phone"), "email": N_("Email"), "letter": N_("Lett
 REQUEST_STATUS_LABELS = {"open": N_("Open"), "in_progress": N_("In progress"),
                          "waiting_customer": N_("Waiting for the customer"), "closed": N_("Closed")}
 END_LABELS = {"transferred": N_("Transferred"), "finished": N_("Finished"), "no_show": N_("Did not come"),
-              "unserved": N_("Unserved at closing time")}
+              "unserved": N_("Unserved at closing time"), "cancelled": N_("Left the queue")}
 AUDIT_LABELS = {"customer.create": N_("Created"), "customer.update": N_("Changed"), "customer.view": N_("Viewed"),
                 "customer.search": N_("Shown in a search"), "customer.export": N_("Data exported"),
                 "customer.erase": N_("Data erased on request"), "visit.link": N_("Visit linked"),
@@ -263,7 +263,7 @@ def _visit_context(session, public_id: str, user_id: int) -> dict:
     services = {s.code: s for s in session.exec(select(Service).where(Service.site_id == site.id))}
     counters = {c.id: c.number for c in session.exec(select(Counter).where(Counter.site_id == site.id))}
     periods = visits.visit_periods(session, ticket)
-    history = [{**e, "label": HISTORY_LABELS.get(e["type"])} for e in queue.ticket_history(session, ticket)
+    history = [{**e, "label": history_label(e)} for e in queue.ticket_history(session, ticket)
                if e["type"] in HISTORY_LABELS]
     customer = customers.view(session, ticket.customer_id, user_id) if ticket.customer_id else None
     requests = list(session.exec(select(ServiceRequest).where(ServiceRequest.ticket_id == ticket.id)))

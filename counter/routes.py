@@ -49,6 +49,13 @@ HISTORY_LABELS = {
     "ticket.no_show": N_("Did not come"),
     "ticket.unserved": N_("Unserved at closing time"),
     "ticket.reprinted": N_("Ticket printed again"),
+    # A ticket joined from a phone (server/remote.py) and what its holder does from the phone.
+    "ticket.arrived": N_("Arrived (joined by phone)"),
+    "ticket.held": N_("Held at the front: not here yet"),
+    "ticket.passed_over": N_("Passed over: did not arrive in time"),
+    "ticket.delayed": N_("Moved back: asked for more time"),
+    "ticket.cancelled": N_("Left the queue"),
+    "ticket.near": N_("Told that the turn is near"),
 }
 JOB_STATE_TEXTS = {
     "queued": N_("Waiting for the printer"),
@@ -183,9 +190,14 @@ async def logout(request: Request):
 # --- what the screen shows ---------------------------------------------------------------------
 
 
+def history_label(event: dict) -> str:
+    if event["type"] == "ticket.issued" and event.get("remote"):
+        return N_("Joined the queue by phone")
+    return HISTORY_LABELS.get(event["type"], event["type"])
+
+
 def _history(session, ticket) -> list[dict]:
-    return [{**event, "label": HISTORY_LABELS.get(event["type"], event["type"])}
-            for event in queue.ticket_history(session, ticket)]
+    return [{**event, "label": history_label(event)} for event in queue.ticket_history(session, ticket)]
 
 
 def _current(session, counter):

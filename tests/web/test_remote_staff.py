@@ -43,6 +43,9 @@ def test_the_counter_and_the_overview_show_who_joined_by_phone_and_who_is_here(l
         # Call-next passes over the one who is not here, and holds it at the front.
         called = clerk.post("/counter/call-next", data={"counter": "1"}, headers={"HX-Request": "true"})
         assert here.number in called.text and away.number not in called.text.split("Next in line")[0]
+        # The called visitor's history says in words how they came (no event type shown raw).
+        assert "Joined the queue by phone" in called.text and "Arrived (joined by phone)" in called.text
+        assert "ticket." not in re.sub(r'data-[a-z-]+="[^"]*"', "", called.text.split("Next in line")[0])
         page = clerk.get("/counter").text
         assert "held since" in row_of(page, away.number)
     with log_in(live_server, "manager") as manager:
