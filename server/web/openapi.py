@@ -3,6 +3,7 @@
 from functools import cache
 
 from server.errors import MAX_ROW_ID
+from server.models import TICKET_STATES
 from server.web.schemas import (
     CallTicketRequest,
     FinishRequest,
@@ -169,8 +170,7 @@ def openapi_document() -> dict:
                                "id": {"type": "string", "description": "Random public id (128 bits)"},
                                "number": {"type": "string", "examples": ["A042"]},
                                "service": {"type": "string"},
-                               "status": {"enum": ["waiting", "called", "serving", "parked",
-                                                   "finished", "no_show", "unserved"]},
+                               "status": {"enum": list(TICKET_STATES)},
                                "position": {"type": "integer", "description": "People ahead"},
                                "estimated_wait_min": {"type": "integer"},
                                "status_url": {"type": "string", "format": "uri"},
