@@ -244,6 +244,7 @@ class Messenger:
         self.smtp = mail.SmtpServer.of(settings)
         self._sms_gateway = None
         self._http = None  # while running: one HTTP client for the SMS gateway, its connections kept
+        self._smpp: sms.SmppSender | None = None  # while running: one bound SMPP connection
         self._vapid: push.VapidKeys | None = None
         self._limiter: anyio.CapacityLimiter | None = None
         self._smpp_limiter: anyio.CapacityLimiter | None = None
@@ -277,6 +278,9 @@ class Messenger:
 
     async def run(self) -> None:
         self._call_soon = asyncio.get_running_loop().call_soon_threadsafe
+        # While running, an SMSC gets one bound connection, kept from one message to the next (an
+        # operator allows few binds, and a bind costs round trips): sms.SmppSender reconnects itself.
+        self._smpp = sms.SmppSender(self._gateway()) if self._is_smpp() else None
         try:
             async with sms.http_client() as self._http, anyio.create_task_group() as tasks:
                 tasks.start_soon(self._tell_near)
@@ -291,6 +295,10 @@ class Messenger:
         finally:
             self._call_soon = None
             self._http = None
+            if self._smpp is not None:
+                smpp, self._smpp = self._smpp, None
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(smpp.close)  # unbinds
 
     async def _tell_near(self) -> None:
         swept = -NEAR_EVERY_S
@@ -403,16 +411,19 @@ class Messenger:
     def _is_smpp(self) -> bool:
         return self.settings.sms_gateway.strip().startswith("smpp:")
 
-    async def _send_sms(self, message: Message, text: str) -> str:
-        if not self.settings.sms_gateway:
-            raise NotSent("SMS is not configured (LUUKKU_SMS_GATEWAY is empty)", retry=False)
+    def _gateway(self):
         if self._sms_gateway is None:
             self._sms_gateway = sms.Gateway.from_url(self.settings.sms_gateway, self.settings.sms_http_auth,
                                                      self.settings.sms_http_body)
+        return self._sms_gateway
+
+    async def _send_sms(self, message: Message, text: str) -> str:
+        if not self.settings.sms_gateway:
+            raise NotSent("SMS is not configured (LUUKKU_SMS_GATEWAY is empty)", retry=False)
         try:
             # The row's id is the reference: a message sent again after a crash is the same message
             # to the HTTP gateway, which drops it (see the module's docstring for SMPP).
-            return await sms.send(self._sms_gateway, message.address, text, message.id, self._http)
+            return await sms.send(self._smpp or self._gateway(), message.address, text, message.id, self._http)
         except sms.SendFailed as exc:
             raise NotSent(str(exc), exc.retry) from exc
 

@@ -347,6 +347,25 @@ def test_the_messenger_tells_and_sends_after_a_commit_without_being_asked(db, tm
     assert "minutes to your turn" in request["body"]["text"] or "very near" in request["body"]["text"]
 
 
+def test_while_running_the_messenger_keeps_one_bind_to_the_smsc_and_unbinds_at_the_end(db, tmp_path):
+    with FakeSmsc() as smsc:
+        messenger = Messenger(db, settings(tmp_path, sms_gateway=smsc.url, message_poll_s=0.05))
+
+        async def main():
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(messenger.run)
+                for round_ in range(3):  # three rounds of sending, each with its own messages
+                    await anyio.to_thread.run_sync(lambda: queued(db, "called", count=2, now=datetime.now(timezone.utc)))
+                    with anyio.fail_after(10):
+                        while len(smsc.submits) < 2 * (round_ + 1):
+                            await anyio.sleep(0.02)
+                tasks.cancel_scope.cancel()
+
+        anyio.run(main)
+        assert len(smsc.messages()) == 6
+        assert len(smsc.binds) == 1 and smsc.unbinds == 1
+
+
 # --- retention ------------------------------------------------------------------------------------------
 
 def test_retention_erases_old_messages_and_the_contacts_of_ended_visits(db):
