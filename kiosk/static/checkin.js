@@ -33,14 +33,8 @@
     var input = field();
     if (key && input) { type(input, key.getAttribute("data-key")); }
   });
-  // Whatever was touched last, the scanner's keystrokes go to the field.
-  document.addEventListener("keydown", function (event) {
-    var input = field();
-    if (input && document.activeElement !== input && !event.ctrlKey && !event.altKey && !event.metaKey &&
-        (event.key.length === 1 || event.key === "Enter")) {
-      input.focus();
-    }
-  }, true);
+  // A scanner's keystrokes go to the field whatever was touched last: kiosk.js sends them there, as it
+  // is on the page before this script arrives.
 
   function stop(stream, video) {
     stream.getTracks().forEach(function (track) { track.stop(); });

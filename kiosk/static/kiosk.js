@@ -298,6 +298,17 @@
   // --- the focus ring only for keys: on a touch screen the first tile, focused for a keyboard or a
   // screen reader, would look already chosen ------------------------------------------------------
   document.addEventListener("keydown", function () { root.classList.add("kiosk-keys"); }, true);
+
+  // --- a QR scanner types like a keyboard: on the check-in screen its letters go to the code field
+  // wherever the focus is, even before the screen's own script (checkin.js) and its autofocus have
+  // come: letters typed in that moment were lost (a busy kiosk PC, seen in a test run) ------------
+  document.addEventListener("keydown", function (event) {
+    var input = document.getElementById("checkin-code");
+    if (input && document.activeElement !== input && !event.ctrlKey && !event.altKey && !event.metaKey &&
+        (event.key.length === 1 || event.key === "Enter")) {
+      input.focus();
+    }
+  }, true);
   document.addEventListener("pointerdown", function () { root.classList.remove("kiosk-keys"); }, true);
 
   // --- a service name with a word longer than its tile is made smaller until it fits: never cut ---
