@@ -17,31 +17,30 @@ log = logging.getLogger("luukku.housekeeping")
 ENDED_VISITS = ("finished", "no_show", "unserved", "cancelled")
 
 
-def close_days(db: Database, now: datetime | None = None) -> int:
-    """Closes, site by site, the tickets left open past closing time; returns how many."""
-    now = now or utcnow()
+def _site_by_site(db: Database, job, now: datetime) -> dict[str, list]:
+    """``job(session, site, now)`` for each site in a transaction of its own: one busy site's
+    locks do not hold up the others. What it returned, by site."""
     with db.read() as session:
         slugs = [site.slug for site in queue.all_sites(session)]
-    closed = 0
+    done = {}
     for slug in slugs:
         with db.write() as session:
-            tickets = queue.close_day(session, queue.get_site(session, slug), now)
+            done[slug] = job(session, queue.get_site(session, slug), now)
+    return done
+
+
+def close_days(db: Database, now: datetime | None = None) -> int:
+    """Closes, site by site, the tickets left open past closing time; returns how many."""
+    closed = _site_by_site(db, queue.close_day, now or utcnow())
+    for slug, tickets in closed.items():
         if tickets:
             log.info("closed %d unserved tickets at %s", len(tickets), slug)
-        closed += len(tickets)
-    return closed
+    return sum(len(tickets) for tickets in closed.values())
 
 
 def pass_over(db: Database, now: datetime | None = None) -> int:
     """Remote tickets held at the front too long: passed over, or no-shows (server/remote.py)."""
-    now = now or utcnow()
-    with db.read() as session:
-        slugs = [site.slug for site in queue.all_sites(session)]
-    done = 0
-    for slug in slugs:
-        with db.write() as session:
-            done += len(remote.pass_over_due(session, queue.get_site(session, slug), now))
-    return done
+    return sum(len(tickets) for tickets in _site_by_site(db, remote.pass_over_due, now or utcnow()).values())
 
 
 def release_holds(db: Database, now: datetime | None = None) -> int:
