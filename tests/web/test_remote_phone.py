@@ -8,14 +8,13 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
 
 from server import queue, remote
 from server.db import Database
-from server.models import Service, utcnow
-from tests.conftest import LiveServer, free_port, make_settings, prepare_demo_database
+from server.models import utcnow
 from tests.web import geometry
 from tests.web.axe import assert_accessible
+from tests.web.test_remote_pages import server  # noqa: F401 (the fixture: joinable until midnight)
 
 pytestmark = pytest.mark.browser
 
@@ -23,25 +22,6 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 LANGS = ("fi", "sv", "en")
 CONTROLS = "a, button, input, select, textarea, [role=button]"
 _phones = itertools.count(7654301)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("remote-phone")
-    url = prepare_demo_database(f"sqlite:///{folder / 'phone.db'}")
-    db = Database(url)
-    try:
-        with db.write() as session:  # joinable until midnight, so that the test passes at 23.30 too
-            for service in session.exec(select(Service)):
-                service.remote_until_min = 0
-                session.add(service)
-    finally:
-        db.dispose()
-    port = free_port()
-    settings = make_settings(url, port, demo_printer=f"file:{folder / 'prints'}", vapid_key_file=folder / "vapid.pem",
-                             public_rate_limit_per_min=0)
-    with LiveServer(settings, port) as live:
-        yield live
 
 
 def problems(page) -> list[str]:
