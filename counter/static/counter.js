@@ -12,6 +12,9 @@
 
   function typing(target) {
     if (!target || !target.closest) return false;
+    // A field in a dialog just closed keeps the focus until the next frame, though no one can
+    // type in it: Esc and then N at once must still call the next customer.
+    if (!target.getClientRects().length) return false;
     return !!target.closest("input, textarea, select, [contenteditable=''], [contenteditable=true]");
   }
 

@@ -108,11 +108,13 @@ def test_keys_take_a_customer_from_the_call_to_the_next_one(laptop, live_server)
     dialog = page.locator("dialog#transfer-dialog")
     dialog.wait_for()
     page.keyboard.press("n")  # keys rest while the dialog is open
-    page.keyboard.press("Escape")
-    dialog.wait_for(state="hidden")
     assert page.locator(".current-ticket.serving #current-number").inner_text() == "A001"
+    # Esc and at once N, as a clerk types: the closed dialog's field still has the focus until the
+    # next frame, and the N was lost to it three times in four before counter.js knew.
+    page.keyboard.press("Escape")
     page.keyboard.press("n")  # done, call next: one step from A001 to A002
-    page.locator(".current-ticket.called #current-number", has_text="A002").wait_for()
+    dialog.wait_for(state="hidden")
+    page.locator(".current-ticket.called #current-number", has_text="A002").wait_for(timeout=5000)
     page.keyboard.press("n")
     page.locator(".current-ticket.serving").wait_for()
     page.keyboard.press("d")  # done, and no one is left to call
