@@ -187,3 +187,25 @@ def broken_figures(page, within: str = "body") -> list[str]:
       }
       return found;
     }""", within)
+
+
+# --- live screens: measured once the first push (the whole state again) has replaced the page's parts
+
+SWAPS = "document.addEventListener('live:swapped', () => { window.__swaps = (window.__swaps || 0) + 1; });"
+
+
+def open_display(browser, url: str, size: tuple[int, int], reduced_motion: bool = False):
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]},
+                            reduced_motion="reduce" if reduced_motion else "no-preference")
+    page.add_init_script(SWAPS)
+    page.goto(url)
+    settle(page)
+    return page
+
+
+def settle(page, swaps: int = 1) -> None:
+    """The first live push has arrived (the server sends the whole state first), the fonts are in,
+    and the browser has laid the page out again."""
+    page.wait_for_function(f"() => (window.__swaps || 0) >= {swaps}", timeout=10_000)
+    page.evaluate("() => document.fonts.ready")
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")

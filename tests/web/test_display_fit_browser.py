@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from server import queue
-from tests.web.geometry import cut_off, fits
+from tests.web.geometry import cut_off, fits, open_display, settle
 from tests.web.test_display_browser import Clerk
 
 pytestmark = pytest.mark.browser
@@ -20,7 +20,6 @@ LANGS = ("fi", "sv", "en", "fi,sv")
 PANELS = ("none", "waiting")
 SERVICES = ("advice", "housing", "building", "early-education", "payments", "e-services")
 CALLED = tuple(s for s in SERVICES if s != "building")  # building control's clerk records an outcome
-SWAPS = "document.addEventListener('live:swapped', () => { window.__swaps = (window.__swaps || 0) + 1; });"
 # Not the demo's: a name an admin may well type, with a word longer than a column is wide.
 LONG_NAMES = {"name_fi": "Ympäristöterveydenhuollon luvat ja ilmoitukset",
               "name_sv": "Tillstånd och anmälningar inom miljöhälsovården",
@@ -61,23 +60,6 @@ def make_calls(clerk: Clerk, calls: int, waiting: int = 0) -> str:
     for i in range(waiting):
         clerk.take(SERVICES[i % len(SERVICES)])
     return number
-
-
-def open_display(browser, url: str, size: tuple[int, int], reduced_motion: bool = False):
-    page = browser.new_page(viewport={"width": size[0], "height": size[1]},
-                            reduced_motion="reduce" if reduced_motion else "no-preference")
-    page.add_init_script(SWAPS)
-    page.goto(url)
-    settle(page)
-    return page
-
-
-def settle(page, swaps: int = 1) -> None:
-    """The first live push has arrived (the server sends the whole state first), the fonts are in,
-    and the browser has laid the page out again."""
-    page.wait_for_function(f"() => (window.__swaps || 0) >= {swaps}", timeout=10_000)
-    page.evaluate("() => document.fonts.ready")
-    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
 def problems(page) -> list[str]:
