@@ -677,3 +677,83 @@ class LoginAttempt(SQLModel, table=True):
     at: datetime = _at()
     username: str = Field(max_length=80)  # as typed, in lower case: "Clerk" and "clerk" count together
     address: str = Field(max_length=64)  # the client's network address
+
+
+class Matter(SQLModel, table=True):
+    """A matter a citizen comes with ("a parking permit for residents"), in the first tier's catalogue
+    (server/matters.py): how to settle it oneself, what to have at hand, and which service takes it
+    when it needs a clerk. Texts per language; a list field holds one item per line."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=80, unique=True)  # stable and readable: "parking-permit-resident"
+    title_fi: str = Field(max_length=200)
+    title_sv: str = Field(default="", max_length=200)
+    title_en: str = Field(default="", max_length=200)
+    # The words people use for it besides the title, comma-separated ("pysäköinti, asukaspysäköinti").
+    keywords_fi: str = Field(default="", sa_type=sa.Text)
+    keywords_sv: str = Field(default="", sa_type=sa.Text)
+    keywords_en: str = Field(default="", sa_type=sa.Text)
+    # The answer: a few sentences a visitor reads at the kiosk or on a phone.
+    answer_fi: str = Field(default="", sa_type=sa.Text)
+    answer_sv: str = Field(default="", sa_type=sa.Text)
+    answer_en: str = Field(default="", sa_type=sa.Text)
+    # What to have at hand (for the e-service) or to bring (to the counter): one per line.
+    bring_fi: str = Field(default="", sa_type=sa.Text)
+    bring_sv: str = Field(default="", sa_type=sa.Text)
+    bring_en: str = Field(default="", sa_type=sa.Text)
+    # The steps of doing it oneself, as the printed slip lists them: one per line.
+    steps_fi: str = Field(default="", sa_type=sa.Text)
+    steps_sv: str = Field(default="", sa_type=sa.Text)
+    steps_en: str = Field(default="", sa_type=sa.Text)
+    # The e-service that settles it, per language (a language without one uses the Finnish one);
+    # a matter with an e-service can be done oneself.
+    eservice_url_fi: str = Field(default="", max_length=500)
+    eservice_url_sv: str = Field(default="", max_length=500)
+    eservice_url_en: str = Field(default="", max_length=500)
+    # The service (by its code, at each site) that takes it when it needs a clerk; none: self-service
+    # only. ``book``: it needs an expert's time, so booking is offered before a queue number.
+    service_code: str | None = Field(default=None, max_length=40)
+    book: bool = Field(default=False)
+    # Shown as a topic button on the guide's first screen, in this order (0: not a topic button).
+    topic_position: int = Field(default=0)
+    active: bool = Field(default=True)
+    # Imported from the national service catalogue (server/ptv.py): the PTV service's id, and the
+    # fields as PTV last gave them (JSON), so that a field staff changed since is known and kept.
+    ptv_id: str | None = Field(default=None, max_length=64, unique=True)
+    ptv_values: str = Field(default="", sa_type=sa.Text)
+    created_at: datetime = _at(default_factory=utcnow)
+    updated_at: datetime = _at(default_factory=utcnow)
+
+    def text(self, field: str, lang: str) -> str:
+        """A field in ``lang``, or in Finnish where that language has none."""
+        return getattr(self, f"{field}_{lang}", "") or getattr(self, f"{field}_fi")
+
+    def lines(self, field: str, lang: str) -> list[str]:
+        return [line.strip() for line in self.text(field, lang).splitlines() if line.strip()]
+
+
+class MatterSite(SQLModel, table=True):
+    """The sites whose guide offers a matter: one catalogue, shared by the sites that take it."""
+
+    __tablename__ = "matter_site"
+    matter_id: int = Field(foreign_key="matter.id", primary_key=True)
+    site_id: int = Field(foreign_key="site.id", primary_key=True)
+
+
+class GuideEvent(SQLModel, table=True):
+    """What happened in the first tier, for the reports: a matter opened, settled by self-service
+    ("solved"), a slip printed, a number taken or a time booked from it, or a search that found nothing.
+
+    Anonymous. The words of a search that found nothing are kept (what citizens ask that the catalogue
+    lacks) for the retention period only; the count stays."""
+
+    __tablename__ = "guide_event"
+    __table_args__ = (sa.Index("ix_guide_event_site_at", "site_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id")
+    at: datetime = _at(default_factory=utcnow)
+    channel: str = Field(max_length=10)  # "kiosk" or "phone"
+    kind: str = Field(max_length=20)  # one of server.matters.GUIDE_EVENTS
+    matter_id: int | None = Field(default=None, foreign_key="matter.id")
+    lang: str = Field(default="fi", max_length=2)
+    query: str | None = Field(default=None, max_length=100)  # only for "not-found"
