@@ -25,7 +25,7 @@ from server import charts, queue, reports
 from server.db import run_read
 from server.errors import DomainError, Invalid, N_
 from server.i18n import gettext
-from server.models import Counter, Service, ServicePeriod, Site, StaffUser, utcnow
+from server.models import Counter, Matter, Service, ServicePeriod, Site, StaffUser, utcnow
 from server.web import pages
 
 KIND_LABELS = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month"), "custom": N_("Custom")}
@@ -41,7 +41,10 @@ CHART_TITLES = {
     "requests": N_("Service requests"),
     "heat-map": N_("Busiest hours: arrivals by weekday and hour"),
     "repeat-visits": N_("Repeat visits: back about the same service within 30 days (per cent)"),
+    "self-service": N_("Matters settled by self-service"),
+    "not-found": N_("Searches that found nothing"),
 }
+CHART_MATTERS = 12  # the most settled matters and the most frequent words the charts show; the tables all
 
 
 # --- the parameters ----------------------------------------------------------------------------
@@ -149,10 +152,12 @@ def _percent(ratio: reports.Ratio) -> float | None:
     return None if ratio.share is None else 100 * ratio.share
 
 
-def tables(r: reports.Report, services: dict[int, Service], lang: str) -> dict[str, Table]:
+def tables(r: reports.Report, services: dict[int, Service], lang: str,
+           matters: dict[int, Matter] | None = None) -> dict[str, Table]:
     """Every chart's numbers, with headers in the page's language."""
     _ = lambda message: gettext(lang, message)  # noqa: E731
     name = lambda sid: services[sid].name(lang) if sid in services else "?"  # noqa: E731
+    title = lambda mid: matters[mid].text("title", lang) if matters and mid in matters else "?"  # noqa: E731
     everything = _("All services")
     ordered = sorted((k for k in r.times if k is not None), key=lambda sid: (services[sid].position, sid))
 
@@ -184,7 +189,7 @@ def tables(r: reports.Report, services: dict[int, Service], lang: str) -> dict[s
         "service-times": times(1),
         "within-target": ratios(r.within_target, _("Called"), _("Within target"),
                                 extra=lambda k: "" if k is None else services[k].target_wait_min),
-        "first-tier": ratios(r.first_tier, _("Visits counted"), _("Resolved at the first tier")),
+        "first-tier": first_tier_table(r, services, lang),
         "transfers": Table([_("From"), _("To"), _("Transfers")],
                            [[name(a), name(b), n] for (a, b), n in sorted(r.transfers.items(), key=lambda t: -t[1])]),
         "requests": Table([_("Service requests"), _("Count")],
@@ -192,7 +197,28 @@ def tables(r: reports.Report, services: dict[int, Service], lang: str) -> dict[s
         "heat-map": Table([_("Weekday"), _("Hour"), _("Arrivals")],
                           [[weekdays[d], f"{h:02d}", r.heat_map.get((d, h), 0)] for d in range(7) for h in hours]),
         "repeat-visits": ratios(r.repeats, _("Visits linked to a customer"), _("Repeat visits")),
+        "self-service": Table([_("Matter"), _("Settled at the kiosk"), _("Settled on a phone"), _("Settled in all"),
+                               _("Opened"), _("Steps printed"), _("Took a number"), _("Booked a time")],
+                              [[title(u.matter_id), u.solved_kiosk, u.solved_phone, u.solved, u.opened, u.printed,
+                                u.ticket, u.booked] for u in r.guide.matters]),
+        "not-found": Table([_("Words searched"), _("Searches")], [[words, n] for words, n in r.guide.not_found_words]),
     }
+
+
+def first_tier_table(r: reports.Report, services: dict[int, Service], lang: str) -> Table:
+    """The first tier per service: self-service and the generalists, and the two together (the
+    last three columns, as the other shares' tables end)."""
+    _ = lambda message: gettext(lang, message)  # noqa: E731
+    keys = sorted((k for k in r.first_tier if k is not None), key=lambda sid: (services[sid].position, sid))
+    rows = []
+    for k in [None, *keys]:
+        generalist, both = r.generalist.get(k, reports.Ratio(0, 0)), r.first_tier[k]
+        rows.append([_("All services") if k is None else services[k].name(lang) if k in services else "?",
+                     both.part - generalist.part, generalist.whole, generalist.part, both.whole, both.part,
+                     _percent(both)])
+    return Table([_("Service"), _("Settled by self-service"), _("Generalist visits counted"),
+                  _("Resolved by a generalist"), _("Counted in all"), _("Resolved at the first tier"),
+                  _("Share (%)")], rows)
 
 
 def heat_hours(r: reports.Report) -> range:
@@ -206,7 +232,9 @@ EMPTY_TEXTS = {
     "wait-times": N_("No one was called in this period."),
     "service-times": N_("No one was served in this period."),
     "within-target": N_("No one was called in this period."),
-    "first-tier": N_("No visits to a generalist service ended in this period."),
+    "first-tier": N_("No matter was settled by self-service and no visit to a generalist service ended in this period."),
+    "self-service": N_("No matter was settled by self-service in this period."),
+    "not-found": N_("Every search found something in this period."),
     "requests": N_("No service requests were opened, closed or overdue in this period."),
     "heat-map": N_("No visits in this period."),
     "heat-map-short": N_("The busiest hours by weekday show for a week or longer: choose a week or a month."),
@@ -252,7 +280,39 @@ def _svg(name: str, table: Table, r: reports.Report, lang: str):
             return None
         return charts.heat_map("chart-heat-map", title, _("Arrivals per weekday and hour, in local time."),
                                r.heat_map, get_day_names("abbreviated", locale=lang), heat_hours(r), _("Hour"), lang)
+    if name == "self-service":
+        settled = [row for row in table.rows if row[3]][:CHART_MATTERS]
+        if not settled:
+            return None
+        series = [_("At the kiosk"), _("On a phone")]
+        labels = unique([short(row[0]) for row in settled])
+        values = {(label, s): row[1 + i] for label, row in zip(labels, settled) for i, s in enumerate(series)}
+        return charts.grouped_bars("chart-self-service", title,
+                                   _("Matters settled by self-service at the kiosk and on a phone, the most settled first."),
+                                   labels, series, values, _("Matters settled"), lang)
+    if name == "not-found":
+        if not table.rows:
+            return None
+        rows = table.rows[:CHART_MATTERS]
+        return charts.bars("chart-not-found", title, _("The words of searches that found nothing, the most frequent first."),
+                           list(zip(unique([short(row[0]) for row in rows]), [row[1] for row in rows])),
+                           _("Searches"), lang)
     return None  # transfers: a table reads better than a chart
+
+
+def unique(labels: list[str]) -> list[str]:
+    """Labels a chart tells apart: a second "Pysäköinti" (two matters, one title) becomes "Pysäköinti (2)"."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
+
+
+def short(text: str, limit: int = 40) -> str:
+    """A chart's label: a long title or search cut to fit beside its bar (the table has it whole)."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def charts_value(value):
@@ -287,7 +347,9 @@ def _context(session, params, lang: str) -> dict:
                                               .order_by(Service.position, Service.prefix))}
     targets = {sid: s.target_wait_min for sid, s in services.items()}
     report = reports.report(session, chosen.filters, targets, now)
-    data = tables(report, services, lang)
+    used = [u.matter_id for u in report.guide.matters]
+    matters = {m.id: m for m in session.exec(select(Matter).where(Matter.id.in_(used)))} if used else {}
+    data = tables(report, services, lang, matters)
     f = chosen.filters
     previous, following = (reports.step(chosen.kind, f.start, f.end, d) for d in (-1, 1))
 
@@ -345,6 +407,7 @@ async def report_page(request: Request):
         # Unknown names, days that are no dates, periods back to front or too long: all 422.
         return pages.error_page(request, 422, exc.message, **exc.params)
     context["user"] = request.state.user
+    context["search_words_days"] = request.app.state.settings.search_words_retention_days
     template = "_report.html" if request.headers.get("hx-request") else "reports.html"
     return pages.render(request, template, context)
 

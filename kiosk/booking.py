@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server import booking, hours, i18n, queue
+from server import booking, hours, i18n, matters, queue
 from server.booking import Limits, SlotTaken
 from server.db import run_read, run_write
 from server.errors import BadRequest, Conflict, DomainError, Invalid, NotFound, N_
@@ -213,7 +213,8 @@ def _see(request: Request, public_id: str, done: str = "") -> RedirectResponse:
 async def services_page(request: Request):
     def read(session: Session) -> dict:
         site = queue.get_site(session, request.path_params["site"])
-        return {"site": site, "services": _bookable_services(session, site)}
+        return {"site": site, "services": _bookable_services(session, site),
+                "has_guide": matters.version(session, site)[0] > 0}
 
     return pages.render(request, "booking_services.html", await run_read(request.app.state.db, read))
 

@@ -22,7 +22,7 @@ from starlette.routing import Route
 from sqlmodel import Session, select
 
 from kiosk.routes import _status_context
-from server import i18n, push, queue, remote
+from server import i18n, matters, push, queue, remote
 from server.db import run_read, run_write
 from server.errors import DomainError, Invalid, N_
 from server.models import Service, Site, Ticket, utcnow
@@ -114,7 +114,8 @@ def _join_list(session: Session, slug: str, lang: str) -> dict:
     waiting = queue.waiting_counts(session, site, now)
     estimates = queue.estimates(session, site, services, now)
     rows = [_service_row(session, site, s, now, lang, waiting, estimates) for s in services if s.remote_join]
-    return {"site": site, "rows": rows, "others": any(not s.remote_join for s in services)}
+    return {"site": site, "rows": rows, "others": any(not s.remote_join for s in services),
+            "has_guide": matters.version(session, site)[0] > 0}
 
 
 def _join_service(session: Session, slug: str, code: str, lang: str) -> dict:

@@ -17,7 +17,7 @@ from starlette.websockets import WebSocket
 from starlette.staticfiles import StaticFiles
 
 from printers import jobs
-from server import booking, events, guidance, hours, i18n, queue, remote
+from server import booking, events, guidance, hours, i18n, matters, queue, remote
 from server.db import run_read, run_write
 from server.errors import DomainError, Invalid, NotFound, N_
 from server.estimate import QueueNow, estimate_wait_min
@@ -51,6 +51,7 @@ def _start_context(session, site_slug: str, device: str | None) -> dict:
         "today": today,
         "printer_down": printer is None or printer.condition in jobs.DOWN,
         "takes_appointments": any(s.appointment_seats > 0 for s in services),
+        "has_guide": matters.version(session, site)[0] > 0,
     }
 
 
@@ -105,8 +106,18 @@ async def issue(request: Request):
     lang = pages.page_language(request)
     issued = await run_write(state.db, queue.issue_ticket, request.path_params["site"], service_code, lang,
                              device=_kiosk_name(request))
+    matter = str(form.get("matter") or "")
+    if matter.isdigit() and len(matter) < 10:  # taken from a matter's screen in the guide (kiosk/guide.py)
+        await run_write(state.db, _took_number, issued.site, int(matter), lang)
     paper = "on_screen" if issued.printer_condition in (*jobs.DOWN, "none") else "printing"
     return pages.render(request, "_kiosk_ticket.html", _ticket_context(request, issued, paper), status_code=201)
+
+
+def _took_number(session, site: Site, matter_id: int, lang: str) -> None:
+    try:
+        matters.record(session, site, "ticket", "kiosk", lang, matter=matters.get(session, site, matter_id))
+    except NotFound:
+        pass  # the matter went away meanwhile: the ticket is what counts
 
 
 # --- check-in for a booked time -------------------------------------------------------------------
@@ -128,8 +139,8 @@ def _checkin_context(request: Request, site: Site, code: str = "", message: str 
     }
 
 
-def _checkin_page(request: Request, fragment: str, context: dict, status_code: int = 200) -> Response:
-    """The fragment for htmx; without it, the whole kiosk page around it."""
+def screen_page(request: Request, fragment: str, context: dict, status_code: int = 200) -> Response:
+    """A kiosk screen: the fragment for htmx; without it, the whole kiosk page around it."""
     if request.headers.get("hx-request"):
         return pages.render(request, fragment, context, status_code=status_code)
     return pages.render(request, "kiosk.html", {**context, "fragment": fragment}, status_code=status_code)
@@ -137,7 +148,7 @@ def _checkin_page(request: Request, fragment: str, context: dict, status_code: i
 
 async def checkin_page(request: Request):
     site = await run_read(request.app.state.db, queue.get_site, request.path_params["site"])
-    return _checkin_page(request, "_kiosk_checkin.html", _checkin_context(request, site))
+    return screen_page(request, "_kiosk_checkin.html", _checkin_context(request, site))
 
 
 async def check_in(request: Request):
@@ -151,7 +162,7 @@ async def check_in(request: Request):
             raise Invalid(N_("Type the code of your booking, or show its QR code to the reader."))
         arrived = await run_write(state.db, _remote_arrival, slug, booking.normal_code(code))
         if arrived is not None:  # a ticket joined from a phone, its holder now here
-            return _checkin_page(request, "_kiosk_ticket.html", _ticket_context(request, arrived, "arrived"),
+            return screen_page(request, "_kiosk_ticket.html", _ticket_context(request, arrived, "arrived"),
                                  status_code=200)
         appointment, issued = await run_write(
             state.db, booking.check_in, slug, code, lang=lang, device=_kiosk_name(request),
@@ -159,12 +170,12 @@ async def check_in(request: Request):
     except DomainError as exc:
         site = await run_read(state.db, queue.get_site, slug)  # an unknown site is the ordinary 404
         message = i18n.gettext(lang, exc.message, **exc.params)
-        return _checkin_page(request, "_kiosk_checkin.html", _checkin_context(request, site, code, message),
+        return screen_page(request, "_kiosk_checkin.html", _checkin_context(request, site, code, message),
                              status_code=exc.status_code)
     paper = "on_screen" if issued.printer_condition in (*jobs.DOWN, "none") else "printing"
     context = {**_ticket_context(request, issued, paper), "appointment": appointment,
                "late_booked_time": i18n.local_time(appointment.starts_at, issued.site.timezone, lang)}
-    return _checkin_page(request, "_kiosk_checkin_ticket.html", context, status_code=201)
+    return screen_page(request, "_kiosk_checkin_ticket.html", context, status_code=201)
 
 
 def _remote_arrival(session, slug: str, code: str) -> queue.IssuedTicket | None:
@@ -183,6 +194,8 @@ def _remote_arrival(session, slug: str, code: str) -> queue.IssuedTicket | None:
 
 def _job_progress(session, site_slug: str, job_id: str, wait_s: float) -> tuple[str, queue.IssuedTicket]:
     job = jobs.get_job(session, job_id)
+    if job.ticket_id is None:  # a guide's slip (kiosk/guide.py follows those)
+        raise NotFound(N_("There is no such print job."))
     ticket = session.get(Ticket, job.ticket_id)
     site = session.get(Site, ticket.site_id)
     if site.slug != site_slug:

@@ -1,6 +1,7 @@
 """The print-job queue: which printer a ticket goes to, and each job's way to paper.
 
-A job is a row written in the same transaction as its ticket. Its states:
+A job is a row written in the same transaction as its ticket; or, of kind "slip", a matter's steps
+for doing it oneself that a visitor asked for at the kiosk's guide (printers/slip.py). Its states:
 
     queued --claim--> sent --printed--> printed
       ^                 |--not printed (nothing left for the printer)--> queued, retried later
@@ -23,7 +24,7 @@ from sqlmodel import Session, select
 from server import i18n
 from server.errors import NotFound, N_
 from server.events import record_event
-from server.models import Device, Printer, PrintJob, Service, Site, Ticket
+from server.models import Device, Matter, Printer, PrintJob, Service, Site, Ticket
 from printers.ticket import SlipLabels, TicketSlip, render_preview, render_ticket
 
 # Waits between attempts while a printer cannot print: 1, 2, 4 … seconds, never more than this.
@@ -45,6 +46,9 @@ CONDITION_TEXTS = {
     "disconnected": N_("The printer agent is not connected"),
 }
 ENDED_VISITS = ("finished", "no_show", "unserved", "cancelled")
+# A slip not printed this long after it was asked for is not printed at all: its visitor has left the
+# kiosk, and the next one would get a stranger's matter.
+SLIP_FRESH_S = 60
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,14 @@ def create_job(
     if printer is None:
         job.state = "failed"
         job.error = "No printer is set up for this kiosk."
+    session.add(job)
+    return job
+
+
+def create_slip_job(session: Session, matter: Matter, lang: str, printer: Printer, now: datetime) -> PrintJob:
+    """A queued slip with the steps of ``matter`` in ``lang`` (printers/slip.py lays it out when sent)."""
+    job = PrintJob(id=secrets.token_hex(16), kind="slip", matter_id=matter.id, lang=lang, printer_id=printer.id,
+                   next_attempt_at=now, created_at=now, updated_at=now)
     session.add(job)
     return job
 
@@ -157,12 +169,19 @@ def backoff_s(attempts: int) -> int:
 
 
 def fail_ended_visit(session: Session, job: PrintJob, now: datetime) -> bool:
-    """A ticket whose visit has ended is not printed any more: a late slip would only confuse."""
-    ticket = session.get(Ticket, job.ticket_id)
-    if ticket.status not in ENDED_VISITS:
-        return False
+    """A ticket whose visit has ended is not printed any more: a late ticket would only confuse.
+    Nor is a matter's slip once its visitor has left the kiosk (SLIP_FRESH_S)."""
+    if job.kind == "slip":
+        if now - job.created_at <= timedelta(seconds=SLIP_FRESH_S):
+            return False
+        error = f"Not printed: asked for at the kiosk more than {SLIP_FRESH_S} s before."
+    else:
+        ticket = session.get(Ticket, job.ticket_id)
+        if ticket.status not in ENDED_VISITS:
+            return False
+        error = f"Not printed: the visit had ended ({ticket.status})."
     job.state = "failed"
-    job.error = f"Not printed: the visit had ended ({ticket.status})."
+    job.error = error
     job.updated_at = now
     session.add(job)
     return True
@@ -344,6 +363,10 @@ def ticket_slip(session: Session, job: PrintJob, public_url: str) -> TicketSlip:
 
 
 def render_job(session: Session, job: PrintJob, public_url: str) -> RenderedJob:
+    if job.kind == "slip":
+        from printers import slip  # slip.py queues its jobs through this module
+
+        return slip.render_slip_job(session, job)
     printer = session.get(Printer, job.printer_id)
     ticket = session.get(Ticket, job.ticket_id)
     site = session.get(Site, ticket.site_id)

@@ -57,6 +57,10 @@ NUMBER_MAX_SCALE = 6
 QR_MODULE_DOTS = 6
 # The white border of the raster QR, in modules; the blank lines above and below add to it.
 QR_BORDER_MODULES = 1
+# Up to 250 bytes a QR code with error correction M is at most version 11: 63 modules with its border,
+# which at 6 dots each fit even 58 mm paper (384 dots).
+QR_FULL_SIZE_BYTES = 250
+QR_FULL_SIZE_PAPER_DOTS = 384
 
 # The paper width of profiles that do not know theirs ("simple", "default", RP326…): 512 dots is the
 # TM-T88's 80 mm, and on a 58 mm printer (384 dots) a centred QR code still fits, a little to the right.
@@ -286,7 +290,7 @@ def _qr(printer: Dummy, code_page: str, url: str, mode: QrMode, columns: int) ->
     if mode == "native":
         # python-escpos refuses center=True for the printer's own QR code, but the printer applies the
         # ESC a centering (still in force from above) to it.
-        printer.qr(url, ec=QR_ECLEVEL_M, size=QR_MODULE_DOTS, native=True)
+        printer.qr(url, ec=QR_ECLEVEL_M, size=_native_module_dots(url, _paper_dots(printer.profile)), native=True)
     elif mode == "raster":
         # The raster is centred by its own white margin, so it must start at the left edge: whether a
         # printer applies ESC a to GS v 0 differs between models.
@@ -302,14 +306,32 @@ def _qr(printer: Dummy, code_page: str, url: str, mode: QrMode, columns: int) ->
             printer.textln(_printable(url[start : start + columns], code_page))
 
 
-def _qr_raster(url: str, paper_dots: int) -> bytes:
+def _qr_matrix(url: str) -> list[list[bool]]:
     code = qrcode.QRCode(border=QR_BORDER_MODULES, error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data(url)
     code.make(fit=True)
-    matrix = code.get_matrix()
+    return code.get_matrix()
+
+
+def _module_dots(matrix: list[list[bool]], paper_dots: int) -> int:
+    # A long URL (an e-service's address on a slip) on a narrow printer gets smaller modules rather than
+    # a QR code cut off at the edge. The printer's own command picks the same version for the same data
+    # and error correction, so the qrcode library's matrix tells its size too.
+    return max(1, min(QR_MODULE_DOTS, paper_dots // len(matrix)))
+
+
+def _native_module_dots(url: str, paper_dots: int) -> int:
+    # Building the code only to measure it costs milliseconds inside the worker's write transaction;
+    # a ticket's status URL is far shorter than what fits anyway.
+    if len(url.encode()) <= QR_FULL_SIZE_BYTES and paper_dots >= QR_FULL_SIZE_PAPER_DOTS:
+        return QR_MODULE_DOTS
+    return _module_dots(_qr_matrix(url), paper_dots)
+
+
+def _qr_raster(url: str, paper_dots: int) -> bytes:
+    matrix = _qr_matrix(url)
     modules = len(matrix)
-    # A long URL on a narrow printer gets smaller modules rather than a QR code cut off at the edge.
-    module_dots = max(1, min(QR_MODULE_DOTS, paper_dots // modules))
+    module_dots = _module_dots(matrix, paper_dots)
     image = Image.new("L", (modules, modules))
     image.putdata([0 if dark else 255 for row in matrix for dark in row])
     image = image.resize((modules * module_dots, modules * module_dots), Image.Resampling.NEAREST)

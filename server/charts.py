@@ -100,6 +100,12 @@ def columns(chart_id: str, title: str, description: str, points: list[tuple[str,
     return render(chart_id, title, description, spec, lang, "columns")
 
 
+def _count_axis(values: list) -> dict:
+    """An axis of whole numbers: at most five ticks, and no more than the largest count, since
+    tickMinStep alone still gave 0 1 1 2 2 (halves printed as whole numbers) up to a count of 2."""
+    return {"format": ",d", "tickMinStep": 1, "tickCount": min(5, max([1, *(v for v in values if v)]))}
+
+
 def bars(chart_id: str, title: str, description: str, rows: list[tuple[str, float | None]], x_title: str,
          lang: str, top: float | None = None, width: int = HALF) -> Markup:
     """Horizontal bars, one per named row (services, kinds of request), the value printed at the end
@@ -109,8 +115,8 @@ def bars(chart_id: str, title: str, description: str, rows: list[tuple[str, floa
     scale = {"domain": [0, top]} if top else {}
     y = {"field": "label", "type": "nominal", "sort": None, "title": None}
     counts = all(isinstance(v, int) for _, v in rows)  # whole things (requests): no 0.5 on the axis
-    axis = {"format": ",d", "tickMinStep": 1} if counts else {"format": ONE_DECIMAL}
-    x = {"field": "value", "type": "quantitative", "title": x_title, "scale": scale, "axis": {**axis, "tickCount": 5}}
+    axis = _count_axis([v for _, v in rows]) if counts else {"format": ONE_DECIMAL, "tickCount": 5}
+    x = {"field": "value", "type": "quantitative", "title": x_title, "scale": scale, "axis": axis}
     spec = {"width": width, "height": {"step": 34}, "data": {"values": data}, "encoding": {"y": y, "x": x},
             "layer": [{"mark": {"type": "bar", "height": {"band": 0.7}}, "encoding": SAY},
                       {"transform": [{"filter": "isValid(datum.value)"}],
@@ -127,11 +133,13 @@ def grouped_bars(chart_id: str, title: str, description: str, groups: list[str],
              "say": f"{g}, {s}: {shown_number(values.get((g, s)), lang)}"} for g in groups for s in series]
     colour = {"field": "series", "type": "nominal", "sort": series, "title": None,
               "scale": {"domain": series, "range": SERIES_FILLS[:len(series)]}}
+    counts = all(isinstance(v, int) for v in values.values())  # whole things (matters): no 0.5 on the axis
+    axis = _count_axis(list(values.values())) if counts else {"format": ONE_DECIMAL, "tickCount": 5}
     encoding = {"y": {"field": "group", "type": "nominal", "sort": None, "title": None,
                       "scale": {"paddingInner": 0.25, "paddingOuter": 0.1}},
                 "yOffset": {"field": "series", "type": "nominal", "sort": series},
                 "x": {"field": "value", "type": "quantitative", "title": x_title,
-                      "axis": {"format": ONE_DECIMAL, "tickCount": 5}},
+                      "axis": axis},
                 "color": colour}
     spec = {"width": width, "height": {"step": 19, "for": "offset"}, "data": {"values": data},
             "encoding": encoding,

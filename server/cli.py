@@ -1,4 +1,4 @@
-"""The ``luukku`` command: serve, migrate, demo, create-user, department, hours, printers, kiosks, displays, config, settings."""
+"""The ``luukku`` command: serve, migrate, demo, create-user, department, hours, printers, kiosks, displays, config, ptv, settings."""
 
 import argparse
 import getpass
@@ -386,6 +386,42 @@ def cmd_settings(args) -> None:
         print(f"LUUKKU_{name.upper()}={value}\n    {field.description}")
 
 
+def cmd_ptv(args) -> None:
+    """``luukku ptv import``: the national service catalogue's services into the matters (docs/ptv.md)."""
+    from sqlmodel import select
+
+    from server import ptv, ptv_api
+    from server.db import Database
+    from server.errors import DomainError
+    from server.models import Site
+
+    settings = get_settings()
+    organization = args.organization or settings.ptv_organization_id
+    if not organization:
+        sys.exit("luukku ptv import: name the organisation (--organization GUID or LUUKKU_PTV_ORGANIZATION_ID).")
+    refs = set(args.overwrite)
+    if bad := sorted(ref for ref in refs if ":" not in ref.strip(":")):
+        sys.exit(f"luukku ptv import: --overwrite takes KEY:FIELD, e.g. parking-permit:answer_fi (got {', '.join(bad)}).")
+    db = Database(settings.database_url)
+    try:
+        with db.read() as session:
+            slugs = list(session.exec(select(Site.slug).order_by(Site.id)))
+        if unknown := sorted(set(args.site) - set(slugs)):
+            raise ValueError(f"there is no site {', '.join(unknown)}")
+        # PTV is read whole before the database is written: a page it fails to give changes nothing.
+        catalogue = ptv_api.fetch(settings.ptv_url, organization, timeout_s=settings.ptv_timeout_s,
+                                  retries=settings.ptv_retries)
+        with db.write() as session:
+            sites = [site for site in session.exec(select(Site).order_by(Site.id))
+                     if site.slug in (args.site or slugs)]
+            plan = ptv.import_catalogue(session, catalogue, sites, refs, apply=not args.dry_run)
+    except (ValueError, DomainError) as exc:
+        sys.exit(f"luukku ptv import: {exc}")
+    finally:
+        db.dispose()
+    print("\n".join(ptv.describe(plan, catalogue)))
+
+
 def cmd_visits(args) -> None:
     from server import queue, visits
     from server.db import Database
@@ -506,6 +542,17 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("action", choices=["rebuild"])
     p.add_argument("--site", help="only this site's visits")
     p.set_defaults(func=cmd_visits)
+    p = commands.add_parser("ptv", help="import the national service catalogue's (Suomi.fi PTV) services into the "
+                            "guide's matters", epilog="e.g. luukku ptv import --dry-run, then luukku ptv import "
+                            "--overwrite parking-permit:answer_fi (docs/ptv.md)")
+    p.add_argument("action", choices=["import"])
+    p.add_argument("--organization", metavar="GUID", help="the organisation's PTV id (default: LUUKKU_PTV_ORGANIZATION_ID)")
+    p.add_argument("--site", action="append", default=[], metavar="SLUG",
+                   help="offer new matters at this site and match its details with PTV (repeatable; default: every site)")
+    p.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    p.add_argument("--overwrite", action="extend", nargs="+", default=[], metavar="KEY:FIELD",
+                   help="conflicts where PTV's value replaces the one staff wrote (a matter's key, or site:SLUG)")
+    p.set_defaults(func=cmd_ptv)
     commands.add_parser("settings", help="show the settings and what each does").set_defaults(func=cmd_settings)
     args = parser.parse_args(argv)
     args.func(args)

@@ -5,7 +5,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from server.models import AppointmentHours, Counter, Department, Device, Printer, Service, Site, StaffUser
+from server.demo_matters import MATTERS
+from server.models import (AppointmentHours, Counter, Department, Device, Matter, MatterSite, Printer, Service,
+                           Site, StaffUser)
 from server.staff import hash_password
 
 SITE = {"slug": "demo", "name": "Kaupungintalon asiakaspalvelu", "name_sv": "Stadshusets kundtjänst",
@@ -47,7 +49,8 @@ USER_DEPARTMENTS = {"expert": "building-control"}
 
 
 def seed_demo(session: Session, password: str) -> Site:
-    """Creates the demo site, or resets the demo users' password if it exists. Idempotent."""
+    """Creates the demo site, or resets the demo users' password if it exists; adds the demo catalogue's
+    matters it lacks. Idempotent."""
     site = session.exec(select(Site).where(Site.slug == SITE["slug"])).first()
     if site is None:
         site = Site(**SITE)
@@ -83,7 +86,20 @@ def seed_demo(session: Session, password: str) -> Site:
                 user.department_id = departments[USER_DEPARTMENTS[username]].id
         user.password_hash = hash_password(password)
         session.add(user)
+    seed_matters(session, site)
     return site
+
+
+def seed_matters(session: Session, site: Site) -> int:
+    """Adds the demo catalogue's matters (server/demo_matters.py) that are not there yet, by key, offered
+    at ``site``; returns how many. A matter that is there is left alone: an admin may have edited it, or
+    the sites that offer it."""
+    existing = set(session.exec(select(Matter.key)))
+    new = [Matter(**fields) for fields in MATTERS if fields["key"] not in existing]
+    session.add_all(new)
+    session.flush()
+    session.add_all(MatterSite(matter_id=matter.id, site_id=site.id) for matter in new)
+    return len(new)
 
 
 def set_demo_printer(session: Session, connection: str, profile: str) -> Printer | None:

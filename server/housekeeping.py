@@ -1,7 +1,8 @@
 """Jobs the server runs by itself while it is up: closing the day's unserved tickets, passing over
 remote tickets whose holders have not come (server/remote.py), giving back
 the seats of appointment holds whose time ran out, marking missed bookings no-shows, and erasing
-personal data after its retention period (bookings', and the customer registry's, hourly)."""
+personal data after its retention period (bookings', and the customer registry's, hourly), and the
+words of the guide's searches that found nothing after theirs (hourly)."""
 
 import logging
 from datetime import datetime, timedelta
@@ -9,7 +10,7 @@ from datetime import datetime, timedelta
 import anyio
 import sqlalchemy as sa
 
-from server import booking, customers, outbox, queue, remote
+from server import booking, customers, matters, outbox, queue, remote
 from server.db import Database
 from server.models import Message, Ticket, TicketContact, utcnow
 
@@ -87,6 +88,16 @@ def forget_messages(db: Database, message_days: int, now: datetime | None = None
     return {"messages": erased, "contacts": contacts}
 
 
+def forget_search_words(db: Database, search_words_days: int, now: datetime | None = None) -> int:
+    """The words of the guide's searches that found nothing (server/matters.py), once they are
+    ``search_words_days`` old: they may name a person or a case. The count stays for the reports."""
+    with db.write() as session:
+        cleared = matters.forget_queries(session, search_words_days, now)
+    if cleared:
+        log.info("cleared the words of %d searches that found nothing", cleared)
+    return cleared
+
+
 RETENTION_EVERY_S = 3600  # personal data past its time goes within the hour; no need to scan each minute
 
 
@@ -108,9 +119,9 @@ def run_all(db: Database, limits: booking.Limits, retention_days: int,
 
 async def run_periodically(db: Database, interval_s: float, limits: booking.Limits, retention_days: int,
                            registry_days: int, message_days: int = 30,
-                           remind_before: timedelta = timedelta(hours=24)) -> None:
-    """Runs the jobs every ``interval_s`` seconds (the registry's and the queue messages' retention
-    every hour) until cancelled; a failing run is logged."""
+                           remind_before: timedelta = timedelta(hours=24), search_words_days: int = 90) -> None:
+    """Runs the jobs every ``interval_s`` seconds (the registry's, the queue messages' and the search
+    words' retention every hour) until cancelled; a failing run is logged."""
     last_retention = None
     while True:
         try:
@@ -118,6 +129,7 @@ async def run_periodically(db: Database, interval_s: float, limits: booking.Limi
             if last_retention is None or anyio.current_time() - last_retention >= RETENTION_EVERY_S:
                 await anyio.to_thread.run_sync(apply_retention, db, registry_days)
                 await anyio.to_thread.run_sync(forget_messages, db, message_days)
+                await anyio.to_thread.run_sync(forget_search_words, db, search_words_days)
                 last_retention = anyio.current_time()
         except Exception:  # the next run tries again; the server must not stop for this
             log.exception("housekeeping failed")

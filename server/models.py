@@ -387,6 +387,7 @@ PRINTER_CONDITIONS = (
     "unknown", "online", "paper_near_end", "paper_out", "cover_open", "offline", "error", "no_answer",
 )
 PRINT_JOB_STATES = ("queued", "sent", "printed", "failed")
+PRINT_JOB_KINDS = ("ticket", "slip")
 
 
 class Printer(SQLModel, table=True):
@@ -429,7 +430,8 @@ class Device(SQLModel, table=True):
 
 
 class PrintJob(SQLModel, table=True):
-    """One ticket to print, written in the same transaction as the ticket (or the staff's reprint).
+    """One ticket to print, written in the same transaction as the ticket (or the staff's reprint);
+    or (``kind`` "slip") a matter's steps for doing it oneself, asked for at a kiosk's guide.
 
     Printed at most once: only a queued job is ever sent, and a job is marked sent before its bytes
     leave. A job whose outcome is unknown (the printer went away mid-job) fails; staff may reprint.
@@ -438,7 +440,11 @@ class PrintJob(SQLModel, table=True):
     __tablename__ = "print_job"
     __table_args__ = (sa.Index("ix_print_job_due", "printer_id", "state", "next_attempt_at"),)
     id: str = Field(primary_key=True, max_length=32)
-    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    kind: str = Field(default="ticket", max_length=10)  # one of PRINT_JOB_KINDS
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)  # a ticket's job
+    # A slip's matter and language (printers/slip.py); a ticket's language is the ticket's own.
+    matter_id: int | None = Field(default=None, foreign_key="matter.id")
+    lang: str = Field(default="", max_length=2)
     printer_id: int | None = Field(default=None, foreign_key="printer.id")
     reprint: bool = Field(default=False)
     requested_by: int | None = Field(default=None, foreign_key="staff_user.id")

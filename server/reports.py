@@ -1,7 +1,9 @@
 """The reports of a site (issue 7): visits, appointments, no-shows, waits and service times, the
 share served within target, the share resolved at the first tier, transfers, service requests, the
 busiest hours and repeat visits, for a period of local days and optionally one service, counter or
-clerk. Plain functions over a session; no HTTP. What each figure means: docs/reports.md.
+clerk; and the first tier's self-service (issue 20): the matters the guide settled, opened and
+printed, the numbers taken and times booked from it, and the searches that found nothing. Plain
+functions over a session; no HTTP. What each figure means: docs/reports.md.
 
 Two kinds of figure:
 
@@ -27,7 +29,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from server.errors import Invalid, N_
-from server.models import Appointment, ServicePeriod, ServiceRequest, Ticket
+from server.models import Appointment, GuideEvent, Matter, Service, ServicePeriod, ServiceRequest, Ticket
 
 KINDS = ("day", "week", "month", "custom")
 MAX_DAYS = 366
@@ -349,10 +351,10 @@ def within_target(rows: list[PeriodRow], targets: dict[int, int]) -> dict[int | 
 
 
 def first_tier(rows: list[VisitRow]) -> dict[int | None, Ratio]:
-    """Resolved at the first tier, per first service id and for all under None: of the visits whose
+    """Resolved by a generalist, per first service id and for all under None: of the visits whose
     first period was at a generalist-tier service and ended finished or transferred, those finished
     in that first period with no outcome or the outcome "resolved" (not referred, not a service
-    request, not left)."""
+    request, not left). The first tier's share adds self-service to it: ``with_self_service``."""
     tally: dict[int | None, list[int]] = {None: [0, 0]}
     for v in rows:
         first = v.first
@@ -364,6 +366,85 @@ def first_tier(rows: list[VisitRow]) -> dict[int | None, Ratio]:
             counts[0] += resolved
             counts[1] += 1
     return {k: Ratio(*v) for k, v in tally.items()}
+
+
+# --- the first tier's self-service (the guide at the kiosk and on the phone) ----------------------
+
+
+@dataclass(frozen=True)
+class MatterUse:
+    """What the guide did with one matter in the range: settled by self-service ("This solved it")
+    at the kiosk and on a phone, opened, its steps printed, a queue number taken or a time booked
+    from it."""
+
+    matter_id: int
+    solved_kiosk: int = 0
+    solved_phone: int = 0
+    opened: int = 0
+    printed: int = 0
+    ticket: int = 0
+    booked: int = 0
+
+    @property
+    def solved(self) -> int:
+        return self.solved_kiosk + self.solved_phone
+
+
+@dataclass(frozen=True)
+class Guide:
+    matters: list[MatterUse]  # the matters the guide met in the range, the most settled first
+    settled: dict[int | None, int]  # settled by self-service, per service id the matter names; all: None
+    not_found: int  # searches that found nothing, their words kept or already cleared
+    not_found_words: list[tuple[str, int]]  # the words still kept, the most frequent first
+
+
+def guide(session: Session, f: Filters) -> Guide:
+    """The first tier's self-service at the site in the range (``GuideEvent.at``). The service filter
+    keeps the matters that name that service; a counter or a clerk filter changes nothing here (no
+    counter settles a matter at the kiosk). Searches that found nothing belong to no service: they
+    are the site's, whatever the filters."""
+    start, end = f.bounds()
+    E = GuideEvent
+    where = [E.site_id == f.site_id, E.at >= start, E.at < end]
+    counts = (sa.select(E.matter_id, E.kind, E.channel, sa.func.count())
+              .where(*where, E.matter_id.is_not(None), E.kind != "not-found")
+              .group_by(E.matter_id, E.kind, E.channel))
+    if f.service_id is not None:
+        code = sa.select(Service.code).where(Service.id == f.service_id).scalar_subquery()
+        counts = counts.join(Matter, Matter.id == E.matter_id).where(Matter.service_code == code)
+    tally: dict[int, dict[str, int]] = {}
+    for matter_id, kind, channel, n in session.execute(counts):
+        field = f"solved_{channel}" if kind == "solved" else kind
+        mine = tally.setdefault(matter_id, {})
+        mine[field] = mine.get(field, 0) + n
+    uses = sorted((MatterUse(matter_id, **fields) for matter_id, fields in tally.items()),
+                  key=lambda u: (-u.solved, -u.opened, u.matter_id))
+
+    # Settled per service: the matter's service code, as this site's service of that code.
+    settled: dict[int | None, int] = {None: sum(u.solved for u in uses)}
+    solved = {u.matter_id: u.solved for u in uses if u.solved}
+    if solved:
+        services = (sa.select(Matter.id, Service.id)
+                    .join(Service, sa.and_(Service.code == Matter.service_code, Service.site_id == f.site_id))
+                    .where(Matter.id.in_(solved)))
+        for matter_id, service_id in session.execute(services):
+            settled[service_id] = settled.get(service_id, 0) + solved[matter_id]
+
+    not_found = [E.site_id == f.site_id, E.at >= start, E.at < end, E.kind == "not-found"]
+    total = session.execute(sa.select(sa.func.count()).select_from(E).where(*not_found)).scalar_one()
+    n = sa.func.count().label("n")
+    words = session.execute(sa.select(E.query, n).where(*not_found, E.query.is_not(None))
+                            .group_by(E.query).order_by(n.desc(), E.query)).all()
+    return Guide(uses, settled, total, [(text, count) for text, count in words])
+
+
+def with_self_service(generalist: dict[int | None, Ratio], settled: dict[int | None, int]) -> dict[int | None, Ratio]:
+    """Resolved at the first tier: the matters settled by self-service and the visits resolved by a
+    generalist, of the matters settled by self-service and the visits counted for the generalists
+    (``first_tier``); per service id and for all under None."""
+    return {k: Ratio(generalist.get(k, Ratio(0, 0)).part + settled.get(k, 0),
+                     generalist.get(k, Ratio(0, 0)).whole + settled.get(k, 0))
+            for k in {None, *generalist, *settled}}
 
 
 def transfers(rows: list[PeriodRow]) -> dict[tuple[int, int], int]:
@@ -438,7 +519,9 @@ class Report:
     periods: int
     times: dict[int | None, tuple[Spread, Spread]]
     within_target: dict[int | None, Ratio]
-    first_tier: dict[int | None, Ratio]
+    first_tier: dict[int | None, Ratio]  # self-service and generalists (with_self_service)
+    generalist: dict[int | None, Ratio]  # the generalists alone (first_tier())
+    guide: Guide
     transfers: dict[tuple[int, int], int]
     requests: Requests
     repeats: dict[int | None, Ratio]
@@ -453,6 +536,10 @@ def report(session: Session, f: Filters, targets: dict[int, int], now: datetime)
     """Every figure of the report; ``targets``: each service's ``target_wait_min`` by id."""
     visit_rows = visits(session, f)
     period_rows = periods(session, f)
+    generalist = first_tier(visit_rows)
+    first_tier_guide = guide(session, f)
+    # A counter or a clerk settles nothing at the kiosk: narrowed to one, the first tier is theirs alone.
+    settled = {} if f.counter_id is not None or f.staff_user_id is not None else first_tier_guide.settled
     return Report(
         filters=f,
         visits=len(visit_rows),
@@ -465,7 +552,9 @@ def report(session: Session, f: Filters, targets: dict[int, int], now: datetime)
         periods=len(period_rows),
         times=times_by_service(period_rows),
         within_target=within_target(period_rows, targets),
-        first_tier=first_tier(visit_rows),
+        first_tier=with_self_service(generalist, settled),
+        generalist=generalist,
+        guide=first_tier_guide,
         transfers=transfers(period_rows),
         requests=service_requests(session, f, now),
         repeats=repeat_visits(session, f, visit_rows),

@@ -145,6 +145,10 @@ class Settings(BaseSettings):
     message_retention_days: int = Field(
         30, ge=0, description="Days after a queue message was sent (or failed) its address and contents are erased"
     )
+    search_words_retention_days: int = Field(
+        90, ge=0, description="Days the words of the guide's searches that found nothing are kept for the reports; "
+        "then only their count stays"
+    )
     request_due_days: int = Field(
         14, description="Days from today (the site's calendar) a new service request is due, unless the clerk "
         "sets its due date"
@@ -178,6 +182,19 @@ class Settings(BaseSettings):
     session_max_hours: float = Field(12, description="Hours after logging in at which a staff session ends")
     housekeeping_interval_s: float = Field(
         60, description="Seconds between runs of the jobs that close unserved tickets at closing time and free expired appointment holds"
+    )
+    ptv_url: str = Field(
+        "https://api.palvelutietovaranto.suomi.fi", description="Address of the national service catalogue's "
+        "(Suomi.fi PTV) open API, version 11, that `luukku ptv import` and /admin/ptv read (docs/ptv.md)"
+    )
+    ptv_organization_id: str = Field(
+        "", description="The organisation whose services are imported from PTV, by its PTV id (a GUID), unless "
+        "the import names another"
+    )
+    ptv_timeout_s: float = Field(20, gt=0, description="Seconds one request to PTV may take before it is tried again")
+    ptv_retries: int = Field(
+        3, ge=0, description="Times a page PTV failed to give (5xx, timeout, no connection) is asked again, after "
+        "1, 2, 4 … s, before the import gives up and changes nothing"
     )
 
 

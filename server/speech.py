@@ -36,7 +36,8 @@ VOICES = {"fi": "fi", "sv": "sv", "en": "en"}
 RATE = 150
 # Extra pause between words, in units of 10 ms.
 WORD_GAP = 3
-MAX_TEXT = 200
+# A call is short; the kiosk's guide reads a matter's title and answer, a few sentences (about 40 s).
+MAX_TEXT = 600
 # A cache of spoken calls grows with numbers x counters x languages (~150-250 kB a file):
 # the oldest files beyond this many are removed after each new one.
 MAX_FILES = 3000

@@ -191,7 +191,9 @@ def test_a_manager_gives_the_displays_a_colour_a_logo_and_a_notice(tmp_path):
         served = client.get("/display/demo/logo")
         assert served.headers["content-type"] == "image/png" and served.content == logo.read_bytes()
 
-    for bad, words in ((["--colour", "blue"], "#rrggbb"), (["--logo", str(tmp_path / "d.db")], "PNG or JPEG"),
+    not_an_image = tmp_path / "logo.png"
+    not_an_image.write_text("a text file with a picture's name")
+    for bad, words in ((["--colour", "blue"], "#rrggbb"), (["--logo", str(not_an_image)], "PNG or JPEG"),
                        (["--notice-en", "x" * 301], "300")):
         refused = luukku(url, "display-look", "demo", *bad)
         assert refused.returncode != 0 and words in refused.stderr, refused.stderr

@@ -13,7 +13,7 @@ CORE = sorted(p for folder in ("server", "printers") for p in (ROOT / folder).gl
               if p.relative_to(ROOT).as_posix() not in ABOVE_THE_CORE)
 WEB = ("server.web", "kiosk", "counter", "display", "printers.routes", "starlette", "uvicorn", "httpx")
 # A channel that speaks HTTP to a gateway as a client is I/O like SMTP, not the web wing.
-CLIENTS = {"server.sms": {"httpx"}}
+CLIENTS = {"server.sms": {"httpx"}, "server.ptv_api": {"httpx"}}
 
 
 def module_name(path: Path) -> str:

@@ -250,9 +250,23 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (main.contains(event.detail.target)) quietFocus = true;
   });
+  // A part of a screen that says something new of itself (the guide's matters found, the slip's
+  // printing) is said when it changes: not again for each poll or keystroke that changes nothing.
+  var partSaid = {};
+  function sayParts() {
+    Array.prototype.forEach.call(main.querySelectorAll("[data-speak-part] [data-speak-screen]"), function (el) {
+      var area = el.closest("[data-speak-part]").getAttribute("data-speak-part");
+      var ids = el.getAttribute("data-speak-screen");
+      if (partSaid[area] === ids) return;
+      partSaid[area] = ids;
+      say(ids.split(/\s+/).map(function (id) { return { id: id, lang: lang }; }));
+    });
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
     quietFocus = false;
-    if (event.detail.target === main) { enter(true); return; }
+    if (event.detail.target === main) { partSaid = {}; enter(true); return; }
+    sayParts();
     // The ticket's print progress replaced its own section: the new one has its own time to stay.
     if (main.querySelector("[data-return-s]") !== returner) {
       var before = deadline;

@@ -18,6 +18,7 @@ from server.models import Counter, Service, Site, StaffUser, utcnow
 from server.web.schemas import (
     CallTicketRequest,
     FinishRequest,
+    GuideQuery,
     OpenCounterRequest,
     ParkRequest,
     PriorityRequest,
@@ -221,6 +222,30 @@ async def site_queue(request: Request):
     return JSONResponse(await run_read(request.app.state.db, _queue_snapshot, request.path_params["site"]))
 
 
+def _guide(session, finder, site_slug: str, query: GuideQuery) -> dict:
+    site = queue.get_site(session, site_slug)
+    hits = finder.find(session, site, query.q, query.lang, limit=query.limit)
+    # "service": the site's own service that takes the matter, so that a ticket can be taken for it.
+    services = {service.code for service in queue.active_services(session, site)}
+    return {"site": site.slug, "lang": query.lang, "matters": [
+        {"id": hit.matter.id, "key": hit.matter.key, "title": hit.matter.text("title", query.lang),
+         "service": hit.matter.service_code if hit.matter.service_code in services else None,
+         "self_service": bool(hit.matter.text("eservice_url", query.lang)), "book": hit.matter.book,
+         "score": hit.score}
+        for hit in hits]}
+
+
+async def guide(request: Request):
+    """The matters that fit what a citizen typed (server/search.py), best first."""
+    try:
+        query = GuideQuery.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        message = _validation_message(pages.page_language(request), exc)
+        return JSONResponse({"detail": message}, status_code=422)
+    return JSONResponse(await run_read(request.app.state.db, _guide, request.app.state.finder,
+                                       request.path_params["site"], query))
+
+
 def _endpoint(handler):
     """An authenticated API action: ``handler(request, user)``; a 422 from parsing is answered as is."""
 
@@ -355,6 +380,7 @@ routes = [
     Route("/v1/token", _public(token), methods=["POST"]),
     Route("/v1/sites/{site}/tickets", _public(create_ticket), methods=["POST"]),
     Route("/v1/sites/{site}/queue", site_queue),
+    Route("/v1/sites/{site}/guide", guide),
     Route("/v1/sites/{site}/printers", _endpoint(site_printers)),
     Route("/v1/print-jobs/{job_id}", print_job),
     Route("/v1/tickets/{ticket_id}/reprint", _endpoint(reprint), methods=["POST"]),

@@ -17,16 +17,20 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 import counter.admin_config
+import counter.admin_matters
 import counter.admin_people
 import counter.audit
 import counter.customers
 import counter.notices
+import counter.ptv
 import counter.reports
 import counter.requests
 import counter.routes
 import display.routes
 import kiosk.booking
 import kiosk.remote
+import kiosk.guide
+import kiosk.phone_guide
 import kiosk.routes
 import printers.routes
 from printers.worker import PrintWorker
@@ -35,6 +39,7 @@ from server.bus import PostgresBus, make_bus
 from server.db import Database, run_read
 from server.errors import DomainError, N_
 from server.queue import all_sites
+from server.search import Finder
 from server.mail import Mailer, SmtpServer
 from server.messenger import Messenger
 from server.settings import Settings, get_settings
@@ -131,7 +136,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             tasks.start_soon(housekeeping.run_periodically, db, settings.housekeeping_interval_s,
                              booking.Limits.of(settings), settings.booking_retention_days,
                              settings.registry_retention_days, settings.message_retention_days,
-                             timedelta(hours=settings.booking_reminder_hours))
+                             timedelta(hours=settings.booking_reminder_hours), settings.search_words_retention_days)
             tasks.start_soon(print_worker.run)
             tasks.start_soon(mailer.run)
             tasks.start_soon(messenger.run)
@@ -159,6 +164,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/metrics", prometheus_metrics),
         *kiosk.remote.routes,  # first: /t/push-sw.js is not a ticket's /t/{public_id}
         *kiosk.routes.routes,
+        *kiosk.guide.routes,
+        *kiosk.phone_guide.routes,
         *kiosk.booking.routes,
         *counter.routes.routes,
         *counter.customers.routes,
@@ -166,7 +173,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *counter.requests.routes,
         *counter.reports.routes,
         *counter.admin_config.routes,
+        *counter.admin_matters.routes,
         *counter.admin_people.routes,
+        *counter.ptv.routes,
         *device_gate.routes,
         *counter.audit.routes,
         *display.routes.routes,
@@ -188,8 +197,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 same_site="lax",
                 https_only=settings.public_url.startswith("https://"),
             ),
-            # The booking, joining and ticket status pages face the internet: /b/…, /a/…, /j/… and /t/….
-            Middleware(PublicRateLimit, prefixes=("/b/", "/a/", "/t/", "/j/"),
+            # The booking, joining, guide and ticket status pages face the internet: /b/…, /a/…, /j/…,
+            # /g/… and /t/….
+            Middleware(PublicRateLimit, prefixes=("/b/", "/a/", "/t/", "/j/", "/g/"),
                        limit=settings.public_rate_limit_per_min),
             # A kiosk PC issues many tickets from one address, but a person takes seconds for each:
             # its own, higher limit, on the buttons only (POST), so the screen itself always loads.
@@ -209,4 +219,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.mailer = mailer
     app.state.messenger = messenger
     app.state.speech = Speech(settings.speech_dir)
+    app.state.finder = Finder()  # the guide's search, its indexes kept per site (server/search.py)
     return app

@@ -7,6 +7,7 @@ from server.models import TICKET_STATES
 from server.web.schemas import (
     CallTicketRequest,
     FinishRequest,
+    GuideQuery,
     OpenCounterRequest,
     ParkRequest,
     PriorityRequest,
@@ -46,6 +47,14 @@ def _action(summary: str, bearer, param: tuple, ok: dict, body=None, optional_bo
     if body is not None:
         operation["requestBody"] = {**_body(body), "required": not optional_body}
     return {"post": operation}
+
+
+def _query_params(model) -> list[dict]:
+    schema = model.model_json_schema()
+    return [{"name": name, "in": "query", "required": name in schema.get("required", ()),
+             "description": field.get("description", ""),
+             "schema": {k: v for k, v in field.items() if k not in ("title", "description")}}
+            for name, field in schema["properties"].items()]
 
 
 def _counter_actions(bearer) -> dict:
@@ -116,6 +125,13 @@ def openapi_document() -> dict:
                 "parameters": [_path_param("site")],
                 "responses": {"200": {"description": "The queue", "content": {"application/json": {
                     "schema": {"type": "object"}}}}, "404": _ERROR}}},
+            "/v1/sites/{site}/guide": {"get": {
+                "summary": "The guide's search: the matters that fit what a citizen typed, best first "
+                           "(inflected and compound words, typos, a word still being typed)",
+                "parameters": [_path_param("site"), *_query_params(GuideQuery)],
+                "responses": {"200": {"description": "The matters found", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/GuideAnswer"}}}},
+                    "404": _ERROR, "422": _ERROR}}},
             "/v1/counters/{counter_id}/open": {"post": {
                 "summary": "Open a counter for the given services", "security": bearer,
                 "parameters": [_path_param("counter_id", "integer")],
@@ -162,6 +178,22 @@ def openapi_document() -> dict:
                     "printer": {"type": ["object", "null"]},
                     "created_at": {"type": "string", "format": "date-time"},
                     "printed_at": {"type": ["string", "null"], "format": "date-time"}}},
+                "GuideAnswer": {"type": "object", "required": ["site", "lang", "matters"], "properties": {
+                    "site": {"type": "string"}, "lang": {"enum": ["fi", "sv", "en"]},
+                    "matters": {"type": "array", "items": {"$ref": "#/components/schemas/GuideMatter"}}}},
+                "GuideMatter": {"type": "object",
+                                "required": ["id", "key", "title", "service", "self_service", "book", "score"],
+                                "properties": {
+                    "id": {"type": "integer"},
+                    "key": {"type": "string", "examples": ["parking-permit-resident"]},
+                    "title": {"type": "string", "description": "In the language asked (Finnish where it has none)"},
+                    "service": {"type": ["string", "null"],
+                                "description": "The code of the site's service that takes it; null: "
+                                               "self-service only"},
+                    "self_service": {"type": "boolean",
+                                     "description": "It has an e-service in the language asked or in Finnish"},
+                    "book": {"type": "boolean", "description": "It needs an expert's booked time"},
+                    "score": {"type": "number", "description": "How well it fits; higher is better"}}},
                 "Error": {"type": "object", "required": ["detail"],
                           "properties": {"detail": {"type": "string"}}},
                 "Ticket": {"type": "object",

@@ -57,3 +57,13 @@ class ParkRequest(_Input):
 
 class PriorityRequest(_Input):
     priority: Literal[0, 1, 2] = Field(description="0 normal, 1 needs assistance, 2 urgent")
+
+
+class GuideQuery(BaseModel):
+    """The guide's search (GET /api/v1/sites/{site}/guide): its query string. Spaces are kept: a
+    query that does not end in one is read as a word still being typed."""
+
+    model_config = ConfigDict(extra="ignore")
+    q: str = Field("", max_length=200, description="What the citizen typed")
+    lang: Literal["fi", "sv", "en"] = Field("fi", description="The language it is typed in")
+    limit: int = Field(8, ge=1, le=20, description="The most matters to answer with")

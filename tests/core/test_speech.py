@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from server.speech import Speech, SpeechUnavailable, call_phrase, chime_wav, spoken_counter, spoken_ticket
+from server.speech import MAX_TEXT, Speech, SpeechUnavailable, call_phrase, chime_wav, spoken_counter, spoken_ticket
 
 ESPEAK = shutil.which("espeak-ng")
 needs_espeak = pytest.mark.skipif(
@@ -241,7 +241,7 @@ def test_eight_displays_asking_at_once_get_one_whole_file(speech):
 
 @needs_espeak
 def test_text_is_never_taken_for_options_or_markup(speech):
-    for text in ("-v xx hello", "--help", "[[h@'loU]]", "<speak>hi</speak>", "a" * 201, "", "Number A-42\n-w x"):
+    for text in ("-v xx hello", "--help", "[[h@'loU]]", "<speak>hi</speak>", "a" * (MAX_TEXT + 1), "", "Number A-42\n-w x"):
         with pytest.raises(ValueError):
             speech.phrase_file("en", text)
     with pytest.raises(ValueError):

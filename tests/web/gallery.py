@@ -196,7 +196,8 @@ def manager(g: Gallery) -> None:
         page = g.page(MANAGER, lang)
         g.login(page, "admin", lang)
         for path, state in (("/reports", "reports"), ("/admin", "administration"),
-                            ("/admin/sites/demo", "site settings")):
+                            ("/admin/sites/demo", "site settings"), ("/admin/matters", "the first tier's matters"),
+                            ("/admin/matters/new", "a new matter")):
             page.goto(f"{g.server.url}{path}?lang={lang}")
             page.wait_for_load_state("networkidle")
             g.shoot(page, "Reports and administration", state, lang, full_page=True)

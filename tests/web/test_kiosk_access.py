@@ -56,8 +56,11 @@ def test_a_ticket_is_issued_with_the_keyboard_alone(kiosk, server):
     kiosk.goto(f"{server.url}/kiosk/demo?lang=en")
     kiosk.wait_for_function("() => document.activeElement.classList.contains('tile')")
     assert "General advice" in focused(kiosk)  # the first choice has the focus
-    kiosk.keyboard.press("Shift+Tab")  # before the tiles: the languages, the speech and text controls
+    kiosk.keyboard.press("Shift+Tab")  # before the tiles: "What do you need?", the languages, the controls
+    assert "What do you need?" in focused(kiosk)
+    kiosk.keyboard.press("Shift+Tab")
     assert "English" in focused(kiosk)
+    kiosk.keyboard.press("Tab")
     kiosk.keyboard.press("Tab")
     assert "General advice" in focused(kiosk)
     ring = kiosk.evaluate("getComputedStyle(document.activeElement).outlineStyle")

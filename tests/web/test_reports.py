@@ -132,8 +132,8 @@ def test_every_csv_matches_the_core_figures_and_its_chart(server):
     target = r.within_target[None]
     assert [figure(c) for c in got["within-target"][1][2:]] == [target.whole, target.part,
                                                                round(100 * target.share, 1)]
-    tier = r.first_tier[None]
-    assert [figure(c) for c in got["first-tier"][1][1:]] == [tier.whole, tier.part, round(100 * tier.share, 1)]
+    tier = r.first_tier[None]  # no guide events here: the generalists' figure (tests/web/test_first_tier_report.py)
+    assert [figure(c) for c in got["first-tier"][1][-3:]] == [tier.whole, tier.part, round(100 * tier.share, 1)]
     assert sum(int(row[2]) for row in got["transfers"][1:]) == sum(r.transfers.values()) > 0
     assert [row[1] for row in got["requests"][1:]] == [str(r.requests.opened), str(r.requests.closed),
                                                        str(r.requests.overdue)]

@@ -31,6 +31,16 @@ PUBLIC = {
     "/kiosk/{site}/tickets": "the kiosk's ticket button (rate-limited)",
     "/kiosk/{site}/check-in": "the kiosk's check-in with a booking code",
     "/kiosk/{site}/print-jobs/{job}": "the kiosk's wait for its print (the job id is random)",
+    "/kiosk/{site}/guide": "the kiosk's \"What do you need?\"",
+    "/kiosk/{site}/guide/results": "the matters found as the visitor types",
+    "/kiosk/{site}/guide/{matter}": "a matter's screen on the kiosk",
+    "/kiosk/{site}/guide/{matter}/solved": "\"This solved it\" (counted, kiosk rate limit)",
+    "/kiosk/{site}/guide/{matter}/print": "the steps on the kiosk's printer (kiosk rate limit)",
+    "/kiosk/{site}/guide/{matter}/print/{job}": "the kiosk's wait for the slip (the job id is random)",
+    "/g/{site}": "\"What do you need?\" on a phone (rate-limited)",
+    "/g/{site}/{matter}": "a matter on a phone",
+    "/g/{site}/{matter}/solved": "\"This solved it\" on a phone (CSRF token, rate-limited)",
+    "/g/{site}/{matter}/{way}": "on to joining or booking, counted on the way",
     "/kiosk/{site}/speech/{lang}/{phrase}.wav": "the kiosk's spoken guidance (only phrase ids the server builds)",
     "/kiosk/{site}/speech/{lang}/{phrase}.txt": "its text, for the browser's own speech",
     "/devices/enrol/{token}": "a screen's one-time enrolment link (the token is random and shown once)",
@@ -64,6 +74,7 @@ PUBLIC = {
     "/api/v1/token": "exchanging a password for a bearer token",
     "/api/v1/sites/{site}/tickets": "issuing a ticket, as the kiosk does",
     "/api/v1/sites/{site}/queue": "the queue, as the display shows it",
+    "/api/v1/sites/{site}/guide": "the guide's search, as the kiosk and the phone pages offer it",
     "/api/v1/print-jobs/{job_id}": "a print job's state (the id is random)",
 }
 PUBLIC_SOCKETS = {
@@ -159,6 +170,17 @@ def test_staff_routes_refuse_a_stranger_and_the_wrong_role(live_server):
     finally:
         for client in logged_in.values():
             client.close()
+
+
+def test_the_first_tiers_catalogue_is_edited_by_admins_only(live_server):
+    """Matters are shared by the sites that offer them, and a manager in Luukku has a role but no site
+    of their own (server/staff.py), so the catalogue is the admins' as services are; the test above
+    then checks that a manager, an expert and a clerk get 403 on every one of these."""
+    catalogue = [(path, route) for path, route, _ in routes_of(live_server.app) if path.startswith("/admin/matters")]
+    assert {(path, method) for path, route in catalogue for method in methods(route)} == {
+        ("/admin/matters", "GET"), ("/admin/matters", "POST"), ("/admin/matters/new", "GET"),
+        ("/admin/matters/{matter_id:int}", "GET"), ("/admin/matters/{matter_id:int}", "POST")}
+    assert all(route.endpoint.luukku_roles == ("admin",) for _, route in catalogue)
 
 
 def test_api_actions_refuse_a_missing_or_forged_token(live_server):
