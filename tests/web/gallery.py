@@ -191,6 +191,32 @@ def remote_queue(g: Gallery) -> None:
         page.context.close()
 
 
+def first_tier(g: Gallery) -> None:
+    """"What do you need?" (issue 20): the kiosk's guide, a search, a matter; the phone's guide."""
+    for size in KIOSK:
+        for lang in LANGS:
+            page = g.page(size, lang, has_touch=True)
+            page.goto(f"{g.server.url}/kiosk/demo?lang={lang}")
+            page.locator(".guide-entry").click()
+            page.locator(".guide-topics").wait_for()
+            g.shoot(page, "First tier", "kiosk: the guide's topics", lang)
+            page.locator("#guide-q").fill({"fi": "pysäköinti", "sv": "parkering", "en": "parking"}[lang])
+            page.locator("#guide-q").dispatch_event("input")
+            page.locator(".guide-found:not(:has-text('Yleisimmät')):not(:has-text('Vanliga')):not(:has-text('Common'))").wait_for()
+            g.shoot(page, "First tier", "kiosk: matters found", lang)
+            page.locator(".guide-hit:not([hidden])").first.click()
+            page.locator("#matter-title").wait_for()
+            g.shoot(page, "First tier", "kiosk: a matter", lang)
+            page.context.close()
+    for lang in LANGS:
+        page = g.page(PHONE, lang, is_mobile=True, has_touch=True)
+        page.goto(f"{g.server.url}/g/demo?lang={lang}")
+        g.shoot(page, "First tier", "phone: what do you need?", lang, full_page=True)
+        page.locator(".guide-phone-hit").first.click()
+        g.shoot(page, "First tier", "phone: a matter", lang, full_page=True)
+        page.context.close()
+
+
 def manager(g: Gallery) -> None:
     for lang in LANGS:
         page = g.page(MANAGER, lang)
@@ -230,7 +256,7 @@ def main(folder: Path) -> None:
                 clerk.take("housing")  # building control asks an outcome before Done
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         gallery = Gallery(browser, server, folder)
-        for part in (kiosk, display, manager, remote_queue, counter):
+        for part in (kiosk, first_tier, display, manager, remote_queue, counter):
             part(gallery)
         phone(gallery, tickets)
         gallery.index()

@@ -208,3 +208,35 @@ def test_every_guide_screen_fits_the_kiosk(browser, server, size, lang):
         context.close()
     assert not any(found.values()), "\n".join(f"{k}: {p}" for k, v in found.items() for p in v)
 
+
+
+def test_speech_says_the_guide_the_matters_found_and_a_matters_choices(kiosk_browser, server):
+    """With speech on: the guide's screen, the count of matters found (once, not again while the
+    visitor types on with the same count), a matter's title as the focus reaches it, its answer and
+    choices; every phrase spoken by the server (espeak-ng), none by the browser's voice."""
+    if not server.app.state.speech.available:
+        pytest.skip(server.app.state.speech.reason)
+    context, page = kiosk(kiosk_browser, lang="en")
+    page.add_init_script("""const play = HTMLMediaElement.prototype.play;
+        HTMLMediaElement.prototype.play = function () { this.playbackRate = 8; return play.call(this); };""")
+    spoken = lambda: page.evaluate("window.luukkuKiosk.spoken")  # noqa: E731
+    try:
+        page.goto(f"{server.url}/kiosk/demo?lang=en")
+        page.locator("#kiosk-speech").click()
+        tap_and_settle(page, page.locator(".guide-entry"))
+        page.wait_for_function("() => window.luukkuKiosk.spoken.includes('en:guide')")
+        type_on_screen(page, "library")
+        page.wait_for_function("() => window.luukkuKiosk.spoken.some(s => s.startsWith('en:guide.found.'))")
+        page.wait_for_timeout(800)  # more keys' searches have come back meanwhile
+        assert len([s for s in spoken() if s.startswith("en:guide.found.")]) == 1
+        page.keyboard.press("Tab")  # from the field to the first matter
+        page.wait_for_function("() => window.luukkuKiosk.spoken.some(s => /^en:matter\\.\\d+\\.title$/.test(s))")
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => window.luukkuKiosk.spoken.some(s => /^en:matter\\.\\d+\\.choices/.test(s))")
+        said = spoken()
+    finally:
+        context.close()
+    assert not [s for s in said if s.startswith("speechSynthesis")]
+    matter = next(s for s in said if s.endswith(".choices") or s.endswith(".choices-no-print")).split(":")[1]
+    text = httpx.get(f"{server.url}/kiosk/demo/speech/en/{matter}.txt").text
+    assert "queue number" in text or "yourself" in text
