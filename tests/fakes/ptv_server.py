@@ -35,8 +35,10 @@ import math
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.local_http import LocalHttpServer
 
 ORG = "0f2a1d8e-5b3c-4e71-9a46-2c7d8e9f1a01"  # Kaupunki, the demo's municipality
 OTHER_ORG = "5e3c5f1a-8d4b-4c5e-9f0a-6b7c8d9e0f12"  # a national agency whose e-service the city links to
@@ -211,27 +213,27 @@ def demo_catalogue() -> tuple[list[dict], list[dict]]:
     return services, [parking, daycare, office, phone, permits]
 
 
-class FakePtv:
+class FakePtv(LocalHttpServer):
     """PTV's open API v11 on 127.0.0.1 (port 0: a free one, read back in ``port``) with ``services``
     and ``channels`` (the item dicts as the API gives them; a test may change them)."""
 
+    name = "fake-ptv"
+
     def __init__(self, services: list[dict] | None = None, channels: list[dict] | None = None,
                  organization: str = ORG, page_size: int = 100, port: int = 0):
+        super().__init__(port)
         if services is None and channels is None:
             services, channels = demo_catalogue()
         self.services: dict[str, dict] = {s["id"]: s for s in services or []}
         self.channels: dict[str, dict] = {c["id"]: c for c in channels or []}
         self.organization = organization
         self.page_size = page_size
-        self.port = port
         self.lock = threading.Lock()
         self.requests: list[str] = []
         self._timeouts: dict[tuple[str, int], int] = {}  # (Service|ServiceChannel, page): 504s left, -1 always
         self._slow: dict[tuple[str, int], float] = {}
         self._malformed: dict[str, str] = {}  # item id: how
         self._archived: dict[str, str] = {}  # item id: when
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -366,7 +368,7 @@ class FakePtv:
 
     # --- the server -----------------------------------------------------------------------------
 
-    def start(self) -> "FakePtv":
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         ptv = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -398,27 +400,7 @@ class FakePtv:
             def log_message(self, *args):
                 pass  # quiet
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = False  # server_close() joins the requests' threads
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-ptv",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-        self._server = self._thread = None
-
-    def __enter__(self) -> "FakePtv":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        return Handler
 
 
 def _is_guid(text: str) -> bool:

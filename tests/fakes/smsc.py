@@ -16,9 +16,11 @@ import socketserver
 import struct
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from smpplib.gsm import GSM_CHARACTER_TABLE
+
+from tests.fakes.local_http import LocalHttpServer
 
 # Decoding uses smpplib's GSM table, not server/sms.py's, so that the two check each other; smpplib
 # has "`" at 0x5F where GSM 03.38 has "§".
@@ -299,26 +301,26 @@ def _receipt(submit: Submit) -> bytes:
     return body
 
 
-class FakeHttpGateway:
+class FakeHttpGateway(LocalHttpServer):
     """An HTTP SMS gateway on 127.0.0.1: keeps each request's JSON body and Authorization header and
     answers 200 {"id": "http-N"}, or ``reply`` (a dict, or None for an empty 202), or the statuses
     queued in ``fail_next``."""
 
+    name = "fake-http-sms"
+
     def __init__(self, port: int = 0):
-        self.port = port
+        super().__init__(port)
         self.lock = threading.Lock()
         self.requests: list[dict] = []  # {"path", "authorization", "content_type", "body"}
         self.fail_next: list[int] = []
         self.reply: dict | None | str = "id"
         self._ids = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/sms"
 
-    def start(self) -> "FakeHttpGateway":
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -350,24 +352,4 @@ class FakeHttpGateway:
             def log_message(self, *args):
                 pass  # quiet
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = False  # server_close() joins the requests' threads
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-http-sms",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-        self._server = self._thread = None
-
-    def __enter__(self) -> "FakeHttpGateway":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        return Handler

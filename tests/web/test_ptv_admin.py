@@ -5,10 +5,8 @@ an organisation PTV does not know and PTV not answering are said on the page in 
 page fits a manager's 1440×900 screen in fi, sv and en with the two values of a conflict side by side.
 Photographs go to $LUUKKU_SHOTS when it is set."""
 
-import os
 import re
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,12 +15,12 @@ from sqlmodel import select
 from server import i18n
 from server.db import Database
 from server.models import Matter
-from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, make_settings, prepare_demo_database, staff_login
+from tests.conftest import LiveServer, free_port, make_settings, prepare_demo_database, staff_login
 from tests.fakes.ptv_server import ORG, FakePtv, _id
 from tests.web import geometry
 from tests.web.axe import assert_accessible
+from tests.web.test_reports_screens import logged_in, photograph  # the same 1440×900 staff PC
 
-SCREEN = {"width": 1440, "height": 900}
 PARKING, LIBRARY = _id(1), _id(6)
 
 
@@ -79,23 +77,6 @@ def with_conflicts(server) -> None:
     server.fake.set_text(PARKING, "serviceDescriptions", "sv", "Ny sammanfattning om boendeparkering.", "Summary")
 
 
-def logged_in(browser, server, lang: str):
-    context = browser.new_context(viewport=SCREEN, locale=lang)
-    page = context.new_page()
-    page.goto(f"{server.url}/counter/login?lang={lang}")
-    page.fill("#username", "admin")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server.url}/counter*")
-    return context, page
-
-
-def photograph(page, name: str) -> None:
-    if folder := os.environ.get("LUUKKU_SHOTS"):
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
-
-
 def test_only_an_admin_opens_the_ptv_page(ptv_site):
     with client(ptv_site) as anonymous:
         assert anonymous.get("/admin/ptv").headers["location"] == "/counter/login"
@@ -118,7 +99,7 @@ def test_only_an_admin_opens_the_ptv_page(ptv_site):
 @pytest.mark.browser
 def test_an_admin_checks_ticks_one_conflict_and_applies_it(browser, ptv_site):
     with_conflicts(ptv_site)
-    context, page = logged_in(browser, ptv_site, "en")
+    context, page = logged_in(browser, ptv_site, "admin", "en")
     page.goto(f"{ptv_site.url}/admin/ptv")
     page.get_by_role("button", name="Check what would change").click()
     page.wait_for_selector("#ptv-result-title")
@@ -156,7 +137,7 @@ def test_the_page_fits_a_managers_screen_with_both_values_side_by_side(browser, 
     with_conflicts(ptv_site)
     ptv_site.fake.malform(_id(2))
     ptv_site.fake.archive(_id(7))
-    context, page = logged_in(browser, ptv_site, lang)
+    context, page = logged_in(browser, ptv_site, "admin", lang)
     page.goto(f"{ptv_site.url}/admin/ptv?lang={lang}")
     photograph(page, f"admin-ptv-form-{lang}")
     page.click(".ptv-form button[type=submit]")
