@@ -3,9 +3,8 @@ kiosk's and the phone's guide offers them, listed with a filter by service point
 form to add or change one in Finnish, Swedish and English side by side (server/matters.py holds the
 checks and the saving).
 
-Who edits: admins. A manager has no service point of their own in Luukku (a role, not a site), and
-a matter is shared by the sites that offer it, so editing it is an administrator's change like a
-service's. Plain forms that work without JavaScript; a form with mistakes comes back with a 422,
+Who edits: admins and managers (the service point's leaders, who know what citizens ask; the rest
+of the administration stays the admins'). Plain forms that work without JavaScript; a form with mistakes comes back with a 422,
 what was typed kept and each mistake beside its field, in the page's language.
 """
 
@@ -36,7 +35,7 @@ ROWS = {"keywords": 2, "answer": 5, "bring": 4, "steps": 5}
 
 
 def admin(endpoint):
-    return login_required(endpoint, role="admin")
+    return login_required(endpoint, role=("manager", "admin"))
 
 
 async def _page(request: Request, name: str, context: dict, errors: dict | None = None) -> Response:
