@@ -79,6 +79,8 @@ class Site(SQLModel, table=True):
     arrival_hold_min: int = Field(default=10)
     arrival_passes: int = Field(default=1)
     move_back_places: int = Field(default=3)
+    # Feedback per clerk in the reports: off unless an admin turns it on (docs/feedback.md says why).
+    feedback_per_clerk: bool = Field(default=False)
 
     def name_in(self, lang: str) -> str:
         """The site's name in ``lang``: its Swedish or English name where it has one."""
@@ -318,6 +320,11 @@ class Ticket(SQLModel, table=True):
     delays: int = Field(default=0)
     # The visitor asked to be told of its progress (a TicketContact row): events write messages.
     notify: bool = Field(default=False)
+    # The waits the visitor was told (server/estimate.py), to compare with the wait they had: at the
+    # kiosk or on joining from a phone, and the last one the phone's page showed before the call.
+    told_wait_min: int | None = Field(default=None)
+    told_last_min: int | None = Field(default=None)
+    told_last_at: datetime | None = _at(default=None)
 
 
 class TicketContact(SQLModel, table=True):
@@ -334,6 +341,8 @@ class TicketContact(SQLModel, table=True):
     # "Tell me this many minutes before my turn", and when that was told.
     notify_before_min: int = Field(default=20)
     near_sent_at: datetime | None = _at(default=None)
+    # Agreed to one message after the visit asking for feedback (server/feedback.py).
+    feedback_ok: bool = Field(default=False)
     created_at: datetime = _at()
 
 
@@ -531,6 +540,8 @@ class Appointment(SQLModel, table=True):
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
     confirmation_sent_at: datetime | None = _at(default=None)
     reminder_sent_at: datetime | None = _at(default=None)
+    # Agreed to one message after the visit asking for feedback (server/feedback.py).
+    feedback_ok: bool = Field(default=False)
 
 
 CUSTOMER_KINDS = ("person", "organisation")
@@ -763,3 +774,43 @@ class GuideEvent(SQLModel, table=True):
     matter_id: int | None = Field(default=None, foreign_key="matter.id")
     lang: str = Field(default="fi", max_length=2)
     query: str | None = Field(default=None, max_length=100)  # only for "not-found"
+
+
+class Feedback(SQLModel, table=True):
+    """"How did we do?": one answer per visit (``ticket_id`` unique) from the ticket's phone page or
+    the link in a message, or an anonymous tap on the feedback tablet by the exit (no ticket).
+    The comment is free text that may hold personal data: managers only, and the registry's
+    retention and erasure apply (server/feedback.py)."""
+
+    __table_args__ = (sa.Index("ix_feedback_site_at", "site_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id")
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", unique=True)
+    service_id: int | None = Field(default=None, foreign_key="service.id")
+    counter_id: int | None = Field(default=None, foreign_key="counter.id")
+    staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    at: datetime = _at(default_factory=utcnow)
+    score: int  # 1 (very bad) … 5 (very good)
+    comment: str = Field(default="", sa_type=sa.Text)
+    lang: str = Field(default="fi", max_length=2)
+    channel: str = Field(max_length=10)  # "phone", "message" or "tablet"
+
+
+class ServiceAlert(SQLModel, table=True):
+    """A service going wrong, for the managers on duty: its longest wait past its target
+    ("over_target"), or its queue not served before closing at the current pace ("past_closing").
+    Open while ``cleared_at`` is None; cleared by itself when the cause goes (server/alerts.py)."""
+
+    __tablename__ = "service_alert"
+    __table_args__ = (sa.Index("ix_service_alert_site_open", "site_id", "cleared_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id")
+    service_id: int = Field(foreign_key="service.id")
+    kind: str = Field(max_length=20)
+    started_at: datetime = _at(default_factory=utcnow)
+    cleared_at: datetime | None = _at(default=None)
+    # What it was when raised (and last seen): for the alert's words and the reports.
+    waiting: int = Field(default=0)
+    longest_min: int = Field(default=0)
+    target_min: int = Field(default=0)
+    notified_at: datetime | None = _at(default=None)
