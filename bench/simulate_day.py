@@ -39,7 +39,7 @@ from server.demo import seed_demo
 from server.migrate import upgrade
 from server import remote
 from server.errors import Conflict
-from server.models import Counter, Event, Service, Site, StaffUser, TicketContact
+from server.models import Counter, Event, Service, Site, StaffUser, Ticket, TicketContact
 from server.queue import issue_ticket
 
 SITE = "demo"
@@ -401,8 +401,33 @@ class Day:
                 break
 
 
-def prepare_template(directory: Path) -> Path:
-    """A migrated database with the demo site and the simulation's clerks, copied for each run."""
+def add_history(session, days: int) -> None:
+    """Finished customers on the weekdays of the ``days`` days before the simulated day, each
+    service's day of arrivals with its true service times (``LOADS``): the history an estimate may
+    learn from (issue 21). Only what server/estimate.py reads of them is filled in."""
+    rng = random.Random(99)
+    site = session.exec(select(Site).where(Site.slug == SITE)).one()
+    services = {s.code: s for s in session.exec(select(Service).where(Service.site_id == site.id))}
+    for back in range(1, days + 1):
+        day = DAY - timedelta(days=back)
+        if day.weekday() >= 5:
+            continue
+        opens = datetime(day.year, day.month, day.day, OPENS_H, tzinfo=TIMEZONE).astimezone(timezone.utc)
+        for code, load in LOADS.items():
+            service = services[code]
+            for seq in range(1, round(load.per_hour * (CLOSES_H - OPENS_H)) + 1):
+                issued = opens + timedelta(minutes=rng.uniform(0, (CLOSES_H - OPENS_H) * 60))
+                served = issued + timedelta(minutes=10)
+                session.add(Ticket(public_id=f"h{back}-{code}-{seq}", site_id=site.id, service_id=service.id,
+                                   service_day=day, seq=seq, number=f"{service.prefix}{seq:03d}", lang="fi",
+                                   issued_at=issued, queued_at=issued, called_at=served, served_at=served,
+                                   finished_at=served + timedelta(minutes=lognormal(rng, load.true_mean_min, load.cv)),
+                                   status="finished"))
+
+
+def prepare_template(directory: Path, history_days: int = 0) -> Path:
+    """A migrated database with the demo site and the simulation's clerks, copied for each run;
+    with ``history_days``, that many days of finished customers before the day (``add_history``)."""
     path = directory / "template.db"
     url = f"sqlite:///{path}"
     upgrade(url)
@@ -413,6 +438,7 @@ def prepare_template(directory: Path) -> Path:
             session.add(StaffUser(username=shift.username, display_name=shift.username,
                                   role="expert" if "building" in shift.services else "clerk",
                                   password_hash="!"))  # no one logs in
+        add_history(session, history_days)
     db.dispose()
     return path
 
@@ -584,6 +610,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--remote", type=float, default=0.0, metavar="SHARE",
                         help="this share of the customers (e.g. 0.3) joins remotely (issue 19); its own report "
                         "and section")
+    parser.add_argument("--history-days", type=int, default=0, metavar="DAYS",
+                        help="give the site that many days of finished customers before the day (issue 21: "
+                             "an estimate may learn service times from them)")
     args = parser.parse_args(argv)
     command = " ".join(["scripts/bench simulate_day", *(sys.argv[1:] if argv is None else argv)])
     seeds = range(args.first_seed, args.first_seed + (2 if args.quick else args.seeds))
@@ -591,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     days = {}
     with tempfile.TemporaryDirectory(prefix="luukku-bench-") as tmp:
-        template = prepare_template(Path(tmp))
+        template = prepare_template(Path(tmp), args.history_days)
         # One day per process: each has its own SQLite file, so they do not wait for each other.
         with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             runs = {seed: pool.submit(simulate, seed, template, Path(tmp), args.remote)

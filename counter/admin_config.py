@@ -65,7 +65,8 @@ def _site_values(site: Site) -> dict:
     names = ("name", "name_sv", "name_en", "address", "phone", "timezone", "brand_colour", "no_show_after_calls",
              *(f"{part}_{lang}" for part in ("display_notice", "ticket_header", "ticket_footer")
                for lang in config.LANGS))
-    return {**{name: getattr(site, name) for name in names}, "languages": site.languages.split(",")}
+    return {**{name: getattr(site, name) for name in names}, "languages": site.languages.split(","),
+            "feedback_per_clerk": site.feedback_per_clerk}
 
 
 async def new_site_page(request: Request):
@@ -104,6 +105,12 @@ async def update_site(request: Request):
     def work(session):
         site = _site(session, slug)
         config.update_site(session, request.state.user.id, site, values)
+        per_clerk = values.get("feedback_per_clerk") == "on"  # issue 21: docs/feedback.md says why
+        if per_clerk != site.feedback_per_clerk:
+            site.feedback_per_clerk = per_clerk
+            session.add(site)
+            config.config_changed(session, request.state.user.id, site, "config.site.update", f"site:{site.id}",
+                                  "feedback_per_clerk")
         for which, data in logos.items():
             config.set_logo(session, request.state.user.id, site, which, data)
 

@@ -43,7 +43,18 @@ CHART_TITLES = {
     "repeat-visits": N_("Repeat visits: back about the same service within 30 days (per cent)"),
     "self-service": N_("Matters settled by self-service"),
     "not-found": N_("Searches that found nothing"),
+    "estimates": N_("Wait told and wait had, by the wait told (minutes)"),
+    "estimate-accuracy": N_("How right the told waits were, per service"),
+    "alerts": N_("Alerts to the managers, per service"),
+    # Feedback (issue 21, counter/feedback_report.py)
+    "satisfaction": N_("Feedback: how did we do?"),
+    "satisfaction-services": N_("Feedback per service"),
+    "satisfaction-counters": N_("Feedback per counter"),
+    "satisfaction-periods": N_("Feedback per period"),
+    "satisfaction-clerks": N_("Feedback per clerk"),
 }
+ALERT_KINDS = {"over_target": N_("Longest wait past the target"),
+               "past_closing": N_("Not served before closing at the pace")}
 CHART_MATTERS = 12  # the most settled matters and the most frequent words the charts show; the tables all
 
 
@@ -202,7 +213,60 @@ def tables(r: reports.Report, services: dict[int, Service], lang: str,
                               [[title(u.matter_id), u.solved_kiosk, u.solved_phone, u.solved, u.opened, u.printed,
                                 u.ticket, u.booked] for u in r.guide.matters]),
         "not-found": Table([_("Words searched"), _("Searches")], [[words, n] for words, n in r.guide.not_found_words]),
+        **estimate_tables(r, services, lang),
+        "alerts": alert_table(r, services, lang),
     }
+
+
+def alert_table(r: reports.Report, services: dict[int, Service], lang: str) -> Table:
+    """The managers' alerts (server/alerts.py) raised in the period, per service and kind, and the
+    minutes they were open; the first row is all of them."""
+    _ = lambda message: gettext(lang, message)  # noqa: E731
+    keys = sorted((k for k in r.alerts if k[0] is not None and k[1] is not None),
+                  key=lambda k: (services[k[0]].position if k[0] in services else 0, k[0], k[1]))
+    rows = [[_("All services") if sid is None else services[sid].name(lang) if sid in services else "?",
+             "" if kind is None else _(ALERT_KINDS[kind]), r.alerts[sid, kind].raised,
+             round(r.alerts[sid, kind].minutes, 1)]
+            for sid, kind in [(None, None), *keys]]
+    return Table([_("Service"), _("Alert"), _("Alerts"), _("Minutes open")], rows)
+
+
+def estimate_tables(r: reports.Report, services: dict[int, Service], lang: str) -> dict[str, Table]:
+    """Estimates held to account (server/accuracy.py): told vs real by what was told (the chart's
+    numbers), and each service's error, bias and shares called near what they were told."""
+    _ = lambda message: gettext(lang, message)  # noqa: E731
+    e = r.estimates
+    told = Table([_("Told (min)"), _("Visits"), _("Told, mean (min)"), _("Waited, mean (min)"),
+                  _("Mean absolute error (min)")],
+                 [[f"{b.low}–{b.high - 1}" if b.high is not None else f"{b.low}+", b.visits, b.told_mean,
+                   b.real_mean, b.mae] for b in e.bands])
+    keys = sorted((k for k in e.per_service if k is not None), key=lambda sid: (services[sid].position, sid))
+    rows = []
+    for k in [None, *keys]:
+        a = e.per_service[k]
+        rows.append([_("All services") if k is None else services[k].name(lang) if k in services else "?",
+                     a.visits, a.mae, a.bias, a.within_5, None if a.share_5 is None else 100 * a.share_5,
+                     a.within_25, None if a.share_25 is None else 100 * a.share_25])
+    per_service = Table([_("Service"), _("Visits told a wait"), _("Mean absolute error (min)"),
+                         _("Bias (min, + called earlier than told)"), _("Within ±5 min"), _("Within ±5 min (%)"),
+                         _("Within ±25 %"), _("Within ±25 % (%)")], rows)
+    return {"estimates": told, "estimate-accuracy": per_service}
+
+
+def estimate_leans(r: reports.Report, services: dict[int, Service], lang: str) -> list[str]:
+    """A sentence for each service whose estimates run consistently late or early (accuracy.LEAN_*)."""
+    _ = lambda message: gettext(lang, message)  # noqa: E731
+    said = []
+    for sid, a in r.estimates.per_service.items():
+        if sid is None or sid not in services or a.leans is None:
+            continue
+        text = (_("%(service)s: people were called on average %(minutes)s min later than they were told "
+                  "(%(visits)d visits). Its estimates run late.") if a.leans == "late" else
+                _("%(service)s: people were called on average %(minutes)s min earlier than they were told "
+                  "(%(visits)d visits). Its estimates run early."))
+        said.append(text % {"service": services[sid].name(lang), "minutes": charts.shown_number(abs(a.bias), lang),
+                            "visits": a.visits})
+    return said
 
 
 def first_tier_table(r: reports.Report, services: dict[int, Service], lang: str) -> Table:
@@ -239,6 +303,9 @@ EMPTY_TEXTS = {
     "heat-map": N_("No visits in this period."),
     "heat-map-short": N_("The busiest hours by weekday show for a week or longer: choose a week or a month."),
     "repeat-visits": N_("No visits linked to a customer in this period."),
+    "estimates": N_("No one who was told a wait was called in this period."),
+    "estimate-accuracy": N_("No one who was told a wait was called in this period."),
+    "alerts": N_("No alerts in this period."),
 }
 
 
@@ -297,7 +364,17 @@ def _svg(name: str, table: Table, r: reports.Report, lang: str):
         return charts.bars("chart-not-found", title, _("The words of searches that found nothing, the most frequent first."),
                            list(zip(unique([short(row[0]) for row in rows]), [row[1] for row in rows])),
                            _("Searches"), lang)
-    return None  # transfers: a table reads better than a chart
+    if name == "estimates":
+        if not table.rows:
+            return None
+        series = [_("Told, mean"), _("Waited, mean")]
+        labels = [_("told %(band)s min") % {"band": row[0]} for row in table.rows]
+        values = {(label, s): charts_value(row[2 + i]) for label, row in zip(labels, table.rows)
+                  for i, s in enumerate(series)}
+        return charts.grouped_bars("chart-estimates", title,
+                                   _("For the visitors told each band of waits, the mean wait told and the mean "
+                                     "wait they had, in minutes."), labels, series, values, _("Minutes"), lang)
+    return None  # transfers, estimate-accuracy: a table reads better than a chart
 
 
 def unique(labels: list[str]) -> list[str]:
@@ -350,6 +427,9 @@ def _context(session, params, lang: str) -> dict:
     used = [u.matter_id for u in report.guide.matters]
     matters = {m.id: m for m in session.exec(select(Matter).where(Matter.id.in_(used)))} if used else {}
     data = tables(report, services, lang, matters)
+    from counter import feedback_report  # noqa: PLC0415 (it imports this module)
+
+    satisfaction = feedback_report.context(session, site, chosen.filters, services, lang, data)
     f = chosen.filters
     previous, following = (reports.step(chosen.kind, f.start, f.end, d) for d in (-1, 1))
 
@@ -367,6 +447,8 @@ def _context(session, params, lang: str) -> dict:
         "report": report,
         "tables": data,
         "svgs": {name: _svg(name, table, report, lang) for name, table in data.items()},
+        "estimate_leans": estimate_leans(report, services, lang),
+        **satisfaction,  # feedback (issue 21)
         "services": list(services.values()),
         "counters": queue.site_counters(session, site),
         "clerks": _clerks(session, site),
@@ -421,6 +503,8 @@ async def report_csv(request: Request):
         context = await run_read(request.app.state.db, _context, request.query_params, lang)
     except DomainError as exc:
         return pages.error_page(request, 422, exc.message, **exc.params)
+    if name not in context["tables"]:  # per-clerk feedback where the site has not turned it on
+        return pages.error_page(request, 404, N_("There is no report called “%(name)s”."), name=name[:40])
     f = context["chosen"].filters
     filename = f"luukku-{context['site'].slug}-{name}-{f.start.isoformat()}-{f.end.isoformat()}.csv"
     return Response(csv_bytes(context["tables"][name], lang), media_type="text/csv; charset=utf-8",

@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket
 from sqlmodel import select
 
 from counter import appointments
-from server import audit, config, counters, i18n, logins, queue, remote, staff
+from server import alerts, audit, config, counters, i18n, logins, queue, remote, staff
 from server.db import run_read, run_write
 from server.errors import Conflict, Invalid, N_, check_row_ids
 from printers import jobs
@@ -67,6 +67,19 @@ JOB_STATE_TEXTS = {
 
 def _printer_warnings(session, site) -> list:
     return [p for p in jobs.site_printers(session, site) if p.condition not in ("online", "unknown")]
+
+
+def _service_alerts(session, site, waiting: dict, longest_min: dict) -> list[dict]:
+    """The site's open alerts (server/alerts.py) in words, with the figures as they are now."""
+    shown = []
+    for alert, service in alerts.open_alerts(session, site):
+        if alert.kind == "over_target" and longest_min.get(service.id, 0) <= service.target_wait_min:
+            continue  # the cause went since the minute job looked (a call): it clears the alert next time
+        shown.append({"service": service.code, "kind": alert.kind, "words": alerts.WORDS[alert.kind],
+                      "params": {"prefix": service.prefix, "waiting": waiting.get(service.id, alert.waiting),
+                                 "longest": longest_min.get(service.id, alert.longest_min),
+                                 "target": service.target_wait_min}})
+    return shown
 
 
 def _see_other(request: Request, url: str) -> Response:
@@ -235,11 +248,17 @@ def _workspace(session, user_id: int) -> dict | None:
     site = session.get(Site, counter.site_id)
     others = [u for u in session.exec(select(StaffUser).where(StaffUser.active).order_by(StaffUser.display_name))
               if u.id != user_id]
+    panel = _queue_panel(session, counter, site, user_id)
+    # The managers on duty see the services' alerts on their counter screens too (issue 21).
+    me = session.get(StaffUser, user_id)
+    service_alerts = (_service_alerts(session, site, panel["waiting"], panel["longest_min"])
+                      if me is not None and staff.has_role(me, "manager") else [])
     return {
         "site": site,
         "counter": counter,
         "current": _current(session, counter),
-        "panel": _queue_panel(session, counter, site, user_id),
+        "panel": panel,
+        "service_alerts": service_alerts,
         "all_services": queue.active_services(session, site),
         "other_counters": [c for c in queue.site_counters(session, site) if c.id != counter.id],
         "colleagues": others,
@@ -509,13 +528,16 @@ def _overview(session, site_slug: str | None) -> dict:
         rows.append({"counter": c, "clerk": names.get(c.staff_user_id),
                      "services": queue.counter_services(session, c) if c.is_open else [],
                      "current": current})
+    waiting = queue.waiting_counts(session, site, now)
+    longest_min = queue.longest_wait_min(session, site, now)
     return {
         "site": site,
         "sites": sites,
         "rows": rows,
         "services": services,
-        "waiting": queue.waiting_counts(session, site, now),
-        "longest_min": queue.longest_wait_min(session, site, now),
+        "waiting": waiting,
+        "longest_min": longest_min,
+        "service_alerts": _service_alerts(session, site, waiting, longest_min),
         "estimates": queue.estimates(session, site, services, now),
         "remote": remote.counts(session, site, now),
         "alarms": counters.active_alarms(session, site, now),

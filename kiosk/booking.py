@@ -339,7 +339,7 @@ async def confirm_booking(request: Request):
         return _form_page(request, context, form, consent, errors, status_code=422)
     try:
         await run_write(request.app.state.db, booking.confirm, public_id, **form, consent=True, lang=lang,
-                        limits=limits)
+                        limits=limits, feedback_ok=posted.get("feedback") == "1")
     except SlotTaken as exc:
         site, service = context["site"], context["service"]
         return _taken_page(request, exc, site, f"/b/{site.slug}/{service.code}", form)

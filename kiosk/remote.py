@@ -33,7 +33,7 @@ TICKETS_KEPT = 5
 TICKETS_MAX_AGE_S = 24 * 3600
 PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-FORM_FIELDS = ("channel", "phone", "email", "minutes")
+FORM_FIELDS = ("channel", "phone", "email", "minutes", "feedback")
 DEFAULT_BEFORE_MIN = 20
 CSRF_FAILED = N_("This form has expired or did not come from Luukku. Reload the page and try again.")
 OPEN = ("waiting", "called", "parked")
@@ -203,7 +203,7 @@ async def join(request: Request):
         form["channel"] = ""  # a channel not offered here is no choice
     try:
         who = remote.contact(form["channel"], phone=form["phone"], email=form["email"],
-                             notify_before_min=form["minutes"])
+                             notify_before_min=form["minutes"], feedback_ok=form["feedback"] == "1")
         issued = await run_write(state.db, remote.join, slug, code, lang, who)
     except DomainError as exc:
         context = await run_read(state.db, _join_service, slug, code, lang)  # an unknown site or service: 404

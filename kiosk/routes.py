@@ -17,7 +17,7 @@ from starlette.websockets import WebSocket
 from starlette.staticfiles import StaticFiles
 
 from printers import jobs
-from server import booking, events, guidance, hours, i18n, matters, queue, remote
+from server import accuracy, booking, events, guidance, hours, i18n, matters, queue, remote
 from server.db import run_read, run_write
 from server.errors import DomainError, Invalid, NotFound, N_
 from server.estimate import QueueNow, estimate_wait_min
@@ -291,8 +291,23 @@ def _status_context(session, public_id: str, shared: SiteQueue | None = None) ->
     }
 
 
+async def _note_shown(db, context: dict) -> None:
+    """Keeps the estimate this page shows a waiting ticket, to hold it to account (server/accuracy.py):
+    a write only when it changed, at most once a minute per ticket."""
+    ticket, now = context["ticket"], utcnow()
+    if accuracy.worth_noting(ticket, context["wait"], now):
+        await run_write(db, accuracy.note_shown, ticket.id, context["wait"], now)
+
+
 async def ticket_status(request: Request):
     context = await run_read(request.app.state.db, _status_context, request.path_params["public_id"])
+    if context["ended"]:  # "How did we do?" (issue 21, kiosk/feedback.py)
+        from kiosk import feedback  # noqa: PLC0415
+
+        context.update(await run_read(request.app.state.db, feedback.status_extra, context["ticket"],
+                                      request.app.state.settings.feedback_link_days))
+        context["scale"] = feedback.scale(pages.page_language(request))
+    await _note_shown(request.app.state.db, context)
     return pages.render(request, "ticket_status.html", context)
 
 
@@ -322,6 +337,7 @@ async def ticket_status_socket(websocket: WebSocket):
             shared = await app.state.renders.get(("queue", slug, event["seq"]),
                                                  lambda: run_read(app.state.db, _queue_now, slug))
         context = await run_read(app.state.db, _status_context, public_id, shared)
+        await _note_shown(app.state.db, context)
         await websocket.send_text(pages.render_fragment("_ticket_status.html", lang, oob=True, **context))
 
     await relay(websocket, app.state.bus, [slug], pushing_snapshot(app.state.db, [slug], push), push,

@@ -343,8 +343,9 @@ def _check_contact(name: str, phone: str, email: str, message: str) -> tuple[str
 
 def confirm(session: Session, public_id: str, *, name: str, phone: str = "", email: str = "", message: str = "",
             consent: bool, lang: str = "fi", staff_user_id: int | None = None, now: datetime | None = None,
-            limits: Limits = Limits()) -> Appointment:
-    """Turns a hold into a booking. Sending the form twice books once."""
+            limits: Limits = Limits(), feedback_ok: bool = False) -> Appointment:
+    """Turns a hold into a booking. Sending the form twice books once. ``feedback_ok``: one feedback
+    message after the visit was agreed to (issue 21)."""
     now = now or utcnow()
     appointment = get_appointment(session, public_id, lock=True)
     if appointment.status == "booked":
@@ -375,6 +376,7 @@ def confirm(session: Session, public_id: str, *, name: str, phone: str = "", ema
                               "service point."), count=booked)
     appointment.name, appointment.phone, appointment.email, appointment.message = name, phone, email, message
     appointment.lang = lang
+    appointment.feedback_ok = bool(feedback_ok)
     appointment.status = "booked"
     appointment.booked_at = now
     appointment.booked_by = staff_user_id

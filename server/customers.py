@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from server import audit, booking
+from server import audit, booking, feedback
 from server.errors import Invalid, N_, NotFound
 from server.events import record_event
 from server.models import (
@@ -317,6 +317,7 @@ def erase(session: Session, customer_id: int, staff_user_id: int, now: datetime 
     session.flush()
     counts = {
         "visit_notes": _forget_visits(session, Ticket.customer_id == customer.id),
+        "feedback_comments": feedback.forget_comments(session, feedback.of_customer(customer.id)),
         "requests": _forget_requests(session, ServiceRequest.customer_id == customer.id),
         "appointments": len(appointments),
         "closed_requests": len(open_requests),
@@ -342,6 +343,7 @@ def apply_retention(session: Session, retention_days: int, now: datetime | None 
     counts = {
         "customers": _anonymize(session, sa.and_(Customer.last_contact_at < cutoff, ~open_request), now),
         "visit_notes": _forget_visits(session, Ticket.issued_at < cutoff),
+        "feedback_comments": feedback.forget_comments(session, feedback.older_than(cutoff)),
         "requests": _forget_requests(session, sa.and_(ServiceRequest.status == "closed",
                                                       ServiceRequest.closed_at < cutoff)),
     }

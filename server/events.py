@@ -75,6 +75,9 @@ def record_event(
         visits.record(session, ticket)  # the visit record follows the log in the same transaction
     if ticket is not None and ticket.notify:
         outbox.on_ticket_event(session, site, data, ticket)  # its holder asked to be told
+    if ticket is not None and type in ("ticket.finished", "ticket.unserved") and (
+            ticket.notify or ticket.appointment_at):
+        outbox.ask_feedback(session, site, ticket, at)  # one feedback message, if agreed to (issue 21)
     session.info.setdefault("events", []).append(data)
     return data
 

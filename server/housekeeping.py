@@ -1,5 +1,6 @@
 """Jobs the server runs by itself while it is up: closing the day's unserved tickets, passing over
-remote tickets whose holders have not come (server/remote.py), giving back
+remote tickets whose holders have not come (server/remote.py), raising and clearing the managers'
+alerts (server/alerts.py), giving back
 the seats of appointment holds whose time ran out, marking missed bookings no-shows, and erasing
 personal data after its retention period (bookings', and the customer registry's, hourly), and the
 words of the guide's searches that found nothing after theirs (hourly)."""
@@ -10,7 +11,7 @@ from datetime import datetime, timedelta
 import anyio
 import sqlalchemy as sa
 
-from server import booking, customers, matters, outbox, queue, remote
+from server import alerts, booking, customers, matters, outbox, queue, remote
 from server.db import Database
 from server.models import Message, Ticket, TicketContact, utcnow
 
@@ -42,6 +43,13 @@ def close_days(db: Database, now: datetime | None = None) -> int:
 def pass_over(db: Database, now: datetime | None = None) -> int:
     """Remote tickets held at the front too long: passed over, or no-shows (server/remote.py)."""
     return sum(len(tickets) for tickets in _site_by_site(db, remote.pass_over_due, now or utcnow()).values())
+
+
+def check_alerts(db: Database, now: datetime | None = None, contacts: list[tuple[str, str, str]] = ()) -> int:
+    """The managers' alerts of services going wrong (server/alerts.py), raised and cleared site by
+    site, each raised told to ``contacts`` (alerts.parse_contacts); returns how many were raised."""
+    checked = _site_by_site(db, lambda session, site, at: alerts.check(session, site, at, contacts), now or utcnow())
+    return sum(len(done["raised"]) for done in checked.values())
 
 
 def release_holds(db: Database, now: datetime | None = None) -> int:
@@ -108,9 +116,10 @@ def remind_by_sms(db: Database, remind_before: timedelta, now: datetime | None =
 
 
 def run_all(db: Database, limits: booking.Limits, retention_days: int,
-            remind_before: timedelta = timedelta(hours=24)) -> None:
+            remind_before: timedelta = timedelta(hours=24), alert_contacts: list[tuple[str, str, str]] = ()) -> None:
     close_days(db)
     pass_over(db)
+    check_alerts(db, contacts=alert_contacts)
     release_holds(db)
     mark_no_shows(db, limits=limits)
     remind_by_sms(db, remind_before)
@@ -119,13 +128,14 @@ def run_all(db: Database, limits: booking.Limits, retention_days: int,
 
 async def run_periodically(db: Database, interval_s: float, limits: booking.Limits, retention_days: int,
                            registry_days: int, message_days: int = 30,
-                           remind_before: timedelta = timedelta(hours=24), search_words_days: int = 90) -> None:
+                           remind_before: timedelta = timedelta(hours=24), search_words_days: int = 90,
+                           alert_contacts: list[tuple[str, str, str]] = ()) -> None:
     """Runs the jobs every ``interval_s`` seconds (the registry's, the queue messages' and the search
     words' retention every hour) until cancelled; a failing run is logged."""
     last_retention = None
     while True:
         try:
-            await anyio.to_thread.run_sync(run_all, db, limits, retention_days, remind_before)
+            await anyio.to_thread.run_sync(run_all, db, limits, retention_days, remind_before, alert_contacts)
             if last_retention is None or anyio.current_time() - last_retention >= RETENTION_EVERY_S:
                 await anyio.to_thread.run_sync(apply_retention, db, registry_days)
                 await anyio.to_thread.run_sync(forget_messages, db, message_days)

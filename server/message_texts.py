@@ -12,7 +12,8 @@ or a phone number: it passes through an operator's or a push service's hands.
 from server import i18n
 from server.errors import N_
 
-KINDS = ("joined", "near", "called", "transferred", "closed", "closure", "confirmation", "reminder")
+KINDS = ("joined", "near", "called", "transferred", "closed", "closure", "confirmation", "reminder", "feedback",
+         "alert")
 
 TITLES = {
     "joined": N_("Your number %(number)s"),
@@ -22,6 +23,15 @@ TITLES = {
     "closure": N_("Notice from %(site)s"),
     "confirmation": N_("Booking confirmed: %(service)s, %(when)s"),  # the confirmation mail's subject
     "reminder": N_("Reminder: %(service)s, %(when)s"),  # the reminder mail's subject
+    "feedback": N_("How did we do? %(site)s"),  # issue 21: the one message after the visit
+    "alert": N_("Alert at %(site)s"),  # issue 21: to the staff contacts, as the overview says it
+}
+# A service going wrong, in the managers' words (server/alerts.py; the staff screens say the same).
+ALERT_WORDS = {
+    "over_target": N_("%(prefix)s: %(waiting)d waiting, longest %(longest)d min, target %(target)d: "
+                      "open another counter?"),
+    "past_closing": N_("%(prefix)s: %(waiting)d waiting, not all served before closing time at this pace: "
+                       "open another counter?"),
 }
 CLOSED = {  # title and body, by the status the visit ended in
     "finished": (N_("Thank you for your visit"), N_("Thank you for visiting %(site)s.")),
@@ -45,6 +55,7 @@ CALLED_NO_COUNTER = N_("It's your turn: %(number)s.")
 TRANSFERRED = N_("Your number %(number)s is now in the queue for %(service)s.")
 CONFIRMATION = N_("Your appointment at %(site)s: %(service)s, %(when)s.")
 REMINDER = N_("Reminder of your appointment at %(site)s: %(service)s, %(when)s.")
+FEEDBACK = N_("Thank you for visiting %(site)s. How did we do? Answer in a minute:")
 BOOKING_CODE = N_("Booking code: %(code)s. Check in at the kiosk when you arrive.")
 
 
@@ -61,6 +72,8 @@ def render(kind: str, lang: str, params: dict, link: str | None) -> tuple[str, s
     if kind == "closed":
         title, body = CLOSED.get(values.get("status"), CLOSED["finished"])
         title, lines = _(title), [_(body)]
+    elif kind == "alert":
+        title, lines = _(TITLES["alert"]), [f"{values['site']}: {_(ALERT_WORDS[values['alert']])}"]
     elif kind == "closure":
         # Staff's own words, in the language they wrote them in; the site's name says who speaks.
         title, lines = _(TITLES["closure"]), [f"{values['site']}: {values.get('text', '')}".strip()]
@@ -87,6 +100,8 @@ def _body(kind: str, values: dict, _) -> list[str]:
         return [_(CALLED) if values.get("counter") not in (None, "") else _(CALLED_NO_COUNTER)]
     if kind == "transferred":
         return [_(TRANSFERRED)]
+    if kind == "feedback":
+        return [_(FEEDBACK)]
     text = _(REMINDER) if kind == "reminder" else _(CONFIRMATION)
     if values.get("code"):
         text += " " + _(BOOKING_CODE)

@@ -395,6 +395,8 @@ class Messenger:
         link = (ticket_link(self.settings.public_url, params["ticket"]) if params.get("ticket")
                 else booking_link(self.settings, params["appointment"]) if params.get("appointment")
                 else params.get("link") or None)
+        if message.kind == "feedback" and link:
+            link += "/feedback"  # the ticket's feedback form (issue 21)
         if message.channel == "sms":
             return await self._send_sms(message, message_texts.render(message.kind, message.lang, params, link)[1])
         if message.channel == "email":

@@ -67,6 +67,22 @@ def on_ticket_event(session: Session, site: Site, event: dict, ticket: Ticket) -
     return to_ticket(session, site, ticket, kind, params, datetime.fromisoformat(event["at"]))
 
 
+
+def ask_feedback(session: Session, site: Site, ticket: Ticket, now: datetime) -> Message | None:
+    """The one message with the feedback link (issue 21), when a visit whose holder agreed to it ends;
+    in the transaction of its end event, never twice."""
+    from server import feedback  # noqa: PLC0415 (feedback imports this module lazily too)
+
+    if ticket.status not in feedback.MESSAGE_ENDS:
+        return None
+    to = feedback.message_to(session, ticket)
+    if to is None or feedback.already_asked(session, ticket):
+        return None
+    channel, address, lang = to
+    service = session.get(Service, ticket.service_id)
+    return add(session, site, channel, address, "feedback", lang, ticket_params(site, service, ticket, lang), now,
+               ticket_id=ticket.id)
+
 # --- appointments by text message -------------------------------------------------------------------
 
 

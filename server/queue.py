@@ -192,6 +192,7 @@ def issue_ticket(
     ahead = people_ahead(session, ticket)
     state = estimate.queue_with(session, site, ticket, now, seen_seq)
     wait = state.wait_min(ticket.service_id, ticket.id)
+    ticket.told_wait_min = wait  # what the screen and the slip say, to hold it to account (server/accuracy.py)
     job = jobs.create_job(session, ticket, printer, now, ahead, wait) if printed else None
     event = record_event(session, site, "ticket.issued", at=now, ticket=ticket, service=service)
     estimate.keep(session, site, state, seen_seq, event["seq"])

@@ -44,9 +44,11 @@ class Contact:
     channel: str
     address: str
     notify_before_min: int = 20
+    feedback_ok: bool = False  # agreed to one feedback message after the visit (issue 21)
 
 
-def contact(channel: str, phone: str = "", email: str = "", notify_before_min: int | str = 20) -> Contact:
+def contact(channel: str, phone: str = "", email: str = "", notify_before_min: int | str = 20,
+            feedback_ok: bool = False) -> Contact:
     """The visitor's choice, checked: a phone number for SMS (made E.164), an address for email."""
     if channel not in ("sms", "email"):
         raise Invalid(N_("Choose how you want to be told: a text message or email."))
@@ -59,13 +61,13 @@ def contact(channel: str, phone: str = "", email: str = "", notify_before_min: i
     if channel == "sms":
         if not phone.strip():
             raise Invalid(N_("Write your mobile phone number for the text messages."))
-        return Contact("sms", sms.normal_phone(phone), before)
+        return Contact("sms", sms.normal_phone(phone), before, bool(feedback_ok))
     email = email.strip().lower()
     if not email:
         raise Invalid(N_("Write your email address for the messages."))
     if len(email) > 254 or not EMAIL.fullmatch(email):
         raise Invalid(N_("The email address does not look right: write it as name@example.fi."))
-    return Contact("email", email, before)
+    return Contact("email", email, before, bool(feedback_ok))
 
 
 # --- joining -----------------------------------------------------------------------------------------
@@ -148,10 +150,12 @@ def join(session: Session, site_slug: str, service_code: str, lang: str, who: Co
     ticket = new_ticket(session, site, service, lang, now, remote=True, notify=True,
                         arrival_code=_arrival_code(session, site, day))
     session.add(TicketContact(ticket_id=ticket.id, site_id=site.id, channel=who.channel, address=who.address,
-                              lang=lang, notify_before_min=who.notify_before_min, created_at=now))
+                              lang=lang, notify_before_min=who.notify_before_min, created_at=now,
+                              feedback_ok=who.feedback_ok))
     ahead = people_ahead(session, ticket)
     state = estimate.queue_with(session, site, ticket, now, seen_seq)
     wait = state.wait_min(ticket.service_id, ticket.id)
+    ticket.told_wait_min = wait  # what the phone is told on joining (server/accuracy.py)
     event = record_event(session, site, "ticket.issued", at=now, ticket=ticket, service=service, remote=True)
     estimate.keep(session, site, state, seen_seq, event["seq"])
     outbox.to_ticket(session, site, ticket, "joined", {"ahead": ahead, "wait_min": wait}, now)

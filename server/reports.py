@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from server import accuracy, alerts
 from server.errors import Invalid, N_
 from server.models import Appointment, GuideEvent, Matter, Service, ServicePeriod, ServiceRequest, Ticket
 
@@ -525,6 +526,8 @@ class Report:
     transfers: dict[tuple[int, int], int]
     requests: Requests
     repeats: dict[int | None, Ratio]
+    estimates: accuracy.Estimates  # told vs real waits (issue 21: server/accuracy.py)
+    alerts: dict  # the managers' alerts per (service, kind): alerts.counted (issue 21: server/alerts.py)
 
     @property
     def no_shows(self) -> int:
@@ -558,4 +561,7 @@ def report(session: Session, f: Filters, targets: dict[int, int], now: datetime)
         transfers=transfers(period_rows),
         requests=service_requests(session, f, now),
         repeats=repeat_visits(session, f, visit_rows),
+        estimates=accuracy.estimates(accuracy.told(session, f.site_id, *f.bounds(), f.service_id, f.counter_id,
+                                                   f.staff_user_id)),
+        alerts=alerts.counted(session, f.site_id, *f.bounds(), f.service_id, now),
     )

@@ -101,6 +101,19 @@ class Settings(BaseSettings):
     kiosk_rate_limit_per_min: int = Field(
         60, description="Tickets and check-ins a minute one address may ask the kiosk pages for (429 beyond; 0: no limit)"
     )
+    waits_rate_limit_per_min: int = Field(
+        300, ge=0, description="Requests a minute one address may make to the public waits (/api/v1/waits, "
+        "/waits; 429 beyond; 0: no limit)"
+    )
+    waits_cache_s: float = Field(
+        5, gt=0, le=300, description="Seconds the public waits are read from the database at most once per worker"
+    )
+    waits_frame_ancestors: str = Field(
+        "https:", pattern=r"^\s*(\*|https:|'self'|https?://(\*\.)?[A-Za-z0-9.-]+(:\d+)?)"
+        r"(\s+(\*|https:|'self'|https?://(\*\.)?[A-Za-z0-9.-]+(:\d+)?))*\s*$",
+        description="Pages that may show the public waits page (/waits) in a frame, as CSP frame-ancestors: "
+        "origins separated by spaces (https://www.city.fi), https: for any https page, or * for any page"
+    )
     booking_retention_days: int = Field(
         30, description="Days after the booked time a booking's name, phone, email and message are erased"
     )
@@ -144,6 +157,13 @@ class Settings(BaseSettings):
     )
     message_retention_days: int = Field(
         30, ge=0, description="Days after a queue message was sent (or failed) its address and contents are erased"
+    )
+    feedback_link_days: int = Field(
+        7, ge=1, description="Days after a visit ended its feedback form (and the link in its message) takes an answer"
+    )
+    alert_contacts: str = Field(
+        "", description="Staff told of each alert of a service going wrong (docs/alerts.md), by one message each: "
+        "emails and mobile numbers separated by commas; empty (the default): none"
     )
     search_words_retention_days: int = Field(
         90, ge=0, description="Days the words of the guide's searches that found nothing are kept for the reports; "

@@ -27,7 +27,7 @@ from server.web.schemas import (
     TransferRequest,
     WalkInRequest,
 )
-from server.web import device_gate, pages
+from server.web import device_gate, pages, waits
 from server.web.live import relay
 from server.web.openapi import openapi_document
 
@@ -381,6 +381,7 @@ routes = [
     Route("/v1/sites/{site}/tickets", _public(create_ticket), methods=["POST"]),
     Route("/v1/sites/{site}/queue", site_queue),
     Route("/v1/sites/{site}/guide", guide),
+    *waits.api_routes,  # the public waits (issue 21)
     Route("/v1/sites/{site}/printers", _endpoint(site_printers)),
     Route("/v1/print-jobs/{job_id}", print_job),
     Route("/v1/tickets/{ticket_id}/reprint", _endpoint(reprint), methods=["POST"]),

@@ -28,13 +28,14 @@ import counter.requests
 import counter.routes
 import display.routes
 import kiosk.booking
+import kiosk.feedback
 import kiosk.remote
 import kiosk.guide
 import kiosk.phone_guide
 import kiosk.routes
 import printers.routes
 from printers.worker import PrintWorker
-from server import booking, demo, housekeeping, i18n, metrics
+from server import alerts, booking, demo, housekeeping, i18n, metrics
 from server.bus import PostgresBus, make_bus
 from server.db import Database, run_read
 from server.errors import DomainError, N_
@@ -44,7 +45,7 @@ from server.mail import Mailer, SmtpServer
 from server.messenger import Messenger
 from server.settings import Settings, get_settings
 from server.speech import Speech
-from server.web import api, device_gate, health, pages
+from server.web import api, device_gate, health, pages, waits
 from server.web.headers import SecurityHeaders
 from server.web.live import SharedRenders
 from server.web.ratelimit import PublicRateLimit
@@ -136,7 +137,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             tasks.start_soon(housekeeping.run_periodically, db, settings.housekeeping_interval_s,
                              booking.Limits.of(settings), settings.booking_retention_days,
                              settings.registry_retention_days, settings.message_retention_days,
-                             timedelta(hours=settings.booking_reminder_hours), settings.search_words_retention_days)
+                             timedelta(hours=settings.booking_reminder_hours), settings.search_words_retention_days,
+                             alerts.parse_contacts(settings.alert_contacts, settings.default_language))
             tasks.start_soon(print_worker.run)
             tasks.start_soon(mailer.run)
             tasks.start_soon(messenger.run)
@@ -163,6 +165,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", health.healthz),
         Route("/metrics", prometheus_metrics),
         *kiosk.remote.routes,  # first: /t/push-sw.js is not a ticket's /t/{public_id}
+        *kiosk.feedback.routes,  # before /t/{public_id}'s own (issue 21)
         *kiosk.routes.routes,
         *kiosk.guide.routes,
         *kiosk.phone_guide.routes,
@@ -180,13 +183,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *counter.audit.routes,
         *display.routes.routes,
         *printers.routes.routes,
+        *waits.routes,  # the public waits page (issue 21)
         Mount("/api", routes=api.routes),
         Mount("/static", StaticFiles(directory=pages.ROOT / "server" / "web" / "static"), name="static"),
     ]
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(SecurityHeaders, https=settings.public_url.startswith("https://")),
+            Middleware(SecurityHeaders, https=settings.public_url.startswith("https://"),
+                       framable=("/waits",), frame_ancestors=settings.waits_frame_ancestors),  # issue 21
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,

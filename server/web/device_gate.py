@@ -34,6 +34,8 @@ def screen_of(path: str) -> tuple[str, tuple[str, ...]] | None:
     """The kind of screen an address is for and the sites it names; None: not a gated address."""
     if path.startswith(EXEMPT):
         return None
+    if path.startswith("/feedback/"):  # the feedback tablet by the exit is a kiosk device (issue 21)
+        return "kiosk", tuple(s for s in path[len("/feedback/"):].split("/", 1)[0].split(",") if s)
     for kind in ("kiosk", "display"):
         if path.startswith(f"/{kind}/"):
             first = path[len(kind) + 2:].split("/", 1)[0]

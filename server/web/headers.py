@@ -48,12 +48,26 @@ def security_headers(https: bool) -> dict[str, str]:
     return headers
 
 
-class SecurityHeaders:
-    """ASGI middleware: adds ``security_headers()`` to every HTTP response that lacks them."""
+def framable_headers(https: bool, frame_ancestors: str) -> dict[str, str]:
+    """``security_headers()`` for a page other sites may frame (the public waits, issue 21): CSP
+    frame-ancestors names who, and no X-Frame-Options, which can only say DENY or SAMEORIGIN."""
+    headers = security_headers(https)
+    del headers["X-Frame-Options"]
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "frame-ancestors 'none'", f"frame-ancestors {' '.join(frame_ancestors.split())}")
+    return headers
 
-    def __init__(self, app: ASGIApp, https: bool):
+
+class SecurityHeaders:
+    """ASGI middleware: adds ``security_headers()`` to every HTTP response that lacks them; pages
+    at or under one of ``framable`` (e.g. "/waits") get ``framable_headers()`` instead."""
+
+    def __init__(self, app: ASGIApp, https: bool, framable: tuple[str, ...] = (),
+                 frame_ancestors: str = "'none'"):
         self.app = app
         self.headers = security_headers(https)
+        self.framable = framable
+        self.framable_headers = framable_headers(https, frame_ancestors)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,7 +77,10 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in self.headers.items():
+                path = scope["path"]
+                own = (self.framable_headers if any(path == p or path.startswith(p + "/") for p in self.framable)
+                       else self.headers)
+                for name, value in own.items():
                     headers.setdefault(name, value)
             await send(message)
 

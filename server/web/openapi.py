@@ -95,6 +95,51 @@ def _ticket_actions(bearer) -> dict:
     }
 
 
+_NAMES = {"type": "object", "required": ["fi", "sv", "en"], "description": "The name in Finnish, Swedish and "
+          "English (Finnish where it has none)", "properties": {lang: {"type": "string"} for lang in ("fi", "sv", "en")}}
+_WAITS_SCHEMAS = {  # the public waits (issue 21, server/waits.py): counts and estimates, nothing about a person
+    "SiteWaits": {"type": "object", "required": ["site", "names", "timezone", "open", "today", "services"],
+                  "properties": {
+        "site": {"type": "string", "examples": ["city-hall"]},
+        "names": _NAMES,
+        "timezone": {"type": "string", "examples": ["Europe/Helsinki"]},
+        "open": {"type": "boolean", "description": "Open now, by its opening hours"},
+        "today": {"type": ["object", "null"], "description": "Today's hours, local time (null: open around "
+                  "the clock; opens and closes null: closed today)", "properties": {
+            "opens": {"type": ["string", "null"], "examples": ["08:00"]},
+            "closes": {"type": ["string", "null"], "examples": ["16:15"]}}},
+        "services": {"type": "array", "items": {"$ref": "#/components/schemas/ServiceWait"}}}},
+    "ServiceWait": {"type": "object", "required": ["code", "names", "waiting", "estimated_wait_min"], "properties": {
+        "code": {"type": "string"}, "names": _NAMES,
+        "waiting": {"type": "integer", "description": "People waiting now"},
+        "estimated_wait_min": {"type": ["integer", "null"],
+                               "description": "Estimated wait of a ticket taken now; null while the site is closed"}}},
+    "Waits": {"type": "object", "required": ["generated_at", "sites"], "properties": {
+        "generated_at": {"type": "string", "format": "date-time"},
+        "sites": {"type": "array", "items": {"$ref": "#/components/schemas/SiteWaits"}}}},
+    "SiteWaitsNow": {"allOf": [{"$ref": "#/components/schemas/SiteWaits"}, {
+        "type": "object", "required": ["generated_at"],
+        "properties": {"generated_at": {"type": "string", "format": "date-time"}}}]},
+}
+
+
+def _waits_paths() -> dict:
+    def answer(schema: str) -> dict:
+        return {"description": "Read at most every few seconds (Cache-Control says how long to keep it); "
+                               "Access-Control-Allow-Origin: *",
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+    too_many = {**_ERROR, "description": "Too many requests from one address (Retry-After)"}
+    return {
+        "/v1/waits": {"get": {
+            "summary": "Public: every site's open/closed state and, per service, people waiting and the "
+                       "estimated wait now (no personal data; any origin may read it)",
+            "responses": {"200": answer("Waits"), "429": too_many}}},
+        "/v1/sites/{site}/waits": {"get": {
+            "summary": "Public: one site's open/closed state and waits now", "parameters": [_path_param("site")],
+            "responses": {"200": answer("SiteWaitsNow"), "404": _ERROR, "429": too_many}}},
+    }
+
+
 @cache
 def openapi_document() -> dict:
     bearer = [{"bearer": []}]
@@ -132,6 +177,7 @@ def openapi_document() -> dict:
                 "responses": {"200": {"description": "The matters found", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/GuideAnswer"}}}},
                     "404": _ERROR, "422": _ERROR}}},
+            **_waits_paths(),
             "/v1/counters/{counter_id}/open": {"post": {
                 "summary": "Open a counter for the given services", "security": bearer,
                 "parameters": [_path_param("counter_id", "integer")],
@@ -194,6 +240,7 @@ def openapi_document() -> dict:
                                      "description": "It has an e-service in the language asked or in Finnish"},
                     "book": {"type": "boolean", "description": "It needs an expert's booked time"},
                     "score": {"type": "number", "description": "How well it fits; higher is better"}}},
+                **_WAITS_SCHEMAS,
                 "Error": {"type": "object", "required": ["detail"],
                           "properties": {"detail": {"type": "string"}}},
                 "Ticket": {"type": "object",

@@ -184,7 +184,7 @@ def test_erasure_on_request_leaves_no_personal_field_and_every_count(db):
 
     counts = write(db, customers.erase, matti.id, clerk)
 
-    assert counts == {"visit_notes": 1, "requests": 1, "appointments": 1, "closed_requests": 1}
+    assert counts == {"visit_notes": 1, "feedback_comments": 0, "requests": 1, "appointments": 1, "closed_requests": 1}
     text = _every_text(db)
     assert [s for s in PERSONAL_STRINGS if s in text] == []
     assert _counts(db) == before
@@ -220,7 +220,7 @@ def test_the_retention_job_anonymizes_what_is_old_and_keeps_what_is_not(db):
 
     counts = write(db, customers.apply_retention, 730, now)
 
-    assert counts == {"customers": 1, "visit_notes": 1, "requests": 1}
+    assert counts == {"customers": 1, "visit_notes": 1, "feedback_comments": 0, "requests": 1}
     text = _every_text(db)
     assert [s for s in PERSONAL_STRINGS if s in text] == []
     assert "Odottava Olli" in text and "Tuore Tiina" in text and "uusi muistiinpano" in text
@@ -228,8 +228,8 @@ def test_the_retention_job_anonymizes_what_is_old_and_keeps_what_is_not(db):
     with db.read() as session:
         assert session.get(Customer, recent.id).anonymized_at is None
         [row] = audit.entries(session, action="retention.anonymize")
-    assert row.staff_user_id is None and row.detail.startswith("customers=1 visit_notes=1 requests=1")
-    assert write(db, customers.apply_retention, 730, now) == {"customers": 0, "visit_notes": 0, "requests": 0}
+    assert row.staff_user_id is None and row.detail.startswith("customers=1 visit_notes=1 feedback_comments=0 requests=1")
+    assert write(db, customers.apply_retention, 730, now) == {"customers": 0, "visit_notes": 0, "feedback_comments": 0, "requests": 0}
     with db.read() as session:
         assert len(audit.entries(session, action="retention.anonymize")) == 1  # nothing done, nothing logged
     assert new_visit.id != old_visit.id

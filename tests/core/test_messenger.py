@@ -94,6 +94,7 @@ KINDS = [
      "Your appointment at City Hall: Housing, 15/03/2027 09:20. Booking code: K7Q2."),
     ("reminder", {"service": "Housing", "site": "City Hall", "when": "15/03/2027 09:20", "code": "K7Q2"},
      "Reminder of your appointment at City Hall: Housing, 15/03/2027 09:20."),
+    ("feedback", TICKET, "Thank you for visiting Kaupungintalon asiakaspalvelu. How did we do? Answer in a minute:"),
 ]
 
 
@@ -226,6 +227,17 @@ def test_email_carries_the_subject_the_link_and_the_messages_id(db, tmp_path):
     assert mail["Message-ID"] == f"<{id_}@kaupunki.example.fi>" == message(db, id_).gateway_id
     body = mail.get_body(("plain",)).get_content()
     assert "People before you: 2, about 11 min." in body and f"{PUBLIC_URL}/t/x" in body
+
+
+def test_the_feedback_message_links_to_the_visits_feedback_form(db, tmp_path):
+    queued(db, "feedback", channel="email", address="maija@example.fi", lang="en", params=TICKET)
+    with Inbox() as inbox:
+        messenger = Messenger(db, settings(tmp_path, smtp_host="127.0.0.1", smtp_port=inbox.port,
+                                           smtp_security="none"))
+        assert anyio.run(messenger.send_due, NOW) == 1
+    mail, = inbox.messages
+    assert mail["Subject"] == "How did we do? Kaupungintalon asiakaspalvelu"
+    assert mail.get_body(("plain",)).get_content().rstrip().endswith(f"{PUBLIC_URL}/t/x/feedback")
 
 
 def test_a_push_arrives_decrypted_and_a_subscription_that_is_gone_is_forgotten(db, tmp_path):

@@ -68,6 +68,8 @@ PUBLIC = {
     "/t/{public_id}/notify": "choosing how to be told (random id, CSRF token)",
     "/t/{public_id}/notify/stop": "no more messages (random id, CSRF token)",
     "/t/{public_id}/push": "storing a push subscription (random id, CSRF token)",
+    "/t/{public_id}/feedback": "\"How did we do?\" for an ended visit (random id, CSRF token)",
+    "/feedback/{site}": "the exit tablet's faces: a tap, no personal data (registered kiosk device, CSRF token)",
     "/counter/login": "the staff login",
     "/counter/logout": "logging out (a form with the session's CSRF token)",
     "/api/openapi.json": "the API's description",
@@ -75,6 +77,10 @@ PUBLIC = {
     "/api/v1/sites/{site}/tickets": "issuing a ticket, as the kiosk does",
     "/api/v1/sites/{site}/queue": "the queue, as the display shows it",
     "/api/v1/sites/{site}/guide": "the guide's search, as the kiosk and the phone pages offer it",
+    "/api/v1/waits": "the public waits: counts and estimates, no personal data (issue 21)",
+    "/api/v1/sites/{site}/waits": "one site's public waits",
+    "/waits": "the public waits page, framed on the city's website",
+    "/waits/{site}": "one site's public waits page",
     "/api/v1/print-jobs/{job_id}": "a print job's state (the id is random)",
 }
 PUBLIC_SOCKETS = {
