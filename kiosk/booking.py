@@ -334,12 +334,13 @@ async def confirm_booking(request: Request):
     context = await run_read(request.app.state.db, _appointment_context, public_id, lang)
     if context["appointment"].status not in ("held", "expired"):
         return _see(request, public_id)  # booked already (the form sent twice), or cancelled
+    context["feedback"] = posted.get("feedback") == "1"  # kept ticked if the form comes back
     errors = _form_errors(form, consent, context["site"])
     if errors:
         return _form_page(request, context, form, consent, errors, status_code=422)
     try:
         await run_write(request.app.state.db, booking.confirm, public_id, **form, consent=True, lang=lang,
-                        limits=limits, feedback_ok=posted.get("feedback") == "1")
+                        limits=limits, feedback_ok=context["feedback"])
     except SlotTaken as exc:
         site, service = context["site"], context["service"]
         return _taken_page(request, exc, site, f"/b/{site.slug}/{service.code}", form)

@@ -225,9 +225,11 @@ def test_a_wrong_form_comes_back_with_everything_typed_and_the_message_at_the_fi
     assert html.count("autofocus") == 1
     assert 'href="#f-phone"' in html and 'href="#f-consent"' in html  # the summary leads to the fields
 
-    no_contact = web.post(form, data={"name": "Maija", "phone": " ", "email": "", "consent": "yes"})
+    assert 'name="feedback" value="1" checked' not in html  # asking for feedback is the visitor's choice
+    no_contact = web.post(form, data={"name": "Maija", "phone": " ", "email": "", "consent": "yes", "feedback": "1"})
     assert no_contact.status_code == 422
     assert 'id="f-contact-error"' in no_contact.text and 'name="consent" value="yes" checked' in no_contact.text
+    assert 'name="feedback" value="1" checked' in no_contact.text  # kept as it was ticked
     assert re.search(r'id="f-phone" [^>]*f-contact-error[^>]*autofocus', no_contact.text)
     bad_email = web.post(form, data={"name": "Maija", "email": "maija@", "consent": "yes"}, params={"lang": "sv"})
     assert bad_email.status_code == 422 and 'value="maija@"' in bad_email.text
