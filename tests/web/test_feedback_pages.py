@@ -17,34 +17,17 @@ from sqlmodel import select
 
 from server import feedback, queue, reports
 from server.db import Database
-from server.models import Feedback, Service, StaffUser, Ticket, TicketContact, utcnow
+from server.models import Feedback, StaffUser, Ticket, TicketContact, utcnow
 from tests.conftest import LiveServer, free_port, make_settings, prepare_demo_database
 from tests.web import geometry
 from tests.web.axe import assert_accessible
+from tests.web.test_remote_pages import server  # noqa: F401 (the fixture: joinable until midnight)
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 ENGLISH = {"Accept-Language": "en"}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 TABLETS = ((1080, 1920), (1920, 1080))
 LANGS = ("fi", "sv", "en")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("feedback")
-    url = prepare_demo_database(f"sqlite:///{folder / 'feedback.db'}")
-    db = Database(url)
-    try:
-        with db.write() as session:  # joinable until midnight, so that the tests pass at 23.30 too
-            for service in session.exec(select(Service)):
-                service.remote_until_min = 0
-                session.add(service)
-    finally:
-        db.dispose()
-    port = free_port()
-    settings = make_settings(url, port, demo_printer=f"file:{folder / 'prints'}", public_rate_limit_per_min=0)
-    with LiveServer(settings, port) as live:
-        yield live
 
 
 @pytest.fixture(scope="module")
