@@ -60,17 +60,40 @@ class RenderedJob:
 
 def printer_for(session: Session, site: Site, device_name: str | None = None) -> Printer | None:
     """The printer of the named kiosk, else of the site's first kiosk, else the site's first printer."""
-    query = select(Device).where(Device.site_id == site.id, Device.kind == "kiosk")
+    kiosks = session.execute(sa.select(Device.name, Device.printer_id)
+                             .where(Device.site_id == site.id, Device.kind == "kiosk").order_by(Device.id)).all()
+    printers = list(session.exec(select(Printer).where(Printer.site_id == site.id).order_by(Printer.id)))
+    return choose_printer(kiosks, printers, device_name)
+
+
+def choose_printer(kiosks: list, printers: list[Printer], device_name: str | None = None) -> Printer | None:
+    """printer_for's rule on the site's kiosks ((name, printer id) rows, in the order they were added)
+    and printers (by id): server/site_memory.py keeps them between events."""
     if device_name:
-        query = query.where(Device.name == device_name)
-    device = session.exec(query.order_by(Device.id)).first()
-    if device_name and device is None:
-        raise NotFound(N_("There is no kiosk called “%(device)s” here."), device=device_name)
-    if device is not None and device.printer_id is not None:
-        return session.get(Printer, device.printer_id)
+        kiosks = [k for k in kiosks if k.name == device_name]
+        if not kiosks:
+            raise NotFound(N_("There is no kiosk called “%(device)s” here."), device=device_name)
+    if kiosks and kiosks[0].printer_id is not None:
+        return next((p for p in printers if p.id == kiosks[0].printer_id), None)
     if device_name:
         return None
-    return session.exec(select(Printer).where(Printer.site_id == site.id).order_by(Printer.id)).first()
+    return printers[0] if printers else None
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """A ticket's job as create_job wrote it: what its callers and job_view read."""
+
+    id: str
+    ticket_id: int
+    printer_id: int | None
+    reprint: bool
+    requested_by: int | None
+    state: str
+    error: str | None
+    created_at: datetime
+    attempts: int = 0
+    printed_at: datetime | None = None
 
 
 def create_job(
@@ -81,25 +104,22 @@ def create_job(
     people_ahead: int = 0,
     estimated_wait_min: int = 0,
     requested_by: int | None = None,
-) -> PrintJob:
-    """A queued job; without a printer it fails at once, so that the kiosk shows the ticket on screen."""
-    job = PrintJob(
-        id=secrets.token_hex(16),
-        ticket_id=ticket.id,
-        printer_id=printer.id if printer else None,
-        reprint=requested_by is not None,
-        requested_by=requested_by,
-        people_ahead=people_ahead,
-        estimated_wait_min=estimated_wait_min,
-        next_attempt_at=now,
-        created_at=now,
-        updated_at=now,
-    )
-    if printer is None:
-        job.state = "failed"
-        job.error = "No printer is set up for this kiosk."
-    session.add(job)
+) -> NewJob:
+    """A queued job; without a printer it fails at once, so that the kiosk shows the ticket on screen.
+
+    Written as a row of the table, not an ORM object: every ticket issued makes one (docs/PERFORMANCE.md)."""
+    job = NewJob(id=secrets.token_hex(16), ticket_id=ticket.id, printer_id=printer.id if printer else None,
+                 reprint=requested_by is not None, requested_by=requested_by,
+                 state="queued" if printer else "failed",
+                 error=None if printer else "No printer is set up for this kiosk.", created_at=now)
+    session.connection().execute(INSERT_JOB, {
+        "id": job.id, "ticket_id": job.ticket_id, "printer_id": job.printer_id, "reprint": job.reprint,
+        "requested_by": requested_by, "people_ahead": people_ahead, "estimated_wait_min": estimated_wait_min,
+        "state": job.state, "error": job.error, "next_attempt_at": now, "created_at": now, "updated_at": now})
     return job
+
+
+INSERT_JOB = sa.insert(PrintJob.__table__)  # built once
 
 
 def create_slip_job(session: Session, matter: Matter, lang: str, printer: Printer, now: datetime) -> PrintJob:

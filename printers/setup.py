@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from printers.ticket import render_test_page
 from printers.transports import PrinterStatus, open_transport
-from server import audit
+from server import config
 from server.errors import N_, Conflict, NotFound
 from server.models import Device, Printer, PrintJob, Site
 from server.requests import FormInvalid
@@ -73,7 +73,8 @@ def save_printer(session: Session, site: Site, name: str, connection: str, profi
     printer.name, printer.connection, printer.profile, printer.condition = name, connection, profile, "unknown"
     session.add(printer)
     session.flush()
-    audit.record(session, staff_user_id, action, target=f"printer:{printer.id}", detail=f"profile={profile}")
+    # An event as for the rest of the configuration: workers read the printer afresh for the next ticket.
+    config.config_changed(session, staff_user_id, site, action, f"printer:{printer.id}", f"profile={profile}")
     return printer
 
 
@@ -90,8 +91,8 @@ def remove_printer(session: Session, printer: Printer, staff_user_id: int | None
             job.state, job.error = "failed", "The printer was removed."
             failed += 1
         session.add(job)
-    audit.record(session, staff_user_id, "printer.remove", target=f"printer:{printer.id}",
-                 detail=f"name={printer.name} failed_jobs={failed}")
+    config.config_changed(session, staff_user_id, session.get(Site, printer.site_id), "printer.remove",
+                          f"printer:{printer.id}", f"name={printer.name} failed_jobs={failed}")
     session.delete(printer)
     return failed
 

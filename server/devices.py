@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, select
 
 from printers import jobs
-from server import audit
+from server import audit, config
 from server.errors import N_, Conflict, NotFound
 from server.models import DEVICE_KINDS, Device, Printer, Site, utcnow
 from server.requests import FormInvalid
@@ -84,7 +84,9 @@ def save_device(session: Session, admin_id: int, site: Site, values: dict, devic
     device.name, device.printer_id = name, printer_id
     session.add(device)
     session.flush()
-    audit.record(session, admin_id, action, target=f"device:{device.id}", detail=f"{kind} printer={printer_id or '-'}")
+    # An event as for the rest of the configuration: a worker's kept settings (server/site_memory.py)
+    # send the kiosk's next ticket to its new printer.
+    config.config_changed(session, admin_id, site, action, f"device:{device.id}", f"{kind} printer={printer_id or '-'}")
     return device
 
 

@@ -17,9 +17,6 @@ Left out: tickets sent to a particular counter or clerk, appointments, and custo
 arrive later. docs/PERFORMANCE.md reports the error against a simulated day (bench/).
 """
 
-import bisect
-import copy
-import weakref
 from collections import deque
 from datetime import date, datetime, timedelta
 
@@ -27,13 +24,12 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from server import fairness
-from server.models import Counter, CounterService, Event, Service, Site, Ticket
+from server.models import Counter, CounterService, Service, Site, Ticket
 
 SAMPLES = 20
 PRIOR_WEIGHT = 3
 EXPECTED_PAUSE_MIN = 30
 NEW = -1  # the id of the imagined ticket taken now, for "how long if I take a number now?"
-KEPT_S = 10  # a kept queue (queue_with) is read again after this long, whatever the events say
 
 
 def recent_service_min(session: Session, services: dict[int, Service], day: date) -> dict[int, float]:
@@ -65,7 +61,7 @@ class QueueNow:
 
     def __init__(self, session: Session, site: Site, now: datetime, day: date):
         self.day = day
-        self.read_at = now  # self.now moves on when queue_with adds a ticket to the queue as read
+        self.read_at = now  # self.now moves on as tickets are added to a kept queue (server/site_memory.py)
         # Plain rows of the columns the replay reads, not ORM objects: this runs on every ticket
         # issued, and building objects was most of its time (docs/PERFORMANCE.md).
         self.now = now
@@ -136,12 +132,14 @@ class QueueNow:
 
     def wait_min(self, service_id: int, ticket_id: int = NEW) -> int:
         """Minutes until the ticket is called; ``NEW``: a ticket of the service taken now."""
-        queues = self._queues(service_id if ticket_id == NEW else None)
         if any(service_id in self.profiles.get(cid, {}) for cid in self.counters):
+            queues = self._queues(service_id if ticket_id == NEW else None)
             for called, at in self._calls(queues):
                 if called == ticket_id:
                     return round(at)
-        return self._no_counter(service_id, queues.get(service_id, ()), ticket_id)
+            return self._no_counter(service_id, queues.get(service_id, ()), ticket_id)
+        # No open counter serves it: its own line is all that counts, not every line built for a replay.
+        return self._no_counter(service_id, [row for row in self.waiting if row[1] == service_id], ticket_id)
 
     def waits(self) -> dict[int, int]:
         """wait_min of every ticket in the replay at once, from one replay instead of one each (the
@@ -158,70 +156,10 @@ class QueueNow:
         return round((ahead + 0.5) * self.mean[service_id])
 
 
-def _order(row) -> tuple:
+def order(row) -> tuple:
     """call-next's order of a service's waiting tickets, as QueueNow.waiting is sorted."""
     _tid, _sid, queued_at, priority, front = row
     return -priority, -front, queued_at, row[0]
-
-
-def _add_waiting(state: QueueNow, ticket) -> None:
-    """Puts a ticket just issued (a Ticket, or a row with its columns) in its place in the replay."""
-    if ticket.target_counter_id is None and ticket.target_staff_user_id is None:
-        row = (ticket.id, ticket.service_id, ticket.queued_at, ticket.priority, ticket.front)
-        bisect.insort(state.waiting, row, key=_order)
-
-
-def _issued_since(session: Session, site: Site, since: int, until: int, day: date) -> list | None:
-    """The tickets of the site's events numbered after ``since`` up to ``until``, if all of them are
-    tickets issued for ``day``; None if anything else happened (a call, a change of the services)."""
-    if since == until:
-        return []
-    rows = session.execute(
-        sa.select(Event.type, Ticket.id, Ticket.service_id, Ticket.queued_at, Ticket.priority, Ticket.front,
-                  Ticket.target_counter_id, Ticket.target_staff_user_id, Ticket.service_day)
-        .join(Ticket, Ticket.id == Event.ticket_id, isouter=True)
-        .where(Event.site_id == site.id, Event.seq > since, Event.seq <= until)).all()
-    if len(rows) != until - since or any(r.type != "ticket.issued" or r.service_day != day for r in rows):
-        return None
-    return rows
-
-
-# Per database (its write engine) and site: (the site's event number, the queue then).
-_kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def queue_with(session: Session, site: Site, ticket: Ticket, now: datetime, seen_seq: int) -> QueueNow:
-    """The site's queue with ``ticket``, issued just now in this write transaction, for its estimate.
-
-    Reading the whole queue for every ticket made a rush of tickets slow down as the queue grew
-    (docs/PERFORMANCE.md). So each worker keeps the queue as of an event of the site (``keep``).
-    Every change to a queue is an event, so if the events since then, up to the site's number when
-    this transaction began (``seen_seq``), are only tickets issued (by other kiosks, other workers),
-    the queue is the kept one, those tickets and this one: they are added, not the queue read.
-    Anything else in between (a call, a pause, a change of the services) and it is read afresh.
-    """
-    kept = _kept.get(session.get_bind(), {}).get(site.id)
-    if kept is not None:
-        seq, state = kept
-        fresh = state.day == ticket.service_day and (now - state.read_at).total_seconds() < KEPT_S
-        issued = _issued_since(session, site, seq, seen_seq, state.day) if fresh and seq <= seen_seq else None
-        if issued is not None:
-            state = copy.copy(state)  # shared with other threads: this one's own list of the waiting
-            state.now, state.waiting = now, list(state.waiting)
-            for row in [*issued, ticket]:
-                _add_waiting(state, row)
-            return state
-    return QueueNow(session, site, now, ticket.service_day)
-
-
-def keep(session: Session, site: Site, state: QueueNow, seen_seq: int, seq: int) -> None:
-    """Once this transaction commits, keeps ``state`` (from queue_with) as the queue of event ``seq``,
-    if that event directly followed ``seen_seq``: then no one else changed the queue meanwhile."""
-    if seq != seen_seq + 1:
-        return
-    kept = _kept.setdefault(session.get_bind(), {})
-    # Threads commit in any order: an older queue kept over a newer one only means more events to add.
-    session.info["on_commit"].append(lambda: kept.__setitem__(site.id, (seq, state)))
 
 
 def estimate_wait_min(session: Session, site: Site, ticket: Ticket, now: datetime,

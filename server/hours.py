@@ -51,7 +51,11 @@ def hours_on(session: Session, site: Site, day: date) -> DayHours:
 
 def is_open(session: Session, site: Site, now: datetime) -> bool:
     local = local_now(site, now)
-    hours = hours_on(session, site, local.date())
+    return open_at(hours_on(session, site, local.date()), local)
+
+
+def open_at(hours: DayHours, local: datetime) -> bool:
+    """Whether a day with ``hours`` is open at ``local``, a time of that day in the site's zone."""
     if hours.around_the_clock:
         return True
     if hours.opens is None:

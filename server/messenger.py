@@ -57,6 +57,9 @@ SEND_TIMEOUT_S = 60  # one send, connecting included; well within SENDING_STALE_
 SENDING_STALE_S = 120  # a row ``sending`` this long belongs to a worker that died
 MAX_BACKOFF_S = 300
 NEAR_DEBOUNCE_S = 0.5  # a burst of events (a counter calling, tickets issued) is one look at the queue
+# A burst of commits that may have written messages is one look for them: in a rush of tickets, a
+# read per ticket was a tenth of the server's time (docs/PERFORMANCE.md).
+WAKE_DEBOUNCE_S = 0.1
 NEAR_EVERY_S = 60  # and a look at every site with someone to tell, whatever the events
 PUSH_TTL_S = {"called": 600, "near": 1800}  # what is not news by then is not kept for an offline phone
 ENDED = ("finished", "no_show", "unserved", "cancelled")
@@ -292,6 +295,7 @@ class Messenger:
                         log.exception("messages")
                     with anyio.move_on_after(self.poll_s):
                         await self._wake.wait()
+                        await anyio.sleep(WAKE_DEBOUNCE_S)
         finally:
             self._call_soon = None
             self._http = None

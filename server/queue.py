@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from printers import jobs
-from server import estimate, hours
+from server import estimate, hours, site_memory
 from server.errors import Conflict, Invalid, NotFound, N_
 from server.events import record_event
 from server.models import (
@@ -40,7 +40,7 @@ LANGUAGES = ("fi", "sv", "en")
 class IssuedTicket:
     site: Site
     service: Service
-    ticket: Ticket
+    ticket: "NewTicket"
     people_ahead: int
     estimated_wait_min: int
     print_job_id: str | None
@@ -94,7 +94,7 @@ NEXT_NUMBER = {"postgresql": _number_upsert(postgresql.insert), "sqlite": _numbe
 
 def _next_number(session: Session, site: Site, service: Service, day: date) -> int:
     statement = NEXT_NUMBER[session.get_bind().dialect.name]
-    return session.execute(statement, {"site_id": site.id, "service_id": service.id, "day": day}).scalar_one()
+    return session.connection().execute(statement, {"site_id": site.id, "service_id": service.id, "day": day}).scalar_one()
 
 
 def _people_ahead_query() -> sa.Select:
@@ -144,24 +144,62 @@ def ticket_number(service: Service, seq: int) -> str:
     return f"{service.prefix}{value:0{width}d}"
 
 
-def new_ticket(session: Session, site: Site, service: Service, lang: str, now: datetime, **fields) -> Ticket:
+@dataclass
+class NewTicket:
+    """A ticket as new_ticket wrote it, with every column of Ticket (the API's answer, the event and the
+    kiosk's screen read them), but not an ORM object: building one cost more than writing the row.
+    Read it only: a change goes to the database through the ORM (get_ticket), as any other's does."""
+
+    id: int
+    public_id: str
+    site_id: int
+    service_id: int
+    service_day: date
+    seq: int
+    number: str
+    lang: str
+    issued_at: datetime
+    queued_at: datetime
+    status: str = "waiting"
+    called_at: datetime | None = None
+    announced_at: datetime | None = None
+    served_at: datetime | None = None
+    finished_at: datetime | None = None
+    call_count: int = 0
+    period: int = 1
+    priority: int = 0
+    front: bool = False
+    appointment_at: datetime | None = None
+    walk_in: bool = False
+    outcome: str | None = None
+    note: str | None = None
+    counter_id: int | None = None
+    staff_user_id: int | None = None
+    target_counter_id: int | None = None
+    target_staff_user_id: int | None = None
+    customer_id: int | None = None
+    remote: bool = False
+    arrived_at: datetime | None = None
+    arrival_code: str | None = None
+    held_at: datetime | None = None
+    passes: int = 0
+    delays: int = 0
+    notify: bool = False
+    told_wait_min: int | None = None
+    told_last_min: int | None = None
+    told_last_at: datetime | None = None
+
+
+INSERT_TICKET = sa.insert(Ticket.__table__).returning(Ticket.__table__.c.id)  # built once: every ticket
+
+
+def new_ticket(session: Session, site: Site, service: Service, lang: str, now: datetime, **fields) -> NewTicket:
+    """A ticket's row with the day's next number of its service; ``fields``: NewTicket's others."""
     day = local_day(site, now)
     seq = _next_number(session, site, service, day)
-    ticket = Ticket(
-        public_id=secrets.token_urlsafe(16),
-        site_id=site.id,
-        service_id=service.id,
-        service_day=day,
-        seq=seq,
-        number=ticket_number(service, seq),
-        lang=lang,
-        issued_at=now,
-        queued_at=now,
-        **fields,
-    )
-    session.add(ticket)
-    session.flush()
-    return ticket
+    values = dict(public_id=secrets.token_urlsafe(16), site_id=site.id, service_id=service.id, service_day=day,
+                  seq=seq, number=ticket_number(service, seq), lang=lang, issued_at=now, queued_at=now, **fields)
+    return NewTicket(id=session.connection().execute(INSERT_TICKET, values).scalar_one(), **values)
 
 
 def issue_ticket(
@@ -177,25 +215,28 @@ def issue_ticket(
 ) -> IssuedTicket:
     """A new ticket at the end of the service's queue; with ``printed``, its print job too, for the
     printer of the kiosk ``device`` (printers/jobs.py says which printer that is). A ticket for an
-    appointment (``appointment_at``, its booked time) goes before walk-ins once that time comes."""
+    appointment (``appointment_at``, its booked time) goes before walk-ins once that time comes.
+
+    The hot path of a rush: the site's settings and queue come from what this worker kept of them
+    (server/site_memory.py), and the rows are written as rows (docs/PERFORMANCE.md)."""
     if lang not in LANGUAGES:
         raise Invalid(N_("Language must be one of fi, sv, en."))
-    site = get_site(session, site_slug)
-    seen_seq = site.last_event_seq  # the queue as this transaction found it (estimate.queue_with)
-    service = get_service(session, site, service_code)
     now = now or utcnow()
-    if not hours.is_open(session, site, now):
+    settings, state, seen_seq = site_memory.site_now(session, site_slug, now)
+    site = settings.site
+    service = settings.service(service_code)
+    if not settings.is_open(session, now):
         raise Conflict(N_("The service point is closed now. No queue numbers are given."))
-    printer = jobs.printer_for(session, site, device) if printed else None
+    printer = settings.printer_for(device) if printed else None
+    # What the screen and the slip say, to hold it to account (server/accuracy.py).
+    wait, place = site_memory.place_new(state, service.id, now, targeted=expert_id is not None)
     ticket = new_ticket(session, site, service, lang, now, appointment_at=appointment_at,
-                        target_staff_user_id=expert_id)
+                        target_staff_user_id=expert_id, told_wait_min=wait)
+    site_memory.saved(state, place, ticket.id)
     ahead = people_ahead(session, ticket)
-    state = estimate.queue_with(session, site, ticket, now, seen_seq)
-    wait = state.wait_min(ticket.service_id, ticket.id)
-    ticket.told_wait_min = wait  # what the screen and the slip say, to hold it to account (server/accuracy.py)
     job = jobs.create_job(session, ticket, printer, now, ahead, wait) if printed else None
     event = record_event(session, site, "ticket.issued", at=now, ticket=ticket, service=service)
-    estimate.keep(session, site, state, seen_seq, event["seq"])
+    site_memory.keep(session, settings, state, seen_seq, event["seq"])
     return IssuedTicket(
         site=site,
         service=service,

@@ -24,12 +24,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from server import estimate, hours, i18n, outbox, sms
+from server import hours, i18n, outbox, site_memory, sms
 from server.booking import CODE_ALPHABET, EMAIL
 from server.errors import Conflict, Invalid, NotFound, N_
 from server.events import record_event
 from server.models import CHANNELS, Service, Site, Ticket, TicketContact, utcnow
-from server.queue import IssuedTicket, get_service, get_site, local_day, new_ticket, people_ahead
+from server.queue import IssuedTicket, get_site, local_day, new_ticket, people_ahead
 
 MAX_DELAYS = 2  # "I need more time": at most twice per ticket
 NOTIFY_BEFORE_MIN = (5, 10, 15, 20, 30, 45, 60)  # the choices a visitor has for "tell me … before"
@@ -136,9 +136,9 @@ def join(session: Session, site_slug: str, service_code: str, lang: str, who: Co
          now: datetime | None = None) -> IssuedTicket:
     """A remote ticket at the end of the service's queue, and its "joined" message."""
     now = now or utcnow()
-    site = get_site(session, site_slug)
-    seen_seq = site.last_event_seq
-    service = get_service(session, site, service_code)
+    settings, state, seen_seq = site_memory.site_now(session, site_slug, now)  # as issuing does
+    site = settings.site
+    service = settings.service(service_code)
     why = joinable(session, site, service, now)
     if why is not None:
         span = window(session, site, service, local_day(site, now))
@@ -147,17 +147,16 @@ def join(session: Session, site_slug: str, service_code: str, lang: str, who: Co
         raise Conflict(N_("You already have a ticket in the queue here. Open it from its message, or leave "
                           "that queue first."))
     day = local_day(site, now)
+    wait, place = site_memory.place_new(state, service.id, now)  # what the phone is told (server/accuracy.py)
     ticket = new_ticket(session, site, service, lang, now, remote=True, notify=True,
-                        arrival_code=_arrival_code(session, site, day))
+                        arrival_code=_arrival_code(session, site, day), told_wait_min=wait)
+    site_memory.saved(state, place, ticket.id)
     session.add(TicketContact(ticket_id=ticket.id, site_id=site.id, channel=who.channel, address=who.address,
                               lang=lang, notify_before_min=who.notify_before_min, created_at=now,
                               feedback_ok=who.feedback_ok))
     ahead = people_ahead(session, ticket)
-    state = estimate.queue_with(session, site, ticket, now, seen_seq)
-    wait = state.wait_min(ticket.service_id, ticket.id)
-    ticket.told_wait_min = wait  # what the phone is told on joining (server/accuracy.py)
     event = record_event(session, site, "ticket.issued", at=now, ticket=ticket, service=service, remote=True)
-    estimate.keep(session, site, state, seen_seq, event["seq"])
+    site_memory.keep(session, settings, state, seen_seq, event["seq"])
     outbox.to_ticket(session, site, ticket, "joined", {"ahead": ahead, "wait_min": wait}, now)
     return IssuedTicket(site=site, service=service, ticket=ticket, people_ahead=ahead, estimated_wait_min=wait,
                         print_job_id=None)

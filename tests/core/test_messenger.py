@@ -41,7 +41,8 @@ def waiting(db, count: int = 1, channel: str = "sms", address: str = PHONE, lang
     ids = []
     with db.write() as session:
         for _ in range(count):
-            ticket = queue.issue_ticket(session, "demo", service, lang, now=now, printed=False).ticket
+            issued = queue.issue_ticket(session, "demo", service, lang, now=now, printed=False)
+            ticket = session.get(Ticket, issued.ticket.id)
             ticket.notify = True
             session.add(ticket)
             session.add(TicketContact(ticket_id=ticket.id, site_id=ticket.site_id, channel=channel, address=address,

@@ -225,7 +225,7 @@ def test_people_ahead_is_the_place_call_next_gives(db):
 
 
 def test_a_rush_of_tickets_gets_the_estimate_a_fresh_reading_gives(db):
-    """The worker keeps the queue its last ticket left (server/estimate.py queue_with) and adds the
+    """The worker keeps the queue its last ticket left (server/site_memory.py) and adds the
     next ticket to it; between them a call, a priority, a ticket that was not issued after all."""
     from server import estimate
 

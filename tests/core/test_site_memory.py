@@ -1,0 +1,94 @@
+"""What a worker keeps of a site between its events (server/site_memory.py): issuing reads almost
+nothing, and still every change of the settings reaches the very next ticket."""
+
+from dataclasses import fields
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from printers import jobs, setup
+from server import config, devices, queue, site_memory
+from server.errors import Conflict, NotFound
+from server.models import Device, Printer, PrintJob, Service, Site, Ticket
+
+NOW = datetime(2026, 5, 4, 8, 0, tzinfo=timezone.utc)  # a Monday, 11.00 in Helsinki
+
+
+def issue(db, service="advice", now=NOW, **kw):
+    with db.write() as session:
+        return queue.issue_ticket(session, "demo", service, "fi", now=now, **kw)
+
+
+def demo_site(session) -> Site:
+    return queue.get_site(session, "demo")
+
+
+def test_a_new_ticket_carries_every_column_its_row_has(db):
+    assert {f.name for f in fields(queue.NewTicket)} == set(Ticket.__table__.columns.keys())
+    issue(db)  # the second one comes from what the first left
+    issued = issue(db, "housing", now=NOW + timedelta(seconds=1))
+    with db.read() as session:
+        row = session.get(Ticket, issued.ticket.id)
+        job = session.get(PrintJob, issued.print_job_id)
+    assert {name: getattr(issued.ticket, name) for name in Ticket.__table__.columns.keys()} == row.model_dump()
+    assert row.told_wait_min == issued.estimated_wait_min and job.estimated_wait_min == issued.estimated_wait_min
+    assert job.people_ahead == issued.people_ahead and job.state == "queued" and job.printer_id is not None
+
+
+def test_issuing_from_what_was_kept_reads_only_the_sites_event_number(db):
+    issue(db)
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_rest):
+        statements.append(statement.split()[0].upper())
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        issue(db, now=NOW + timedelta(seconds=1))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    selects = [s for s in statements if s == "SELECT"]
+    # The site's event number and the people ahead: no settings, no hours, no queue read again.
+    assert len(selects) == 2, statements
+
+
+def test_a_change_of_the_settings_reaches_the_next_ticket(db):
+    issue(db)
+    with db.write() as session:  # the service closed for tickets
+        service = config.get_service(session, demo_site(session), "advice")
+        service.active = False
+        session.add(service)
+        config.config_changed(session, None, demo_site(session), "config.service.save", f"service:{service.id}")
+    with pytest.raises(NotFound):
+        issue(db, now=NOW + timedelta(seconds=1))
+    issue(db, "housing", now=NOW + timedelta(seconds=2))
+    with db.write() as session:  # closed today
+        config.set_exception(session, None, demo_site(session), "2026-05-04", "closed")
+    with pytest.raises(Conflict):
+        issue(db, "housing", now=NOW + timedelta(seconds=3))
+
+
+def test_a_kiosks_new_printer_and_a_printers_condition_reach_the_next_ticket(db):
+    first = issue(db)
+    with db.write() as session:
+        site = demo_site(session)
+        other = setup.save_printer(session, site, "hall", "tcp://127.0.0.1:9", "TM-T88V")
+        kiosk = session.exec(select(Device).where(Device.site_id == site.id, Device.kind == "kiosk")).first()
+        devices.save_device(session, 1, site, {"name": kiosk.name, "printer": "hall"}, kiosk.id)
+    moved = issue(db, device=kiosk.name, now=NOW + timedelta(seconds=1))
+    assert moved.print_job["printer"]["id"] == other.id != first.print_job["printer"]["id"]
+    with db.write() as session:
+        jobs.set_condition(session, session.get(Printer, other.id), "paper_out", NOW)
+    after = issue(db, device=kiosk.name, now=NOW + timedelta(seconds=2))
+    assert after.printer_condition == "paper_out"
+
+
+def test_a_change_made_outside_the_application_is_seen_after_a_while(db):
+    issue(db)
+    with db.write() as session:  # no event: an edit straight in the database
+        session.execute(sa.update(Service).where(Service.code == "advice").values(prefix="Q"))
+    assert issue(db, now=NOW + timedelta(seconds=1)).ticket.number.startswith("A")
+    later = issue(db, now=NOW + timedelta(seconds=site_memory.KEPT_S + 1))
+    assert later.ticket.number.startswith("Q")
