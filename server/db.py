@@ -10,6 +10,7 @@ as soon as they are given back, so a busy worker would open and close a PostgreS
 nearly every query (docs/configuration.md, "Connections").
 """
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +22,15 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import Session
 
+log = logging.getLogger(__name__)
 AfterCommit = Callable[[list[dict]], None]
+# SQLite's write-ahead log is copied into the database by a checkpoint, which also syncs the file to
+# disk: 10-150 ms. Left to SQLite, the commit that fills 1,000 pages of log runs it, under the write
+# lock, and every request behind it waits (a rush's slowest tickets, docs/PERFORMANCE.md). The
+# server checkpoints on a thread of its own instead (checkpoint_periodically); a commit checkpoints
+# only if the log grows past this many pages (64 MB), e.g. in a program that does not run that loop.
+WAL_BACKSTOP_PAGES = 16_384
+CHECKPOINT_EVERY_S = 1.0
 BeforeCommit = Callable[[Session, list[dict]], None]
 
 
@@ -58,6 +67,7 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_BACKSTOP_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -118,8 +128,30 @@ class Database:
             if lock is not None:
                 lock.release()
 
+    def checkpoint(self) -> tuple[int, int, int]:
+        """SQLite: copies what it can of the write-ahead log into the database without waiting for
+        readers or writers (PASSIVE); SQLite's answer (busy, pages in the log, pages copied)."""
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            row = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            cursor.close()
+            return tuple(row)
+        finally:
+            raw.close()
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+async def checkpoint_periodically(db: Database, every_s: float = CHECKPOINT_EVERY_S) -> None:
+    """The server's SQLite checkpoints, off the requests' path (WAL_BACKSTOP_PAGES says why)."""
+    while True:
+        await anyio.sleep(every_s)
+        try:
+            await anyio.to_thread.run_sync(db.checkpoint)
+        except Exception:  # a full disk, say: the next round tries again, and commits still work
+            log.exception("checkpoint")
 
 
 async def run_write(db: Database, fn, *args, **kwargs):

@@ -37,7 +37,7 @@ import printers.routes
 from printers.worker import PrintWorker
 from server import alerts, booking, demo, housekeeping, i18n, metrics
 from server.bus import PostgresBus, make_bus
-from server.db import Database, run_read
+from server.db import Database, checkpoint_periodically, run_read
 from server.errors import DomainError, N_
 from server.queue import all_sites
 from server.search import Finder
@@ -142,6 +142,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             tasks.start_soon(print_worker.run)
             tasks.start_soon(mailer.run)
             tasks.start_soon(messenger.run)
+            if db.is_sqlite:
+                tasks.start_soon(checkpoint_periodically, db)
             # Everything loaded so far (the libraries, the templates, the settings) lives as long as
             # the worker: out of the garbage collector's sight, its full collections walk only what
             # came after. With 1,000 live screens a full collection had taken 80-220 ms, a call's
@@ -161,6 +163,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         db.dispose()
 
     routes = [
+        # The API and the static files first: Starlette tries the routes in order, and with the pages'
+        # 180 before them, matching a kiosk's ticket request took 0.1-0.2 ms (docs/PERFORMANCE.md).
+        # Nothing else starts with /api/ or /static/.
+        Mount("/api", routes=api.routes),
+        Mount("/static", StaticFiles(directory=pages.ROOT / "server" / "web" / "static"), name="static"),
         Route("/", index),
         Route("/healthz", health.healthz),
         Route("/metrics", prometheus_metrics),
@@ -184,8 +191,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *display.routes.routes,
         *printers.routes.routes,
         *waits.routes,  # the public waits page (issue 21)
-        Mount("/api", routes=api.routes),
-        Mount("/static", StaticFiles(directory=pages.ROOT / "server" / "web" / "static"), name="static"),
     ]
     app = Starlette(
         routes=routes,
