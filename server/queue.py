@@ -122,6 +122,12 @@ def people_ahead(session: Session, ticket: Ticket) -> int:
         "priority": ticket.priority, "front": ticket.front, "queued_at": ticket.queued_at}).scalar_one()
 
 
+def people_ahead_of_new(session: Session, service: Service, day: date, now: datetime) -> int:
+    """people_ahead of a ticket of the service about to be issued now, before its row is written."""
+    return session.execute(PEOPLE_AHEAD, {"service_id": service.id, "day": day, "id": site_memory.UNSAVED,
+                                          "priority": 0, "front": False, "queued_at": now}).scalar_one()
+
+
 def places(session: Session, site: Site, day: date) -> dict[int, int]:
     """people_ahead of every waiting ticket of the site's day at once, by ticket id (the phones)."""
     lines: dict[int, list] = {}
@@ -228,12 +234,14 @@ def issue_ticket(
     if not settings.is_open(session, now):
         raise Conflict(N_("The service point is closed now. No queue numbers are given."))
     printer = settings.printer_for(device) if printed else None
-    # What the screen and the slip say, to hold it to account (server/accuracy.py).
+    # What the screen and the slip say, to hold it to account (server/accuracy.py). Both before the
+    # rows: writing the day's number locks the service's row until commit, and on PostgreSQL the
+    # kiosks of one service wait for each other that long (docs/PERFORMANCE.md).
     wait, place = site_memory.place_new(state, service.id, now, targeted=expert_id is not None)
+    ahead = people_ahead_of_new(session, service, local_day(site, now), now)
     ticket = new_ticket(session, site, service, lang, now, appointment_at=appointment_at,
                         target_staff_user_id=expert_id, told_wait_min=wait)
     site_memory.saved(state, place, ticket.id)
-    ahead = people_ahead(session, ticket)
     job = jobs.create_job(session, ticket, printer, now, ahead, wait) if printed else None
     event = record_event(session, site, "ticket.issued", at=now, ticket=ticket, service=service)
     site_memory.keep(session, settings, state, seen_seq, event["seq"])

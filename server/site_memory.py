@@ -115,8 +115,9 @@ def _insert(queue: QueueNow, row: tuple) -> int:
     return index
 
 
-# The id a ticket has in a queue until its row is written (place_new, saved): after every real one.
-UNSAVED = 2**62
+# The id a ticket has in a queue until its row is written (place_new, saved): after every real one
+# (the largest an id column holds on PostgreSQL, whose queries take it too).
+UNSAVED = 2**31 - 1
 
 
 def place_new(queue: QueueNow, service_id: int, now: datetime, targeted: bool = False) -> tuple[int, int | None]:
