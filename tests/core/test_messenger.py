@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from server import housekeeping, message_texts, outbox, queue
 from server.db import Database
-from server.messenger import Messenger, backoff_s, claim_due, notify_near
+from server.messenger import WAKE_DEBOUNCE_S, Messenger, backoff_s, claim_due, notify_near
 from server.models import Event, Message, Ticket, TicketContact
 from server.settings import Settings
 from tests.conftest import free_port
@@ -358,6 +358,37 @@ def test_the_messenger_tells_and_sends_after_a_commit_without_being_asked(db, tm
         db.after_commit.remove(messenger.on_commit)
     request, = gateway.requests
     assert "minutes to your turn" in request["body"]["text"] or "very near" in request["body"]["text"]
+
+
+def _ticket(db) -> None:
+    with db.write() as session:
+        queue.issue_ticket(session, "demo", "advice", "fi", printed=False)
+
+
+def test_a_rush_of_tickets_is_one_look_for_messages_not_one_each(db, tmp_path, monkeypatch):
+    # Every ticket's commit wakes the sender; it looked for due messages at each wake, a read per
+    # ticket that was a tenth of the server's time in a rush (docs/PERFORMANCE.md).
+    looks = []
+    monkeypatch.setattr(Messenger, "_any_due", lambda self, now: looks.append(now) or False)
+    messenger = Messenger(db, settings(tmp_path, message_poll_s=30))
+    db.after_commit.append(messenger.on_commit)
+
+    async def main():
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(messenger.run)
+            await anyio.sleep(0.2)
+            first, began = len(looks), time.monotonic()
+            await anyio.to_thread.run_sync(lambda: [_ticket(db) for _ in range(40)])  # 40 commits
+            took = time.monotonic() - began
+            await anyio.sleep(0.3)
+            tasks.cancel_scope.cancel()
+        return len(looks) - first, took
+
+    try:
+        looked, took = anyio.run(main)
+    finally:
+        db.after_commit.remove(messenger.on_commit)
+    assert 1 <= looked <= min(20, took / WAKE_DEBOUNCE_S + 3), (looked, took)
 
 
 def test_while_running_the_messenger_keeps_one_bind_to_the_smsc_and_unbinds_at_the_end(db, tmp_path):
