@@ -28,6 +28,11 @@ AUDIT_LABELS = {
     "logout": N_("Logged out"),
     "session.idle": N_("Logged out after inactivity"),
     "session.expired": N_("Logged out at the session's time limit"),
+    "directory.create": N_("Account created from the directory"),
+    "directory.role": N_("Role changed by the directory"),
+    "directory.refused": N_("Directory sign-in refused"),
+    "directory.mapping": N_("Directory group mapped"),
+    "directory.mapping_removed": N_("Directory group mapping removed"),
 }
 
 

@@ -20,12 +20,12 @@ from starlette.websockets import WebSocket
 from sqlmodel import select
 
 from counter import appointments
-from server import alerts, audit, config, counters, i18n, logins, queue, remote, staff
+from server import alerts, audit, config, counters, directory, i18n, logins, queue, remote, staff
 from server.db import run_read, run_write
 from server.errors import Conflict, Invalid, N_, check_row_ids
 from printers import jobs
 from server.models import OUTCOMES, Counter, Printer, Service, Site, StaffUser, utcnow
-from server.web import csrf, pages, sessions
+from server.web import csrf, oidc, pages, sessions
 from server.web.live import pushing_snapshot, relay
 
 OUTCOME_LABELS = {
@@ -161,6 +161,7 @@ async def login_page(request: Request):
         settings = request.app.state.settings
         context["notice"], context["notice_params"] = sessions.message(
             reason, settings.session_idle_min, settings.session_max_hours)
+    context.update(oidc.button(request))
     return pages.render(request, "login.html", context)
 
 
@@ -172,6 +173,10 @@ async def login(request: Request):
     password = str(form.get("password") or "")
     settings = request.app.state.settings
     outcome = logins.Outcome()
+    if username and not directory.password_allowed(settings, username):
+        # Local passwords are off but for the break-glass admins (issue 23): the same words for any name.
+        context = {"error": oidc.PASSWORDS_OFF, "username": username, "next": "/counter", **oidc.button(request)}
+        return pages.render(request, "login.html", context, status_code=403)
     if username and password:
         outcome = await anyio.to_thread.run_sync(
             logins.log_in, request.app.state.db, username, password, _client_address(request),
@@ -181,10 +186,10 @@ async def login(request: Request):
         context = {"error": N_("Wrong username or password."), "username": username, "next": "/counter"}
         if outcome.refused:
             context["error"], context["error_params"] = logins.refused_message(outcome)
-            response = pages.render(request, "login.html", context, status_code=429)
+            response = pages.render(request, "login.html", {**context, **oidc.button(request)}, status_code=429)
             response.headers["Retry-After"] = str(outcome.retry_after_s)
             return response
-        return pages.render(request, "login.html", context, status_code=400)
+        return pages.render(request, "login.html", {**context, **oidc.button(request)}, status_code=400)
     sessions.start(request.session, user.id)  # a new session, and a new token, for whoever logs in
     csrf.token(request.session)
     return _see_other(request, PASSWORD_PAGE if user.must_change_password else "/counter")
@@ -196,7 +201,10 @@ async def logout(request: Request):
     uid = request.session.get("uid")
     if isinstance(uid, int):
         await run_write(request.app.state.db, audit.record, uid, "logout")
+    via = request.session.get("via")
     sessions.end(request.session)
+    if via == "directory":
+        request.session["directory_logout"] = True  # the login page offers the provider's logout too
     return _see_other(request, "/counter/login")
 
 

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from kiosk import lobby
 from server import booking, hours, i18n, matters, queue
 from server.booking import Limits, SlotTaken
 from server.db import run_read, run_write
@@ -86,8 +87,7 @@ def _bookable_services(session: Session, site: Site) -> list[Service]:
 
 
 def _bookable(session: Session, site_slug: str, service_code: str) -> tuple[Site, Service]:
-    site = queue.get_site(session, site_slug)
-    service = queue.get_service(session, site, service_code)
+    site, service = booking.site_and_service(session, site_slug, service_code)
     if service.appointment_seats <= 0:
         raise NotFound(N_("This service cannot be booked online. Please take a queue number at the "
                           "service point."))
@@ -120,11 +120,8 @@ def _slots_context(session: Session, site_slug: str, service_code: str, day_text
         raise Invalid(N_("Appointments can be booked at most %(days)d days ahead."), days=limits.horizon_days)
     start = today + timedelta(days=(day - today).days // STRIP_DAYS * STRIP_DAYS)
     strip = []
-    for offset in range(STRIP_DAYS):
-        d = start + timedelta(days=offset)
-        if d > last:
-            break
-        slots = booking.day_slots(session, site, service, d, now, limits)
+    week = [start + timedelta(days=offset) for offset in range(STRIP_DAYS) if start + timedelta(days=offset) <= last]
+    for d, slots in booking.days_slots(session, site, service, week, now, limits).items():  # one reading
         if not slots and d != day:
             continue  # closed (a weekend, a holiday) or over for today: no place taken from bookable days
         strip.append({"day": d, "iso": d.isoformat(), "label": day_label(d, lang), "has_slots": bool(slots),
@@ -150,9 +147,7 @@ def _slots_context(session: Session, site_slug: str, service_code: str, day_text
 
 
 def _appointment_context(session: Session, public_id: str, lang: str, now: datetime | None = None) -> dict:
-    appointment = booking.get_appointment(session, public_id)
-    site = session.get(Site, appointment.site_id)
-    service = session.get(Service, appointment.service_id)
+    appointment, site, service = booking.appointment_and_place(session, public_id)
     now = now or utcnow()
     held_left_min = 0
     if appointment.status == "held" and appointment.hold_expires_at > now:
@@ -232,10 +227,16 @@ async def poster(request: Request):
 
 async def slots_page(request: Request):
     lang = pages.page_language(request)
+    # Days of a fair release (issue 22): the lobby answers until this browser's turn (kiosk/lobby.py).
+    waiting, lobby_note = await lobby.gate(request, request.path_params["site"], request.path_params["service"],
+                                           request.query_params.get("day"))
+    if waiting is not None:
+        return waiting
     context = await run_read(request.app.state.db, _slots_context, request.path_params["site"],
                              request.path_params["service"], request.query_params.get("day"), lang,
                              _limits(request))
     context["action"] = f"/b/{context['site'].slug}/{context['service'].code}"
+    context["lobby_note"] = lobby_note
     response = pages.render(request, "booking_slots.html", context)
     response.headers["Cache-Control"] = "no-cache"  # free times change: back and forth shows them as they are
     return response
@@ -268,10 +269,14 @@ async def hold_time(request: Request):
     site_slug, service_code = request.path_params["site"], request.path_params["service"]
     site, _service = await run_read(request.app.state.db, _bookable, site_slug, service_code)
     at = _starts_at(form, limits, utcnow())
+    await lobby.gate(request, site_slug, service_code, hours.local_now(site, at).date(), posting=True)  # issue 22
     # From the "just taken" page: the details were checked already, and consent given.
     details = {name: form.get(name, "") for name in FIELDS} if form.get("consent") == "yes" else None
     requester = requester_of(settings, request.client.host if request.client else "")
     try:
+        # A full slot is refused from a read: in a rush most who tap a time come too late, and on SQLite
+        # every write of the process takes its turn (server/db.py). The hold itself decides the rest.
+        await run_read(request.app.state.db, booking.check_free, site_slug, service_code, at, limits=limits)
         appointment = await run_write(request.app.state.db, _hold_and_maybe_book, site_slug, service_code, at,
                                       requester, lang, limits, details)
     except SlotTaken as exc:

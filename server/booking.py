@@ -11,6 +11,7 @@ at 9.00 across the daylight-saving changes, and a wall time that does not exist 
 no slot.
 """
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass
@@ -22,8 +23,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from server import hours, i18n, outbox
-from server.errors import Conflict, Invalid, NotFound, N_
+from server import hours, i18n, outbox, releases
+from server.errors import Conflict, DomainError, Invalid, NotFound, N_
 from server.events import record_event
 from server.queue import IssuedTicket, get_service, get_site, issue_ticket
 from server.models import (
@@ -31,6 +32,8 @@ from server.models import (
     Appointment,
     AppointmentHours,
     AppointmentSlot,
+    OpeningException,
+    OpeningHours,
     Service,
     Site,
     StaffUser,
@@ -85,9 +88,9 @@ class SlotTaken(Conflict):
 # --- slots --------------------------------------------------------------------------------------
 
 
-def _local(site: Site, day: date, at: time) -> datetime | None:
+def _local_in(timezone: str, day: date, at: time) -> datetime | None:
     """The UTC instant of a wall-clock time on a day, or None if the clocks skip it."""
-    zone = ZoneInfo(site.timezone)
+    zone = ZoneInfo(timezone)
     local = datetime.combine(day, at, tzinfo=zone)
     utc = local.astimezone(ZoneInfo("UTC"))
     if utc.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
@@ -95,70 +98,137 @@ def _local(site: Site, day: date, at: time) -> datetime | None:
     return utc
 
 
-def _seats(service: Service, count: int) -> list[int]:
+def _seats(seats: int, walk_in_share: int, count: int) -> list[int]:
     """Bookable seats per slot: ``walk_in_share`` percent of the day's seats are kept back, spread
     evenly over the day rather than all at its end."""
-    share = (100 - max(0, min(100, service.walk_in_share))) / 100
-    per_slot = service.appointment_seats * share
+    share = (100 - max(0, min(100, walk_in_share))) / 100
+    per_slot = seats * share
     return [int((i + 1) * per_slot + 1e-9) - int(i * per_slot + 1e-9) for i in range(count)]
 
 
-def _day_layout(session: Session, site: Site, service: Service, day: date) -> list[tuple[datetime, datetime, int]]:
-    """(starts_at, ends_at, capacity) of the service's slots on a local day, from its appointment
-    hours clipped to the site's opening hours of that day (a holiday has none)."""
-    if service.appointment_seats <= 0 or service.slot_min <= 0:
+def _weekly_layout(service: Service, appointment_hours: dict[int, tuple[time, time]],
+                   site_week: dict[int, tuple[time, time]], exceptions: dict[date, tuple[time | None, time | None]],
+                   site: Site, day: date) -> list[tuple[datetime, datetime, int]]:
+    """A day's slots from the rows read once for a range of days (``_layouts``)."""
+    row = appointment_hours.get(day.weekday())
+    if row is None:
         return []
-    row = session.exec(
-        select(AppointmentHours).where(AppointmentHours.service_id == service.id,
-                                       AppointmentHours.weekday == day.weekday())
-    ).first()
-    site_hours = hours.hours_on(session, site, day)
-    if row is None or site_hours.closed_all_day:
+    # The site's hours of the day, as hours.hours_on reads them: an exception overrides the weekday;
+    # a site without weekly hours is open around the clock.
+    if day in exceptions:
+        site_opens, site_closes = exceptions[day]
+        if site_opens is None:
+            return []
+    elif not site_week:
+        site_opens = site_closes = None
+    elif day.weekday() in site_week:
+        site_opens, site_closes = site_week[day.weekday()]
+    else:
         return []
-    opens, closes = row.opens, row.closes
-    if not site_hours.around_the_clock:
-        opens, closes = max(opens, site_hours.opens), min(closes, site_hours.closes)
-    step = timedelta(minutes=service.slot_min + service.buffer_min)
-    length = timedelta(minutes=service.slot_min)
+    opens, closes = row
+    if site_opens is not None:
+        opens, closes = max(opens, site_opens), min(closes, site_closes)
+    return list(_laid_out(site.timezone, day, opens, closes, service.slot_min, service.buffer_min,
+                          service.appointment_seats, service.walk_in_share))
+
+
+@functools.lru_cache(maxsize=4096)
+def _laid_out(timezone: str, day: date, opens: time, closes: time, slot_min: int, buffer_min: int, seats: int,
+              walk_in_share: int) -> tuple[tuple[datetime, datetime, int], ...]:
+    """The slots of a day from its hours: kept, as the same days are laid out for every page (the
+    arguments are all that decides them, so nothing kept is ever out of date)."""
+    step = timedelta(minutes=slot_min + buffer_min)
+    length = timedelta(minutes=slot_min)
     starts = []
     at = datetime.combine(day, opens)
     while at + length <= datetime.combine(day, closes):
         starts.append(at.time())
         at += step
     layout = []
-    for start, capacity in zip(starts, _seats(service, len(starts))):
-        utc = _local(site, day, start)
+    for start, capacity in zip(starts, _seats(seats, walk_in_share, len(starts))):
+        utc = _local_in(timezone, day, start)
         if utc is not None and capacity > 0:
             layout.append((utc, utc + length, capacity))
-    return layout
+    return tuple(layout)
+
+
+# The hot reads of the booking pages, built once on the tables rather than per request: building a
+# statement of ORM attributes cost more than running it (docs/PERFORMANCE.md, the booking rush).
+_ah, _oh, _ox, _ap = (AppointmentHours.__table__.c, OpeningHours.__table__.c, OpeningException.__table__.c,
+                      Appointment.__table__.c)
+_no_day, _no_weekday = sa.cast(sa.null(), sa.Date), sa.cast(sa.null(), sa.Integer)  # PostgreSQL wants them typed
+# The service's appointment hours, the site's weekly hours and its exceptions of some days, in one statement.
+HOURS = sa.union_all(
+    sa.select(sa.literal("service"), _ah.weekday, _no_day, _ah.opens, _ah.closes)
+    .where(_ah.service_id == sa.bindparam("service_id")),
+    sa.select(sa.literal("site"), _oh.weekday, _no_day, _oh.opens, _oh.closes)
+    .where(_oh.site_id == sa.bindparam("site_id")),
+    sa.select(sa.literal("exception"), _no_weekday, _ox.day, _ox.opens, _ox.closes)
+    .where(_ox.site_id == sa.bindparam("site_id"), _ox.day >= sa.bindparam("first"), _ox.day <= sa.bindparam("last")),
+)
+# Seats in use per slot start between two starts: bookings, and holds not yet expired.
+LIVE_SEATS = (
+    sa.select(_ap.starts_at, sa.func.count())
+    .where(_ap.service_id == sa.bindparam("service_id"), _ap.starts_at >= sa.bindparam("first"),
+           _ap.starts_at <= sa.bindparam("last"), _ap.status.in_(SEATED_STATES),
+           sa.or_(_ap.status != "held", _ap.hold_expires_at > sa.bindparam("now")))
+    .group_by(_ap.starts_at)
+)
+
+
+def _layouts(session: Session, site: Site, service: Service, days: list[date]) -> dict[date, list]:
+    """(starts_at, ends_at, capacity) of the service's slots on each local day, from its appointment
+    hours clipped to the site's opening hours of that day (a holiday has none). One small query for
+    any number of days: a week's page must not cost a week of per-day queries."""
+    if service.appointment_seats <= 0 or service.slot_min <= 0 or not days:
+        return {day: [] for day in days}
+    rows = session.execute(HOURS, {"service_id": service.id, "site_id": site.id, "first": min(days),
+                                   "last": max(days)}).all()
+    appointment_hours = {weekday: (opens, closes) for kind, weekday, _, opens, closes in rows if kind == "service"}
+    if not appointment_hours:
+        return {day: [] for day in days}
+    site_week = {weekday: (opens, closes) for kind, weekday, _, opens, closes in rows if kind == "site"}
+    exceptions = {day: (opens, closes if opens else None) for kind, _, day, opens, closes in rows
+                  if kind == "exception"}
+    return {day: _weekly_layout(service, appointment_hours, site_week, exceptions, site, day) for day in days}
+
+
+def _day_layout(session: Session, site: Site, service: Service, day: date) -> list[tuple[datetime, datetime, int]]:
+    """(starts_at, ends_at, capacity) of the service's slots on a local day."""
+    return _layouts(session, site, service, [day])[day]
 
 
 def _live_seats(session: Session, service: Service, starts: list[datetime], now: datetime) -> dict[datetime, int]:
-    """Seats in use per slot start: bookings, and holds not yet expired."""
+    """Seats in use per slot start: bookings, and holds not yet expired. One grouped query over the
+    span of ``starts`` (the index on service, start and status serves it), however many days."""
     if not starts:
         return {}
-    rows = session.execute(
-        sa.select(Appointment.starts_at, sa.func.count())
-        .where(
-            Appointment.service_id == service.id,
-            Appointment.starts_at.in_(starts),
-            Appointment.status.in_(SEATED_STATES),
-            sa.or_(Appointment.status != "held", Appointment.hold_expires_at > now),
-        )
-        .group_by(Appointment.starts_at)
-    )
+    rows = session.execute(LIVE_SEATS, {"service_id": service.id, "first": min(starts), "last": max(starts),
+                                        "now": now})
     return {at: n for at, n in rows}
+
+
+def days_slots(session: Session, site: Site, service: Service, days: list[date], now: datetime | None = None,
+               limits: Limits = Limits()) -> dict[date, list[Slot]]:
+    """The service's slots that can still be booked on each local day, with their free seats."""
+    now = now or utcnow()
+    last = hours.local_now(site, now).date() + timedelta(days=limits.horizon_days)
+    # Days of a release not yet open are no slots at all (issue 22, server/releases.py).
+    layouts = _layouts(session, site, service, [day for day in days if day <= last
+                                                and not releases.holds_back(session, site.id, service.id, day, now)])
+    layouts = {day: [item for item in layout if item[0] > now] for day, layout in layouts.items()}
+    used = _live_seats(session, service, [start for layout in layouts.values() for start, _, _ in layout], now)
+    return {day: [Slot(start, end, capacity, max(0, capacity - used.get(start, 0)))
+                  for start, end, capacity in layouts.get(day, [])] for day in days}
 
 
 def day_slots(session: Session, site: Site, service: Service, day: date, now: datetime | None = None,
               limits: Limits = Limits()) -> list[Slot]:
     """The service's slots on a local day that can still be booked, with their free seats."""
-    now = now or utcnow()
-    if day > hours.local_now(site, now).date() + timedelta(days=limits.horizon_days):
-        return []
-    layout = [item for item in _day_layout(session, site, service, day) if item[0] > now]
-    used = _live_seats(session, service, [start for start, _, _ in layout], now)
-    return [Slot(start, end, capacity, max(0, capacity - used.get(start, 0))) for start, end, capacity in layout]
+    return days_slots(session, site, service, [day], now, limits)[day]
+
+
+NEXT_FREE_DAYS = 7  # next_free reads a week first, then the rest of the horizon at once
 
 
 def next_free(session: Session, site: Site, service: Service, after: datetime, now: datetime | None = None,
@@ -166,11 +236,14 @@ def next_free(session: Session, site: Site, service: Service, after: datetime, n
     """The first ``count`` free slots starting after ``after``, within the booking horizon."""
     now = now or utcnow()
     found: list[Slot] = []
-    day = hours.local_now(site, max(after, now)).date()
+    day = first = hours.local_now(site, max(after, now)).date()
     last = hours.local_now(site, now).date() + timedelta(days=limits.horizon_days)
     while day <= last and len(found) < count:
-        found += [s for s in day_slots(session, site, service, day, now, limits) if s.free and s.starts_at > after]
-        day += timedelta(days=1)
+        span = NEXT_FREE_DAYS if day == first else (last - day).days + 1
+        days = [day + timedelta(days=i) for i in range(min(span, (last - day).days + 1))]
+        for slots in days_slots(session, site, service, days, now, limits).values():
+            found += [s for s in slots if s.free and s.starts_at > after]
+        day += timedelta(days=len(days))
     return found[:count]
 
 
@@ -182,18 +255,23 @@ def _insert_ignoring_conflict(session: Session, values: dict) -> None:
     session.execute(dialect.insert(AppointmentSlot).values(**values).on_conflict_do_nothing())
 
 
+_slot = AppointmentSlot.__table__.c
+TAKE_SEAT = (sa.update(AppointmentSlot.__table__)
+             .where(_slot.service_id == sa.bindparam("service"), _slot.starts_at == sa.bindparam("at"),
+                    _slot.taken < sa.bindparam("seats"))
+             .values(taken=_slot.taken + 1, capacity=sa.bindparam("seats")))
+
+
 def _take_seat(session: Session, service: Service, starts_at: datetime, capacity: int) -> bool:
     """One seat of the slot, if one is free: decided by the database, in one UPDATE."""
+    params = {"service": service.id, "at": starts_at, "seats": capacity}  # not column names: an UPDATE's own
+    if session.execute(TAKE_SEAT, params).rowcount == 1:
+        return True
+    # No seat changed: the slot's row is not there yet (its first seat), or its seats are gone. The row
+    # is made if missing, and the same UPDATE decides again (in a rush the row is there: one statement).
     _insert_ignoring_conflict(session, {"service_id": service.id, "starts_at": starts_at,
                                         "capacity": capacity, "taken": 0})
-    taken = session.execute(
-        sa.update(AppointmentSlot)
-        .where(AppointmentSlot.service_id == service.id, AppointmentSlot.starts_at == starts_at,
-               AppointmentSlot.taken < capacity)
-        .values(taken=AppointmentSlot.taken + 1, capacity=capacity)
-        .execution_options(synchronize_session=False)
-    )
-    return taken.rowcount == 1
+    return session.execute(TAKE_SEAT, params).rowcount == 1
 
 
 def _give_back_seat(session: Session, service_id: int, starts_at: datetime) -> None:
@@ -229,6 +307,7 @@ def _slot_at(session: Session, site: Site, service: Service, starts_at: datetime
         if start == starts_at:
             if start <= now:
                 raise Conflict(N_("That time has already passed. Please choose another."))
+            releases.check_open(session, site.id, service.id, start, now)  # not before its release (issue 22)
             if day > hours.local_now(site, now).date() + timedelta(days=limits.horizon_days):
                 raise Invalid(N_("Appointments can be booked at most %(days)d days ahead."), days=limits.horizon_days)
             return start, end, capacity
@@ -242,12 +321,25 @@ def _new_code(session: Session) -> str:
             return code
 
 
+SITE_AND_SERVICE = (select(Site, Service).join(Service, Service.site_id == Site.id)
+                    .where(Site.slug == sa.bindparam("slug"), Service.code == sa.bindparam("code"), Service.active))
+
+
+def site_and_service(session: Session, site_slug: str, service_code: str) -> tuple[Site, Service]:
+    """The site and its active service, in one query (every booking page asks for both); NotFound
+    saying which of them is not there."""
+    found = session.execute(SITE_AND_SERVICE, {"slug": site_slug, "code": service_code}).first()
+    if found is None:
+        site = get_site(session, site_slug)
+        return site, get_service(session, site, service_code)
+    return found[0], found[1]
+
+
 def hold(session: Session, site_slug: str, service_code: str, starts_at: datetime, *, requester: str = "",
          lang: str = "fi", now: datetime | None = None, limits: Limits = Limits()) -> Appointment:
     """Holds a seat for ``limits.hold_s`` while the citizen fills in the form."""
     now = now or utcnow()
-    site = get_site(session, site_slug)
-    service = get_service(session, site, service_code)
+    site, service = site_and_service(session, site_slug, service_code)
     starts_at, ends_at, capacity = _slot_at(session, site, service, starts_at, now, limits)
     if requester:
         recent = session.execute(
@@ -257,8 +349,10 @@ def hold(session: Session, site_slug: str, service_code: str, starts_at: datetim
         if recent >= limits.per_requester_per_hour:
             raise Conflict(N_("Too many bookings from this connection in a short time. Please try again later "
                               "or call the service point."))
-    release_expired(session, now, service.id, starts_at)
-    if not _take_seat(session, service, starts_at, capacity):
+    # Holds of the slot that ran out give their seats back when the seats are wanted: the same seats
+    # are free either way, and a hold that finds one free reads no more (the rush's commonest write).
+    if not _take_seat(session, service, starts_at, capacity) and not (
+            release_expired(session, now, service.id, starts_at) and _take_seat(session, service, starts_at, capacity)):
         raise SlotTaken(next_free(session, site, service, starts_at, now, limits))
     appointment = Appointment(
         public_id=secrets.token_urlsafe(16), code=_new_code(session), site_id=site.id, service_id=service.id,
@@ -268,6 +362,22 @@ def hold(session: Session, site_slug: str, service_code: str, starts_at: datetim
     session.add(appointment)
     session.flush()
     return appointment
+
+
+def check_free(session: Session, site_slug: str, service_code: str, starts_at: datetime, *,
+               now: datetime | None = None, limits: Limits = Limits()) -> None:
+    """SlotTaken, with the next free times, if the slot has no free seat now: read before ``hold``, so
+    that in a rush the many who come too late are told so without a write transaction (on SQLite
+    the writes of the whole process take turns). Only ever a refusal: whether a seat is free for a
+    hold is decided by ``hold``, in its one UPDATE."""
+    now = now or utcnow()
+    site, service = site_and_service(session, site_slug, service_code)
+    try:
+        starts_at, _, capacity = _slot_at(session, site, service, starts_at, now, limits)
+    except DomainError:
+        return  # the hold says what is wrong with the time, as it always has
+    if _live_seats(session, service, [starts_at], now).get(starts_at, 0) >= capacity:
+        raise SlotTaken(next_free(session, site, service, starts_at, now, limits))
 
 
 # --- booking, moving, cancelling -------------------------------------------------------------------
@@ -293,6 +403,23 @@ def normal_phone(phone: str) -> str:
     """+358 40 123 4567, 040-1234567 and (040) 123 4567 are one number to the per-person limit."""
     digits = re.sub(r"[^\d+]", "", phone)
     return "+358" + digits[1:] if digits.startswith("0") else digits
+
+
+APPOINTMENT_AND_PLACE = (select(Appointment, Site, Service).join(Site, Site.id == Appointment.site_id)
+                         .join(Service, Service.id == Appointment.service_id)
+                         .where(Appointment.public_id == sa.bindparam("public_id")))
+
+
+APPOINTMENT_AND_PLACE_LOCKED = APPOINTMENT_AND_PLACE.with_for_update(of=Appointment)  # the booking's row only
+
+
+def appointment_and_place(session: Session, public_id: str, lock: bool = False) -> tuple[Appointment, Site, Service]:
+    """The booking with its site and service, in one query (each page of a booking shows all three)."""
+    found = session.execute(APPOINTMENT_AND_PLACE_LOCKED if lock else APPOINTMENT_AND_PLACE,
+                            {"public_id": public_id}).first()
+    if found is None:
+        raise NotFound(N_("There is no such booking."))
+    return found[0], found[1], found[2]
 
 
 def get_appointment(session: Session, public_id: str, lock: bool = False) -> Appointment:
@@ -347,7 +474,10 @@ def confirm(session: Session, public_id: str, *, name: str, phone: str = "", ema
     """Turns a hold into a booking. Sending the form twice books once. ``feedback_ok``: one feedback
     message after the visit was agreed to (issue 21)."""
     now = now or utcnow()
-    appointment = get_appointment(session, public_id, lock=True)
+    # The booking's row locked, with its site and service read in the same query: the event and the
+    # message below find them in the session (which holds them only while they are referenced: hence
+    # the names) instead of asking again inside the transaction.
+    appointment, _site, _service = appointment_and_place(session, public_id, lock=True)
     if appointment.status == "booked":
         return appointment
     if appointment.status not in ("held", "expired"):
@@ -355,6 +485,7 @@ def confirm(session: Session, public_id: str, *, name: str, phone: str = "", ema
     if not consent:
         raise Invalid(N_("Please accept how your details are used, or call the service point to book."))
     name, phone, email, message = _check_contact(name, phone, email, message)
+    releases.check_open(session, appointment.site_id, appointment.service_id, appointment.starts_at, now, lang)
     if appointment.status == "expired" or appointment.hold_expires_at <= now:
         # The hold ran out while the form was filled in: the time is still theirs if it is still free.
         # Every hold of the slot that ran out gives its seat back first, this one's and others' that no

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import anyio
 import sqlalchemy as sa
 
-from server import alerts, booking, customers, matters, outbox, queue, remote
+from server import alerts, booking, customers, matters, outbox, queue, releases, remote
 from server.db import Database
 from server.models import Message, Ticket, TicketContact, utcnow
 
@@ -106,6 +106,12 @@ def forget_search_words(db: Database, search_words_days: int, now: datetime | No
     return cleared
 
 
+def forget_lobby_passes(db: Database, now: datetime | None = None) -> int:
+    """Lobby passes of booking releases that opened ``releases.RETENTION_DAYS`` ago (issue 22)."""
+    with db.write() as session:
+        return releases.forget_passes(session, now)
+
+
 RETENTION_EVERY_S = 3600  # personal data past its time goes within the hour; no need to scan each minute
 
 
@@ -140,6 +146,7 @@ async def run_periodically(db: Database, interval_s: float, limits: booking.Limi
                 await anyio.to_thread.run_sync(apply_retention, db, registry_days)
                 await anyio.to_thread.run_sync(forget_messages, db, message_days)
                 await anyio.to_thread.run_sync(forget_search_words, db, search_words_days)
+                await anyio.to_thread.run_sync(forget_lobby_passes, db)
                 last_retention = anyio.current_time()
         except Exception:  # the next run tries again; the server must not stop for this
             log.exception("housekeeping failed")

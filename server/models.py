@@ -814,3 +814,67 @@ class ServiceAlert(SQLModel, table=True):
     longest_min: int = Field(default=0)
     target_min: int = Field(default=0)
     notified_at: datetime | None = _at(default=None)
+
+
+class DirectoryGroup(SQLModel, table=True):
+    """A group (or role) of the city's identity provider and what it gives in Luukku: a role, and a
+    department for the experts' work lists. Edited by an admin on /admin/directory (server/directory.py)."""
+
+    __tablename__ = "directory_group"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)  # as the groups claim says it: a name, a path or an id
+    role: str = Field(max_length=20)  # one of ROLES
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+
+
+class DirectoryAccount(SQLModel, table=True):
+    """A staff account made by the first sign-in through the identity provider: the provider's stable
+    ``sub`` is the key, never a username. ``groups``: the mapped groups of the last sign-in, so that a
+    changed mapping is applied at once. ``refused_at``: the directory gave no role at the last look,
+    and the account was deactivated for it (a sign-in with a role again reactivates only such an
+    account, never one an admin deactivated)."""
+
+    __tablename__ = "directory_account"
+    __table_args__ = (sa.UniqueConstraint("issuer", "subject"),)
+    id: int | None = Field(default=None, primary_key=True)
+    staff_user_id: int = Field(foreign_key="staff_user.id", unique=True)
+    issuer: str = Field(max_length=300)
+    subject: str = Field(max_length=255)
+    email: str = Field(default="", max_length=320)
+    groups: str = Field(default="[]", sa_type=sa.Text)  # JSON list
+    last_sign_in_at: datetime | None = _at(default=None)
+    refused_at: datetime | None = _at(default=None)
+
+
+class BookingRelease(SQLModel, table=True):
+    """New appointment times released at a set moment (issue 22): until ``opens_at`` the days from
+    ``first_day`` to ``last_day`` cannot be booked at all; who comes before waits in the lobby and is
+    let in in random order at ``pace`` admissions a minute (server/releases.py, docs/booking.md)."""
+
+    __tablename__ = "booking_release"
+    __table_args__ = (sa.Index("ix_booking_release_site", "site_id", "last_day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id")
+    service_id: int | None = Field(default=None, foreign_key="service.id")  # None: every service of the site
+    first_day: date  # local days of the site
+    last_day: date
+    opens_at: datetime = _at()
+    pace: int  # admissions a minute
+    created_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = _at(default_factory=utcnow)
+    cancelled_at: datetime | None = _at(default=None)
+
+
+class LobbyPass(SQLModel, table=True):
+    """One browser's place in a release's lobby: its random ``rank`` drawn when it came (after the
+    line was drawn, behind everyone in arrival order). Deleted some days after the release opened."""
+
+    __tablename__ = "lobby_pass"
+    __table_args__ = (sa.Index("ix_lobby_pass_rank", "release_id", "rank"),
+                      sa.Index("ix_lobby_pass_requester", "release_id", "requester"))
+    id: str = Field(primary_key=True, max_length=32)
+    release_id: int = Field(foreign_key="booking_release.id")
+    rank: int = Field(sa_type=sa.BigInteger)
+    requester: str = Field(default="", max_length=64)  # a keyed hash of the address, for the per-address limit
+    created_at: datetime = _at(default_factory=utcnow)
+    admitted_at: datetime | None = _at(default=None)

@@ -212,6 +212,29 @@ class Settings(BaseSettings):
         "the import names another"
     )
     ptv_timeout_s: float = Field(20, gt=0, description="Seconds one request to PTV may take before it is tried again")
+    # Staff sign-in with the city's identity provider (OpenID Connect; docs/directory-sign-in.md).
+    oidc_issuer: str = Field(
+        "", description="The identity provider's issuer URL (its /.well-known/openid-configuration is read); "
+        "empty: no sign-in with the directory"
+    )
+    oidc_client_id: str = Field("", description="Luukku's client id at the identity provider")
+    oidc_client_secret: str = Field("", description="Luukku's client secret at the identity provider")
+    oidc_groups_claim: str = Field(
+        "groups", description="The ID token's claim that lists the person's groups or roles, mapped to Luukku's "
+        "roles on /admin/directory"
+    )
+    oidc_scopes: str = Field("openid profile email", description="Scopes asked of the identity provider")
+    oidc_button_fi: str = Field("Kirjaudu organisaation tunnuksella", description="The sign-in button's words in Finnish")
+    oidc_button_sv: str = Field("Logga in med organisationens konto", description="The sign-in button's words in Swedish")
+    oidc_button_en: str = Field("Sign in with the organisation's account", description="The sign-in button's words in English")
+    oidc_passwords_off: bool = Field(
+        False, description="Local passwords refused for everyone but the break-glass admins below (needs the "
+        "directory)"
+    )
+    oidc_break_glass_admins: str = Field(
+        "", description="Usernames that may still log in with a local password when they are off, separated by commas"
+    )
+    oidc_timeout_s: float = Field(10, gt=0, description="Seconds one request to the identity provider may take")
     ptv_retries: int = Field(
         3, ge=0, description="Times a page PTV failed to give (5xx, timeout, no connection) is asked again, after "
         "1, 2, 4 … s, before the import gives up and changes nothing"

@@ -10,7 +10,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from printers import jobs
-from server import counters, devices, i18n, logins, queue, staff
+from server import counters, devices, directory, i18n, logins, queue, staff
 from server.db import run_read, run_write
 from server.errors import BadRequest, DomainError, N_, NotFound, check_row_ids
 from server.events import counter_view, is_public, last_seqs, ticket_view
@@ -43,6 +43,10 @@ PROBLEMS = {
 
 class Unauthorized(DomainError):
     status_code = 401
+
+
+class Forbidden(DomainError):
+    status_code = 403
 
 
 def _validation_message(lang: str, exc: ValidationError) -> str:
@@ -110,6 +114,8 @@ async def openapi(request: Request):
 async def token(request: Request):
     body = await _parse(request, TokenRequest, allow_form=True)
     settings = request.app.state.settings
+    if not directory.password_allowed(settings, body.username):  # the API is no way around it either
+        raise Forbidden(N_("Passwords are turned off here: staff sign in with the city's directory."))
     address = request.client.host if request.client else "-"
     # Throttled like the login form, over the same counts: the API is no way around the lockout.
     outcome = await anyio.to_thread.run_sync(logins.log_in, request.app.state.db, body.username, body.password,

@@ -17,8 +17,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 import counter.admin_config
+import counter.admin_directory
 import counter.admin_matters
 import counter.admin_people
+import counter.admin_releases
 import counter.audit
 import counter.customers
 import counter.notices
@@ -45,7 +47,7 @@ from server.mail import Mailer, SmtpServer
 from server.messenger import Messenger
 from server.settings import Settings, get_settings
 from server.speech import Speech
-from server.web import api, device_gate, health, pages, waits
+from server.web import api, device_gate, health, oidc, pages, waits
 from server.web.headers import SecurityHeaders
 from server.web.live import SharedRenders
 from server.web.ratelimit import PublicRateLimit
@@ -177,6 +179,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *kiosk.guide.routes,
         *kiosk.phone_guide.routes,
         *kiosk.booking.routes,
+        *oidc.routes,  # staff sign-in with the city's identity provider (issue 23)
         *counter.routes.routes,
         *counter.customers.routes,
         *counter.notices.routes,
@@ -185,6 +188,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *counter.admin_config.routes,
         *counter.admin_matters.routes,
         *counter.admin_people.routes,
+        *counter.admin_releases.routes,  # fair releases of booking times (issue 22)
+        *counter.admin_directory.routes,  # issue 23
         *counter.ptv.routes,
         *device_gate.routes,
         *counter.audit.routes,
