@@ -230,14 +230,42 @@ def manager(g: Gallery) -> None:
         page.context.close()
 
 
-def main(folder: Path) -> None:
+def city(g: Gallery) -> None:
+    """A city on one server (issues 22, 23): the lobby before newly released times, the login page with
+    the city's sign-in, and the administration of releases and of the directory's groups."""
+    from tests.web.test_lobby import release
+    _, day = release(g.server.app.state.db, 3600, pace=60)
+    for lang in LANGS:
+        page = g.page(PHONE, lang, is_mobile=True, has_touch=True)
+        page.goto(f"{g.server.url}/b/demo/advice?day={day.isoformat()}&lang={lang}")
+        page.locator("#lobby-status").wait_for()
+        g.shoot(page, "A city", "phone: the lobby before new times open", lang)
+        page.context.close()
+        page = g.page(CLERK, lang)
+        page.goto(f"{g.server.url}/counter/login?lang={lang}")
+        g.shoot(page, "A city", "login with the city's sign-in", lang)
+        page.context.close()
+        page = g.page(MANAGER, lang)
+        g.login(page, "admin", lang)
+        for path, state in (("/admin/releases", "booking releases"), ("/admin/directory", "the directory's groups")):
+            page.goto(f"{g.server.url}{path}?lang={lang}")
+            page.wait_for_load_state("networkidle")
+            g.shoot(page, "A city", state, lang, full_page=True)
+        page.context.close()
+
+
+def main(folder: Path, only: str | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.png"):
         old.unlink()
     scratch = Path(tempfile.mkdtemp(prefix="luukku-gallery-"))
     url = prepare_demo_database(f"sqlite:///{scratch / 'gallery.db'}")
     port = free_port()
-    settings = make_settings(url, port, demo_printer=f"file:{scratch / 'prints'}", kiosk_return_s=60)
+    # A directory to sign in with (its button on the login page; the provider is not asked until used).
+    settings = make_settings(url, port, demo_printer=f"file:{scratch / 'prints'}", kiosk_return_s=60,
+                             oidc_issuer="https://login.example.fi/city", oidc_client_id="luukku",
+                             oidc_button_fi="Kirjaudu kaupungin tunnuksilla",
+                             oidc_button_sv="Logga in med stadens konto", oidc_button_en="Sign in with the city's account")
     with LiveServer(settings, port) as server, sync_playwright() as playwright:
         make_bookable(server)
         with server.app.state.db.write() as session:  # a booking for every kiosk picture
@@ -256,13 +284,15 @@ def main(folder: Path) -> None:
                 clerk.take("housing")  # building control asks an outcome before Done
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         gallery = Gallery(browser, server, folder)
-        for part in (kiosk, first_tier, display, manager, remote_queue, counter):
+        parts = (kiosk, first_tier, display, manager, remote_queue, counter, city)
+        for part in parts if only is None else [p for p in parts if p.__name__ == only]:
             part(gallery)
-        phone(gallery, tickets)
+        if only is None:
+            phone(gallery, tickets)
         gallery.index()
         browser.close()
     print(f"{len(gallery.shots)} pictures in {folder}/index.html")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots/gallery"))
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots/gallery"), *sys.argv[2:3])
