@@ -508,6 +508,9 @@ class Appointment(SQLModel, table=True):
         sa.Index("ix_appointment_slot", "service_id", "starts_at", "status"),
         sa.Index("ix_appointment_email", "email"),
         sa.Index("ix_appointment_phone", "phone"),
+        # A hold counts the address's holds of the last hour (server/booking.py), inside the write:
+        # without it, over the whole table, in a rush on every tap.
+        sa.Index("ix_appointment_requester", "requester", "created_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     # In signed links; random, never the row id.
