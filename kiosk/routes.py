@@ -5,6 +5,7 @@ An enrolled kiosk (server/web/device_gate.py) is its registered device; in demo 
 itself once with ``?kiosk=NAME``, kept in a cookie. The name picks the printer its tickets go to.
 """
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,7 +25,7 @@ from server.estimate import QueueNow, estimate_wait_min
 from server.models import OPEN_STATES, Counter, Service, Site, Ticket, utcnow
 from server.speech import Speech, SpeechUnavailable
 from server.web import brand, pages
-from server.web.live import Seqs, pushing_snapshot, relay
+from server.web.live import Seqs, relay
 
 KIOSK_COOKIE = "luukku_kiosk"
 
@@ -314,33 +315,47 @@ async def ticket_status(request: Request):
 QUEUE_EVENTS = ("ticket.", "counter.")  # what can move a ticket in its queue
 
 
+def _ticket_site_slug(session, public_id: str) -> str:
+    return session.get(Site, queue.get_ticket(session, public_id).site_id).slug
+
+
 async def ticket_status_socket(websocket: WebSocket):
     """The visitor's own ticket, pushed again whenever the queue moves."""
     app = websocket.app
     public_id = websocket.path_params["public_id"]
     lang = i18n.pick_language(websocket.query_params.get("lang"), default=app.state.settings.default_language)
     try:
-        context = await run_read(app.state.db, _status_context, public_id)
+        # Only which site's events to follow: the page's state comes with the snapshot, from the
+        # reading of the queue that phones connecting at once share.
+        slug = await run_read(app.state.db, _ticket_site_slug, public_id)
     except NotFound:
         await websocket.close(code=4404)
         return
-    slug = context["site"].slug
     await websocket.accept()
 
-    async def push(event: dict | None = None) -> None:
-        shared = None
+    async def push(event: dict | None = None, key: tuple = ()) -> None:
         if event is not None:
             if not event["type"].startswith(QUEUE_EVENTS):
                 return
-            # Every phone following a ticket of this site shows the same queue after this event: it
-            # is read and replayed once, and each phone reads only its own ticket.
-            shared = await app.state.renders.get(("queue", slug, event["seq"]),
-                                                 lambda: run_read(app.state.db, _queue_now, slug))
+            key = ("queue", slug, event["seq"])
+        # Every phone following a ticket of this site shows the same queue after this event (or, for
+        # a phone connecting, at this number): it is read and replayed once, and each phone reads only
+        # its own ticket. Read after the number, it shows at least that event, as relay() needs.
+        shared = await app.state.renders.get(key, lambda: run_read(app.state.db, _queue_now, slug))
         context = await run_read(app.state.db, _status_context, public_id, shared)
         await _note_shown(app.state.db, context)
         await websocket.send_text(pages.render_fragment("_ticket_status.html", lang, oob=True, **context))
 
-    await relay(websocket, app.state.bus, [slug], pushing_snapshot(app.state.db, [slug], push), push,
+    async def snapshot(_seen: Seqs) -> Seqs:
+        # A thousand phones connecting at once (a worker restarted) would each replay the whole queue
+        # for their own place and estimate: they share one reading per number instead.
+        # The minute in the key: a quiet queue's reading is not kept for later phones to show stale
+        # estimates (they follow the clock).
+        seqs = await run_read(app.state.db, events.last_seqs, [slug])  # before the state, as relay() requires
+        await push(key=("queue-at", slug, seqs.get(slug, 0), int(time.time() // 60)))
+        return seqs
+
+    await relay(websocket, app.state.bus, [slug], snapshot, push,
                 heartbeat_s=app.state.settings.live_heartbeat_s)
 
 

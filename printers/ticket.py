@@ -10,13 +10,15 @@ import textwrap
 import unicodedata
 import warnings
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import qrcode
-from escpos.capabilities import BaseProfile, get_profile
-from escpos.constants import CODEPAGE_CHANGE, QR_ECLEVEL_M
-from escpos.printer import Dummy
-from PIL import Image, ImageOps
+# python-escpos (its printer profiles, pyusb, pyserial, python-barcode), qrcode and Pillow are imported
+# by the functions that render: loaded at start they cost every server process about 8 MB
+# (docs/PERFORMANCE.md, "Thousands of phones"); only the processes that print or check a logo need them.
+if TYPE_CHECKING:
+    from escpos.capabilities import BaseProfile
+    from escpos.printer import Dummy
+    from PIL import Image
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +140,8 @@ class TicketSlip:
 
 def code_page_for(profile: str) -> str:
     """The code page a ticket uses on printers of this profile: CODE_PAGE, else the first fallback offered."""
+    from escpos.capabilities import get_profile  # noqa: PLC0415 (see the imports)
+
     offered = get_profile(profile).get_code_pages()
     for code_page in (CODE_PAGE, *FALLBACK_CODE_PAGES):
         if code_page in offered:
@@ -150,6 +154,8 @@ def code_page_for(profile: str) -> str:
 
 def qr_mode_for(profile: str, native_qr: bool | None = None) -> QrMode:
     """How the QR code is printed: the printer's own command, a raster image, or (neither possible) the URL as text."""
+    from escpos.capabilities import get_profile  # noqa: PLC0415 (see the imports)
+
     capabilities = get_profile(profile)
     if native_qr is not None:
         return "native" if native_qr else "raster"
@@ -260,6 +266,8 @@ def render_preview(slip: TicketSlip) -> str:
 
 
 def _start(profile: str) -> tuple[Dummy, str, int]:
+    from escpos.printer import Dummy  # noqa: PLC0415 (see the imports)
+
     code_page = code_page_for(profile)
     printer = Dummy(profile=profile)
     # ESC @ resets the printer to its own default code page, so the page is chosen after it.
@@ -287,6 +295,8 @@ def _number(printer: Dummy, code_page: str, number: str, columns: int) -> None:
 
 
 def _qr(printer: Dummy, code_page: str, url: str, mode: QrMode, columns: int) -> None:
+    from escpos.constants import QR_ECLEVEL_M  # noqa: PLC0415 (see the imports)
+
     if mode == "native":
         # python-escpos refuses center=True for the printer's own QR code, but the printer applies the
         # ESC a centering (still in force from above) to it.
@@ -307,6 +317,8 @@ def _qr(printer: Dummy, code_page: str, url: str, mode: QrMode, columns: int) ->
 
 
 def _qr_matrix(url: str) -> list[list[bool]]:
+    import qrcode  # noqa: PLC0415 (see the imports)
+
     code = qrcode.QRCode(border=QR_BORDER_MODULES, error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data(url)
     code.make(fit=True)
@@ -332,6 +344,8 @@ def _qr_raster(url: str, paper_dots: int) -> bytes:
     matrix = _qr_matrix(url)
     modules = len(matrix)
     module_dots = _module_dots(matrix, paper_dots)
+    from PIL import Image  # noqa: PLC0415 (see the imports)
+
     image = Image.new("L", (modules, modules))
     image.putdata([0 if dark else 255 for row in matrix for dark in row])
     image = image.resize((modules * module_dots, modules * module_dots), Image.Resampling.NEAREST)
@@ -343,6 +357,8 @@ def _logo_raster(logo: bytes, paper_dots: int) -> bytes:
     # Cached per logo and paper width (the only thing of the profile it depends on): a busy kiosk prints
     # the same logo all day, and Pillow's decoding and scaling cost far more than the ticket itself.
     # The cache keeps at most 8 logos of at most 1 MB each.
+    from PIL import Image  # noqa: PLC0415 (see the imports)
+
     grey = _logo_image(logo)
     scale = min(1.0, paper_dots / grey.width, LOGO_MAX_DOTS_TALL / grey.height)
     if scale < 1.0:
@@ -354,6 +370,8 @@ def _logo_raster(logo: bytes, paper_dots: int) -> bytes:
 
 def _logo_image(data: bytes) -> Image.Image:
     """The logo in shades of grey ("L") on white paper; ValueError, in words a person understands, if it is none."""
+    from PIL import Image  # noqa: PLC0415 (see the imports)
+
     unreadable = "The logo is not an image file Luukku can read (PNG, JPEG or GIF)."
     too_large = (
         f"The logo is too large in pixels; use an image at most {LOGO_MAX_PIXELS_PER_SIDE} pixels wide and tall "
@@ -381,6 +399,8 @@ def _logo_image(data: bytes) -> Image.Image:
 
 def _raster_command(image: Image.Image, paper_dots: int) -> bytes:
     """GS v 0 of a black-and-white image ("L", 0 = black), centred on the paper by a white left margin."""
+    from PIL import Image, ImageOps  # noqa: PLC0415 (see the imports)
+
     left = max(0, (paper_dots - image.width) // 2)
     # No right margin: the dots after the image are blank paper anyway, and each byte left out is one
     # byte less for every dot row.
@@ -412,6 +432,8 @@ def _style(printer: Dummy, code_page: str, **settings: Any) -> None:
     printer.set(**settings)
     # Some printers fall back to their default code page after ESC ! or a font change. python-escpos only
     # sends ESC t when the page differs from the one it believes is active, so the page is re-sent here.
+    from escpos.constants import CODEPAGE_CHANGE  # noqa: PLC0415 (see the imports)
+
     index = int(printer.profile.get_code_pages()[code_page])
     printer._raw(CODEPAGE_CHANGE + bytes([index]))
 

@@ -7,14 +7,16 @@ wall-clock time, on either side of a daylight-saving change, wherever the phone 
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone
-
 from server import i18n
 from server.errors import N_
 from server.models import Appointment, Service, Site
 
 
 def appointment_ics(site: Site, service: Service, appointment: Appointment, link: str = "") -> bytes:
+    # icalendar (with python-dateutil) is imported by the first calendar file made: loaded at start
+    # it costs every server process about 4 MB (docs/PERFORMANCE.md, "Thousands of phones").
+    from icalendar import Calendar, Event, Timezone  # noqa: PLC0415
+
     lang = appointment.lang if appointment.lang in i18n.LANGUAGES else "fi"
     zone = ZoneInfo(site.timezone)
     calendar = Calendar()

@@ -22,12 +22,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import anyio
-import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from py_vapid import Vapid
-from pywebpush import WebPushException, webpush
 
+# pywebpush (with requests, aiohttp and http-ece) and py_vapid are imported by _post, where a push is
+# sent: loaded at start they cost every server process about 22 MB (docs/PERFORMANCE.md, "Thousands
+# of phones"), and a process that never sends a push never needs them.
 from server.errors import N_, Invalid
 
 log = logging.getLogger("luukku.push")
@@ -52,7 +52,7 @@ class VapidKeys:
 
     private_pem: str = field(repr=False)  # never in a log line
     public_key_b64url: str  # the uncompressed P-256 point, base64url without padding
-    _vapid: Vapid = field(repr=False, compare=False)
+    _key: ec.EllipticCurvePrivateKey = field(repr=False, compare=False)
 
     @classmethod
     def generate(cls) -> "VapidKeys":
@@ -68,7 +68,7 @@ class VapidKeys:
             raise ValueError("a VAPID key is an elliptic curve key on P-256")
         public = key.public_key().public_bytes(serialization.Encoding.X962,
                                                serialization.PublicFormat.UncompressedPoint)
-        return cls(text, _b64url(public), Vapid(key))
+        return cls(text, _b64url(public), key)
 
     @classmethod
     def load_or_create(cls, path: Path) -> "VapidKeys":
@@ -187,10 +187,14 @@ def _retry_after(response) -> float | None:
 
 
 def _post(keys: VapidKeys, subject: str, subscription: dict, data: str, ttl_s: int, urgency: str) -> None:
+    import requests  # noqa: PLC0415 (loaded where a push is sent: see the imports)
+    from py_vapid import Vapid  # noqa: PLC0415
+    from pywebpush import WebPushException, webpush  # noqa: PLC0415
+
     host = urlsplit(subscription["endpoint"]).hostname
     try:
         # pywebpush adds "aud" (the endpoint's origin) and "exp" (12 hours on) to the claims.
-        webpush(subscription, data, vapid_private_key=keys._vapid, vapid_claims={"sub": subject},
+        webpush(subscription, data, vapid_private_key=Vapid(keys._key), vapid_claims={"sub": subject},
                 content_encoding="aes128gcm", ttl=ttl_s, timeout=TIMEOUT_S, headers={"Urgency": urgency})
     except WebPushException as exc:
         status = exc.status_code

@@ -5,8 +5,6 @@ from datetime import datetime
 from pathlib import Path
 
 import jinja2
-import qrcode
-import qrcode.image.svg
 from markupsafe import Markup
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, Response
@@ -109,5 +107,10 @@ def domain_error_page(request: Request, exc: DomainError) -> Response:
 
 def qr_svg(data: str) -> Markup:
     """A QR code as inline SVG, so no image request and no Pillow on the page path."""
+    # Imported on the first code drawn: the process that never draws one saves the memory
+    # (docs/PERFORMANCE.md, "Thousands of phones").
+    import qrcode  # noqa: PLC0415
+    import qrcode.image.svg  # noqa: PLC0415
+
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     return Markup(image.to_string(encoding="unicode"))

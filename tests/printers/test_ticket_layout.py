@@ -446,7 +446,7 @@ def test_a_logo_is_decoded_once_however_many_tickets_it_is_printed_on(monkeypatc
         opened.append(args)
         return real_open(*args, **kwargs)
 
-    monkeypatch.setattr(ticket.Image, "open", counting_open)
+    monkeypatch.setattr(Image, "open", counting_open)  # PIL.Image, which printers/ticket.py imports where it renders
     tickets = [render_ticket(a_slip(number=f"A{n:03}"), logo=logo) for n in range(5)]
 
     assert len(opened) == 1

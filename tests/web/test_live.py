@@ -403,3 +403,36 @@ def test_phones_read_the_queue_once_per_event_and_each_shows_its_own_place_and_w
             wait = re.search(r"about \d+ min|You are next", page).group(0)
             # Each phone its own place, and the same estimate a fresh page (its own reading) shows.
             assert f'id="status-ahead">{ahead}<' in pushed and wait in pushed
+
+
+def test_phones_connecting_at_once_share_one_reading_and_each_shows_its_own_place(server, monkeypatch):
+    # A worker restarting reconnects thousands of phones: each replaying the whole queue for its own
+    # place and estimate made 1,000 phones take most of a minute to be live (docs/PERFORMANCE.md).
+    import kiosk.routes
+
+    reads = []
+    real_queue_now = kiosk.routes._queue_now
+
+    def counting_queue_now(session, slug):
+        reads.append(slug)
+        return real_queue_now(session, slug)
+
+    monkeypatch.setattr(kiosk.routes, "_queue_now", counting_queue_now)
+    with Clerk(server.url) as clerk, contextlib.ExitStack() as stack:
+        tickets = [clerk.take("advice") for _ in range(4)]
+        seq = last_seq(server)
+        phones = [stack.enter_context(screen(f"{server.ws_url}/t/{t['id']}/ws?lang=en")) for t in tickets]
+        firsts = [pushes_until(phone, seq)[0] for phone in phones]
+    # One reading for the four (two where the minute turned between them: a quiet queue's reading is
+    # not kept longer, its estimates follow the clock).
+    assert 1 <= len(reads) <= 2
+    for ahead, (ticket, pushed) in enumerate(zip(tickets, firsts)):
+        page = httpx.get(f"{server.url}/t/{ticket['id']}", headers={"Accept-Language": "en"}).text
+        wait = re.search(r"about \d+ min|You are next", page).group(0)
+        assert f'id="status-ahead">{ahead}<' in pushed and wait in pushed
+
+
+def test_a_phone_following_no_such_ticket_is_refused(server):
+    with pytest.raises(InvalidStatus) as refused:
+        connect(f"{server.ws_url}/t/no-such-ticket-here/ws?lang=en", open_timeout=5)
+    assert refused.value.response.status_code == 403  # closed before accepting: the handshake fails
