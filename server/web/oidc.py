@@ -15,9 +15,6 @@ request's memory; provider logout names the client (``client_id``), not the ID t
 import logging
 
 import httpx2
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.starlette_client import OAuth
-from joserfc.errors import JoseError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -44,11 +41,21 @@ def issuer(settings) -> str:
     return settings.oidc_issuer.rstrip("/")
 
 
+def _authlib():
+    """Authlib's client and the errors it raises, imported at first use: 10 MB that a worker where no
+    one signs in through the directory need not hold (docs/PERFORMANCE.md, memory per worker)."""
+    from authlib.integrations.base_client import OAuthError
+    from authlib.integrations.starlette_client import OAuth
+    from joserfc.errors import JoseError
+    return OAuth, OAuthError, JoseError
+
+
 def client(app):
     """The app's Authlib client, made at first use (one per app: tests run several apps in a process)."""
     existing = getattr(app.state, "oidc_client", None)
     if existing is None:
         settings = app.state.settings
+        OAuth, _, _ = _authlib()
         existing = OAuth().register(
             "directory", client_id=settings.oidc_client_id, client_secret=settings.oidc_client_secret,
             server_metadata_url=f"{issuer(settings)}/.well-known/openid-configuration",
@@ -64,6 +71,7 @@ async def _metadata(app) -> dict:
     oidc = client(app)
     metadata = await oidc.load_server_metadata()
     if metadata.get("issuer", "").rstrip("/") != issuer(app.state.settings):
+        _, OAuthError, _ = _authlib()
         raise OAuthError(error="issuer_mismatch", description="the discovery document names another issuer")
     algorithms = [a for a in metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
                   if isinstance(a, str) and a.lower() != "none"]
@@ -92,6 +100,7 @@ async def start(request: Request) -> Response:
     settings = request.app.state.settings
     if not configured(settings):
         return pages.error_page(request, 404, NOT_IN_USE)
+    _, OAuthError, _ = _authlib()
     try:
         await _metadata(request.app)
         redirect_uri = settings.public_url.rstrip("/") + CALLBACK
@@ -107,6 +116,7 @@ async def callback(request: Request) -> Response:
     if not configured(settings):
         return pages.error_page(request, 404, NOT_IN_USE)
     address = request.client.host if request.client else "-"
+    _, OAuthError, JoseError = _authlib()
     options = {"iss": {"essential": True, "values": [issuer(settings), issuer(settings) + "/"]},
                "aud": {"essential": True, "values": [settings.oidc_client_id]},
                "sub": {"essential": True}, "exp": {"essential": True}}
@@ -146,6 +156,7 @@ async def provider_logout(request: Request) -> Response:
     request.session.pop("directory_logout", None)
     if not configured(settings):
         return pages.error_page(request, 404, NOT_IN_USE)
+    _, OAuthError, _ = _authlib()
     try:
         metadata = await _metadata(request.app)
         if not metadata.get("end_session_endpoint"):
