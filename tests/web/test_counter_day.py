@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 from websockets.sync.client import connect
 
-from server import hours, queue
+from server import config, hours, queue
 from server.db import Database
 from server.housekeeping import close_days
 from server.models import Event, Ticket
@@ -240,6 +240,8 @@ def test_outside_opening_hours_the_kiosk_issues_nothing_and_closing_ends_the_que
         with db.write() as session:
             site = queue.get_site(session, "demo")
             hours.set_weekly_hours(session, site, {d: (time(hour, 0), time(hour, 1)) for d in range(7)})
+            # With its event, as the administration's change has: the server's kept settings follow it.
+            config.config_changed(session, None, site, "config.hours.update", f"site:{site.id}")
         page = httpx.get(f"{live_server.url}/kiosk/demo", headers={"Accept-Language": "sv"})
         assert "Servicestället är stängt nu." in page.text
         assert f"Öppet i dag {hour:02d}:00–{hour:02d}:01." in page.text

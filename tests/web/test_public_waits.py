@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from server import hours, queue
-from server.models import Appointment, Customer, Feedback, Service, Site, TicketContact, utcnow
+from server.models import Appointment, Customer, Feedback, Service, Site, Ticket, TicketContact, utcnow
 from tests.conftest import LiveServer, free_port, make_settings, prepare_demo_database
 from tests.web import geometry
 from tests.web.axe import axe_violations
@@ -36,7 +36,7 @@ def plant(db) -> list[str]:
                             updated_at=now, last_contact_at=now)
         session.add(customer)
         session.flush()
-        first = issued[0].ticket
+        first = session.get(Ticket, issued[0].ticket.id)
         first.customer_id, first.note = customer.id, SECRETS[3]
         session.add(first)
         session.add(TicketContact(ticket_id=first.id, site_id=first.site_id, channel="sms", address=SECRETS[2],
