@@ -72,30 +72,42 @@ SITE_SEQ = sa.select(Site.id, Site.last_event_seq).where(Site.slug == sa.bindpar
 
 def site_now(session: Session, slug: str, now: datetime) -> tuple[Settings, QueueNow, int]:
     """The site's settings and its queue now (a copy of its own: add to it), and the site's event number
-    as this transaction found it."""
+    they are true at: as this transaction found it, or a later one that another transaction of this
+    worker kept meanwhile (on PostgreSQL, with many kiosks, usually: it committed during our first
+    read). Either is as good for a ticket whose own event comes after it."""
     row = session.connection().execute(SITE_SEQ, {"slug": slug}).first()
     if row is None:
         raise NotFound(N_("There is no service point called “%(site)s”."), site=slug)
     site_id, seen = row
     kept = _kept.get(session.get_bind(), {}).get(site_id)
-    if kept is not None and kept.seq <= seen and (now - kept.queue.read_at).total_seconds() < KEPT_S:
+    if kept is not None and (now - kept.queue.read_at).total_seconds() < KEPT_S:
         day = hours.local_now(kept.settings.site, now).date()
-        issued = _issued_since(session, site_id, kept.seq, seen, day) if kept.queue.day == day else None
+        issued = None
+        if kept.queue.day == day:
+            issued = _issued_since(session, site_id, kept.seq, seen, day) if kept.seq <= seen else []
         if issued is not None:
             queue = copy.copy(kept.queue)
             queue.now, queue.waiting = now, list(kept.queue.waiting)
             for ticket in issued:
                 _add_waiting(queue, ticket)
-            return kept.settings, queue, seen
+            return kept.settings, queue, max(seen, kept.seq)
     settings = read_settings(session, site_id)
     return settings, QueueNow(session, settings.site, now, hours.local_now(settings.site, now).date()), seen
 
 
 def keep(session: Session, settings: Settings, queue: QueueNow, seen: int, seq: int) -> None:
-    """Once this transaction commits, keeps ``settings`` and ``queue`` as the site's at event ``seq``,
-    if that event directly followed ``seen``: then no one else changed the site meanwhile."""
+    """Once this transaction commits, keeps ``settings`` and ``queue`` as the site's at event ``seq``.
+    ``queue`` is the site's at ``seen`` (site_now's number) with this transaction's ticket; the events
+    between, if any (PostgreSQL: kiosks on other threads and workers), have committed, each having
+    taken the site's row before this one did: if they are only tickets issued, they are added;
+    anything else, and nothing is kept. Otherwise the kept queue would age with every ticket that
+    had company, and each next ticket add more of them (docs/PERFORMANCE.md)."""
     if seq != seen + 1:
-        return
+        between = _issued_since(session, settings.site.id, seen, seq - 1, queue.day)
+        if between is None:
+            return
+        for ticket in between:
+            _add_waiting(queue, ticket)
     kept = _kept.setdefault(session.get_bind(), {})
     # Threads commit in any order: an older state kept over a newer one only means more events to add.
     session.info["on_commit"].append(lambda: kept.__setitem__(settings.site.id, Kept(seq, settings, queue)))
