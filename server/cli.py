@@ -29,6 +29,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1,
     if settings.bus == "memory":
         sys.exit("luukku serve: LUUKKU_BUS=memory reaches the screens of one worker only; "
                  "use postgresql (or auto) with several workers.")
+    import printers
+    printers.warm_escpos_cache()  # before the workers, which would write it at once (printers/__init__.py)
     # Each worker process builds its own app from the same environment. A worker starting on a busy
     # machine (its imports, the database, the bus) may take longer than uvicorn's 5 s health check;
     # killed then, it would only start again as slowly.

@@ -18,9 +18,9 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from server import audit
+from server import audit, staff
 from server.errors import N_, NotFound
-from server.models import ROLES, Department, DirectoryAccount, DirectoryGroup, StaffUser, utcnow
+from server.models import ROLES, DirectoryAccount, DirectoryGroup, StaffUser, utcnow
 from server.requests import FormInvalid
 
 NO_PASSWORD = "!directory"  # not an argon2 hash: a password check always fails
@@ -91,17 +91,7 @@ def save_mapping(session: Session, admin_id: int, values: dict) -> DirectoryGrou
         fields["name"] = N_("Give the group's name as the identity provider sends it.")
     elif len(name) > 200:
         fields["name"] = N_("A group's name has at most 200 characters.")
-    role = str(values.get("role") or "")
-    if role not in ROLES:
-        fields["role"] = N_("Choose a role.")
-    department_id = None
-    code = str(values.get("department") or "").strip()
-    if code:
-        department = session.exec(select(Department).where(Department.code == code)).first()
-        if department is None:
-            fields["department"] = N_("There is no such department.")
-        else:
-            department_id = department.id
+    role, department_id = staff.role_and_department(session, values, fields)
     if fields:
         raise FormInvalid(fields)
     mapping = session.exec(select(DirectoryGroup).where(DirectoryGroup.name == name)).first()

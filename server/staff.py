@@ -117,6 +117,12 @@ def _profile(session: Session, values: dict, fields: dict[str, str]) -> tuple[st
         fields["display_name"] = N_("Give the person's name.")
     elif len(name) > 200:
         fields["display_name"] = N_("A name has at most 200 characters.")
+    return (name, *role_and_department(session, values, fields))
+
+
+def role_and_department(session: Session, values: dict, fields: dict[str, str]) -> tuple[str, int | None]:
+    """A role and a department (by its code, or none) from a form, each mistake noted in ``fields``:
+    a person's (above) and a directory group's (server/directory.py)."""
     role = str(values.get("role") or "")
     if role not in ROLES:
         fields["role"] = N_("Choose a role.")
@@ -128,7 +134,7 @@ def _profile(session: Session, values: dict, fields: dict[str, str]) -> tuple[st
             fields["department"] = N_("There is no such department.")
         else:
             department_id = department.id
-    return name, role, department_id
+    return role, department_id
 
 
 def create_user(session: Session, admin_id: int, values: dict) -> tuple[str, StaffUser]:
