@@ -29,7 +29,7 @@ from server.booking import CODE_ALPHABET, EMAIL
 from server.errors import Conflict, Invalid, NotFound, N_
 from server.events import record_event
 from server.models import CHANNELS, Service, Site, Ticket, TicketContact, utcnow
-from server.queue import IssuedTicket, get_site, local_day, new_ticket, people_ahead
+from server.queue import IssuedTicket, get_service, get_site, local_day, new_ticket, people_ahead
 
 MAX_DELAYS = 2  # "I need more time": at most twice per ticket
 NOTIFY_BEFORE_MIN = (5, 10, 15, 20, 30, 45, 60)  # the choices a visitor has for "tell me … before"
@@ -138,7 +138,8 @@ def join(session: Session, site_slug: str, service_code: str, lang: str, who: Co
     now = now or utcnow()
     settings, state, seen_seq = site_memory.site_now(session, site_slug, now)  # as issuing does
     site = settings.site
-    service = settings.service(service_code)
+    # The service itself read afresh: its quota for remote joiners is what joinable() checks, exactly.
+    service = get_service(session, site, service_code)
     why = joinable(session, site, service, now)
     if why is not None:
         span = window(session, site, service, local_day(site, now))
