@@ -199,7 +199,7 @@ def test_a_simulated_days_figures_are_the_ones_the_plan_gives(db):
 
 def test_the_filters_by_service_counter_and_clerk(db):
     world = World(db)
-    world.run(simulate.plan_day(11, DAY, TZ, scale=0.45))
+    world.run(simulate.plan_day(11, DAY, TZ, scale=0.25))
     check_figures(world, DAY, DAY, service="advice")
     check_figures(world, DAY, DAY, service="building")
     check_figures(world, DAY, DAY, counter="3")
@@ -211,7 +211,7 @@ def test_a_week_of_days_and_visits_that_come_back(db):
     world = World(db)
     monday = DAY - timedelta(days=DAY.weekday())
     for i in range(5):
-        world.run(simulate.plan_day(3, monday + timedelta(days=i), TZ, scale=0.2))
+        world.run(simulate.plan_day(3, monday + timedelta(days=i), TZ, scale=0.1))
     r = check_figures(world, monday, monday + timedelta(days=6))
     assert [count > 0 for _, count in r.by_day] == [True] * 5 + [False] * 2
     # Wednesday to Friday: the visits of Monday and Tuesday still make those of later days repeats.

@@ -25,7 +25,10 @@ def text(response: httpx.Response) -> str:
 
 @contextlib.contextmanager
 def client_for(server, username: str | None = None):
-    with httpx.Client(base_url=server.url, follow_redirects=False, headers={"accept-language": "en"}) as client:
+    # Passwords are hashed with Argon2 (memory- and time-hard, on purpose): on a loaded machine a few at
+    # once take longer than httpx's 5 s, which is not what these tests are about.
+    with httpx.Client(base_url=server.url, follow_redirects=False, headers={"accept-language": "en"},
+                      timeout=30) as client:
         if username:
             assert staff_login(client, username).status_code == 303
         yield client
