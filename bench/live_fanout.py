@@ -45,6 +45,7 @@ from bench.performance import PERFORMANCE, run_stamp, write_section
 COUNTER_ID = 3
 SERVICE = "advice"
 HEARTBEAT_S = 2.0  # the server's default LUUKKU_LIVE_HEARTBEAT_S, which live.js reads from the page
+PHONE_HEARTBEAT_S = 10.0  # LUUKKU_LIVE_PHONE_HEARTBEAT_S's default: a phone's page (/t/…) pings at this beat
 WAIT_S = 15.0  # a screen without its push this long after a call counts as missed
 PHONES, QUICK_PHONES = 5000, 1000  # issue 22, item 4: 5,000 phones (with 200 displays and 50 counters)
 
@@ -174,7 +175,8 @@ async def _client(conn, base: str, specs: list[tuple[str, dict | None]], opening
     loop.add_reader(conn.fileno(), lambda: commands.put_nowait(conn.recv()))
     moved, gate = asyncio.Event(), asyncio.Semaphore(opening)
     screens = [Screen(path, headers) for path, headers in specs]
-    tasks = [asyncio.create_task(s.run(base, moved, gate, heartbeat_s)) for s in screens]
+    tasks = [asyncio.create_task(s.run(base, moved, gate, PHONE_HEARTBEAT_S if s.path.startswith("/t/") else heartbeat_s))
+             for s in screens]
 
     async def until(done, timeout: float) -> bool:
         deadline = time.perf_counter() + timeout
@@ -540,7 +542,7 @@ def phones_report(results: list[Result], interval_s: float, heartbeat_s: float) 
         "screen has had the previous customer's pushes. **Phones p50/p99/max**: from just before the "
         "call-next request to each phone's first push after it, over every call and phone; the displays' and "
         "counter screens' max likewise; *missed*: a screen without a push within 60 s. Screens ping, and the "
-        f"server sends heartbeats, every {heartbeat_s:g} s (live.js). **Memory**: each worker's resident memory "
+        f"server sends heartbeats, every {heartbeat_s:g} s (live.js; phones every {PHONE_HEARTBEAT_S:g} s). **Memory**: each worker's resident memory "
         "(VmRSS, /proc) after the tickets were issued and before any screen, and with every screen "
         "connected after the calls; *peak*: VmHWM. *Sockets*: the screens' connections each worker held.",
         "",

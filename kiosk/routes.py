@@ -5,11 +5,13 @@ An enrolled kiosk (server/web/device_gate.py) is its registered device; in demo 
 itself once with ``?kiosk=NAME``, kept in a cookie. The name picks the printer its tickets go to.
 """
 
+import functools
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 import anyio.to_thread
+import sqlalchemy as sa
 from sqlmodel import select
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
@@ -18,7 +20,7 @@ from starlette.websockets import WebSocket
 from starlette.staticfiles import StaticFiles
 
 from printers import jobs
-from server import accuracy, booking, events, guidance, hours, i18n, matters, queue, remote
+from server import booking, events, guidance, hours, i18n, matters, queue, remote
 from server.db import run_read, run_write
 from server.errors import DomainError, Invalid, NotFound, N_
 from server.estimate import QueueNow, estimate_wait_min
@@ -225,7 +227,9 @@ async def print_progress(request: Request):
 
 @dataclass(frozen=True)
 class SiteQueue:
-    """What every phone following a ticket of the site shows after an event, read once for them all."""
+    """What every phone following a ticket of the site shows after an event, read once for them all:
+    the queue's places and estimates, and the open tickets themselves, so that a phone's push reads
+    nothing of its own (issue 22: 5,000 phones, each pushed after every call)."""
 
     site: Site
     services: dict[int, Service]
@@ -233,44 +237,54 @@ class SiteQueue:
     waits: dict[int, int]  # waiting tickets' estimates (QueueNow.waits)
     places: dict[int, int]  # waiting tickets' people ahead (queue.places)
     bookable: bool
+    tickets: dict[str, sa.Row]  # the day's open tickets by public id (SHOWN_COLUMNS)
+    counters: dict[int, Counter]
+    told: dict[int, dict]  # a told ticket's channel and minutes; never its address
+
+
+# The columns of a ticket that its card and its noted estimate read: rows, not ORM objects, for the
+# thousands of open tickets of a reading (each object would cost a kilobyte, each reading megabytes).
+SHOWN_COLUMNS = (Ticket.id, Ticket.public_id, Ticket.service_id, Ticket.counter_id, Ticket.status, Ticket.number,
+                 Ticket.announced_at, Ticket.remote, Ticket.arrived_at, Ticket.arrival_code, Ticket.delays,
+                 Ticket.notify, Ticket.told_last_min, Ticket.told_last_at)
 
 
 def _queue_now(session, slug: str) -> SiteQueue:
+    from server.models import TicketContact  # noqa: PLC0415 (issue 19: only the status page reads it)
+
     site = queue.get_site(session, slug)
     now = utcnow()
     day = queue.local_day(site, now)
     state = QueueNow(session, site, now, day)
     services = {s.id: s for s in session.exec(select(Service).where(Service.site_id == site.id))}
+    tickets = {t.public_id: t for t in session.execute(
+        sa.select(*SHOWN_COLUMNS)
+        .where(Ticket.site_id == site.id, Ticket.service_day == day, Ticket.status.in_(OPEN_STATES)))}
+    counters = {c.id: c for c in session.exec(select(Counter).where(Counter.site_id == site.id))}
+    told = {row.ticket_id: {"channel": row.channel, "minutes": row.notify_before_min} for row in session.execute(
+        sa.select(TicketContact.ticket_id, TicketContact.channel, TicketContact.notify_before_min)
+        .join(Ticket, Ticket.id == TicketContact.ticket_id)
+        .where(TicketContact.site_id == site.id, Ticket.service_day == day, Ticket.status.in_(OPEN_STATES)))}
     return SiteQueue(site=site, services=services, state=state, waits=state.waits(),
-                     places=queue.places(session, site, day), bookable=_bookable(services.values()))
+                     places=queue.places(session, site, day), bookable=_bookable(services.values()),
+                     tickets=tickets, counters=counters, told=told)
 
 
 def _bookable(services) -> bool:
     return any(s.active and s.appointment_seats > 0 for s in services)
 
 
-def _status_context(session, public_id: str, shared: SiteQueue | None = None) -> dict:
-    """The ticket's page; ``shared``: the site's queue read already for every phone (its own ticket's
-    row is all a phone reads then; a ticket of another day, or sent to a counter, is reckoned alone)."""
-    ticket = queue.get_ticket(session, public_id)
-    if shared is None or shared.site.id != ticket.site_id or shared.state.day != ticket.service_day:
-        shared = None
-    site = shared.site if shared else session.get(Site, ticket.site_id)
-    service = shared.services[ticket.service_id] if shared else session.get(Service, ticket.service_id)
-    counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
-    from server.models import TicketContact  # noqa: PLC0415 (issue 19: only the status page reads it)
+@functools.lru_cache(maxsize=1024)
+def _arrival_qr(code: str):
+    """A remote ticket's own code as a QR code: drawn once, not at every push to its phone."""
+    return pages.qr_svg(code)
 
+
+def _status(ticket: Ticket, site: Site, service: Service, counter: Counter | None, told: dict | None,
+            ahead: int, wait: int, bookable: bool) -> dict:
+    """The ticket page's context, from what was read for it (alone, or for every phone of the site)."""
     awaited = ticket.remote and ticket.arrived_at is None and ticket.status in ("waiting", "called", "parked")
     code = ticket.arrival_code or ""
-    told = session.get(TicketContact, ticket.id) if ticket.notify else None
-    ahead = wait = 0
-    if ticket.status == "waiting":
-        ahead = shared.places.get(ticket.id) if shared else None
-        if ahead is None:  # issued after the shared reading
-            ahead = queue.people_ahead(session, ticket)
-        wait = shared.waits.get(ticket.id) if shared else None
-        if wait is None:
-            wait = estimate_wait_min(session, site, ticket, utcnow(), shared.state if shared else None)
     return {
         "ticket": ticket,
         "service": service,
@@ -278,26 +292,66 @@ def _status_context(session, public_id: str, shared: SiteQueue | None = None) ->
         "counter": counter,
         "ahead": ahead,
         "wait": wait,
-        "bookable": shared.bookable if shared else _bookable(queue.active_services(session, site)),
+        "bookable": bookable,
         "ended": ticket.status not in OPEN_STATES,  # finished, no-show, or closed unserved
         # Issue 19 (kiosk/remote.py): arriving, moving back, leaving, being told.
         "remote": ticket.remote,
         "arrived": ticket.remote and ticket.arrived_at is not None,
         "awaited": awaited,  # a remote ticket whose holder has not said "I'm here" yet
         "arrival_code": " ".join(code[i:i + 3] for i in range(0, len(code), 3)),
-        "arrival_qr": pages.qr_svg(code) if awaited and code else None,
+        "arrival_qr": _arrival_qr(code) if awaited and code else None,
         "delays_left": max(0, remote.MAX_DELAYS - ticket.delays),
-        "told": {"channel": told.channel, "minutes": told.notify_before_min} if told else None,
+        "told": told,
         "notify_choices": remote.NOTIFY_BEFORE_MIN,
     }
 
 
-async def _note_shown(db, context: dict) -> None:
-    """Keeps the estimate this page shows a waiting ticket, to hold it to account (server/accuracy.py):
-    a write only when it changed, at most once a minute per ticket."""
-    ticket, now = context["ticket"], utcnow()
-    if accuracy.worth_noting(ticket, context["wait"], now):
-        await run_write(db, accuracy.note_shown, ticket.id, context["wait"], now)
+def _status_context(session, public_id: str) -> dict:
+    """The ticket's page, read for it alone."""
+    from server.models import TicketContact  # noqa: PLC0415 (issue 19: only the status page reads it)
+
+    ticket = queue.get_ticket(session, public_id)
+    site = session.get(Site, ticket.site_id)
+    contact = session.get(TicketContact, ticket.id) if ticket.notify else None
+    ahead = wait = 0
+    if ticket.status == "waiting":
+        ahead = queue.people_ahead(session, ticket)
+        wait = estimate_wait_min(session, site, ticket, utcnow())
+    return _status(ticket, site, session.get(Service, ticket.service_id),
+                   session.get(Counter, ticket.counter_id) if ticket.counter_id else None,
+                   {"channel": contact.channel, "minutes": contact.notify_before_min} if contact else None,
+                   ahead, wait, _bookable(queue.active_services(session, site)))
+
+
+def _shared_status(shared: SiteQueue, public_id: str) -> dict | None:
+    """The ticket's page from the site's shared reading, or None when the reading does not hold it
+    (it ended, or was issued after the reading, or waits for one counter or person alone)."""
+    ticket = shared.tickets.get(public_id)
+    if ticket is None:
+        return None
+    ahead = wait = 0
+    if ticket.status == "waiting":
+        ahead, wait = shared.places.get(ticket.id), shared.waits.get(ticket.id)
+        if ahead is None or wait is None:
+            return None
+    return _status(ticket, shared.site, shared.services[ticket.service_id],
+                   shared.counters.get(ticket.counter_id) if ticket.counter_id else None,
+                   shared.told.get(ticket.id) if ticket.notify else None, ahead, wait, shared.bookable)
+
+
+def _shown_state(context: dict) -> tuple:
+    """All that the pushed card shows but its figures (people ahead, the wait): while this stays the
+    same, a push sends the figures alone."""
+    ticket, counter = context["ticket"], context["counter"]
+    return (ticket.status, ticket.number, ticket.announced_at, counter.number if counter else None,
+            context["service"].id, context["arrived"], context["awaited"], context["arrival_code"],
+            context["delays_left"], tuple((context["told"] or {}).items()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _figures(lang: str, ahead: int, wait: int) -> str:
+    """The card's figures alone, as an out-of-band swap; alike for every phone with the same ones."""
+    return pages.render_fragment("_ticket_figures.html", lang, oob=True, ahead=ahead, wait=wait)
 
 
 async def ticket_status(request: Request):
@@ -308,7 +362,11 @@ async def ticket_status(request: Request):
         context.update(await run_read(request.app.state.db, feedback.status_extra, context["ticket"],
                                       request.app.state.settings.feedback_link_days))
         context["scale"] = feedback.scale(pages.page_language(request))
-    await _note_shown(request.app.state.db, context)
+    shown = request.app.state.shown
+    shown.note(context["ticket"], context["wait"], utcnow())
+    await shown.flush()  # the page's own figure is kept before it is answered
+    # The phone pings at its own, slower beat (settings.live_phone_heartbeat_s), as its socket expects.
+    context["heartbeat_s"] = request.app.state.settings.live_phone_heartbeat_s
     return pages.render(request, "ticket_status.html", context)
 
 
@@ -332,6 +390,7 @@ async def ticket_status_socket(websocket: WebSocket):
         await websocket.close(code=4404)
         return
     await websocket.accept()
+    shown: list = [None, None]  # what this phone shows: its card's state, and its figures
 
     async def push(event: dict | None = None, key: tuple = ()) -> None:
         if event is not None:
@@ -339,12 +398,20 @@ async def ticket_status_socket(websocket: WebSocket):
                 return
             key = ("queue", slug, event["seq"])
         # Every phone following a ticket of this site shows the same queue after this event (or, for
-        # a phone connecting, at this number): it is read and replayed once, and each phone reads only
-        # its own ticket. Read after the number, it shows at least that event, as relay() needs.
-        shared = await app.state.renders.get(key, lambda: run_read(app.state.db, _queue_now, slug))
-        context = await run_read(app.state.db, _status_context, public_id, shared)
-        await _note_shown(app.state.db, context)
-        await websocket.send_text(pages.render_fragment("_ticket_status.html", lang, oob=True, **context))
+        # a phone connecting, at this number): it is read and replayed once, with the open tickets,
+        # and each phone's card is made from that reading. Read after the number, it shows at least
+        # that event, as relay() needs.
+        shared = await app.state.queue_readings.get(key, lambda: run_read(app.state.db, _queue_now, slug))
+        context = _shared_status(shared, public_id)
+        if context is None:
+            context = await run_read(app.state.db, _status_context, public_id)
+        app.state.shown.note(context["ticket"], context["wait"], utcnow())
+        state, figures = _shown_state(context), (context["ahead"], context["wait"])
+        if state != shown[0]:
+            await websocket.send_text(pages.render_fragment("_ticket_status.html", lang, oob=True, **context))
+        elif figures != shown[1]:
+            await websocket.send_text(_figures(lang, *figures))
+        shown[:] = state, figures  # nothing changed: nothing sent
 
     async def snapshot(_seen: Seqs) -> Seqs:
         # A thousand phones connecting at once (a worker restarted) would each replay the whole queue
@@ -352,11 +419,14 @@ async def ticket_status_socket(websocket: WebSocket):
         # The minute in the key: a quiet queue's reading is not kept for later phones to show stale
         # estimates (they follow the clock).
         seqs = await run_read(app.state.db, events.last_seqs, [slug])  # before the state, as relay() requires
+        shown[0] = None  # a snapshot sends the whole card
         await push(key=("queue-at", slug, seqs.get(slug, 0), int(time.time() // 60)))
         return seqs
 
+    # No numbers after each event: a phone's card is its whole state, and a reconnecting phone is
+    # sent it whole again (its snapshot does not look at what it had seen).
     await relay(websocket, app.state.bus, [slug], snapshot, push,
-                heartbeat_s=app.state.settings.live_heartbeat_s)
+                heartbeat_s=app.state.settings.live_phone_heartbeat_s, event_beats=False)
 
 
 async def kiosk_socket(websocket: WebSocket):

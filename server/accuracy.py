@@ -19,14 +19,17 @@ period). Per service (the first period's) and for all under None:
 Plain functions over a session; no HTTP. docs/reports.md says the same for managers.
 """
 
+import asyncio
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import anyio
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from server.db import run_write
 from server.models import ServicePeriod, Ticket
 
 NEAR_MIN = 5  # "called within ±5 minutes of what they were told"
@@ -155,8 +158,47 @@ def worth_noting(ticket: Ticket, minutes: int, now: datetime) -> bool:
     return ticket.told_last_at is None or now - ticket.told_last_at >= SHOWN_EVERY
 
 
-def note_shown(session: Session, ticket_id: int, minutes: int, now: datetime) -> None:
-    """Keeps the estimate the phone showed; one UPDATE, a no-op once the ticket is called."""
-    session.execute(sa.update(Ticket)
-                    .where(Ticket.id == ticket_id, Ticket.status == "waiting")
-                    .values(told_last_min=minutes, told_last_at=now))
+def note_shown(session: Session, shown: dict[int, tuple[int, datetime]]) -> None:
+    """Keeps the estimates phones showed, {ticket id: (minutes, when)}: one UPDATE for them all, a
+    no-op for a ticket called meanwhile."""
+    table = Ticket.__table__
+    session.execute(sa.update(table)
+                    .where(table.c.id == sa.bindparam("ticket"), table.c.status == "waiting")
+                    .values(told_last_min=sa.bindparam("minutes"), told_last_at=sa.bindparam("at")),
+                    [{"ticket": ticket, "minutes": minutes, "at": at} for ticket, (minutes, at) in shown.items()])
+
+
+class ShownEstimates:
+    """The estimates phones were shown, kept in one write per moment rather than one per phone: after
+    a call every waiting phone's estimate moves, and 5,000 phones would be 5,000 writes (issue 22).
+
+    ``note()`` holds a figure worth keeping; ``run()`` writes what is held ``every_s`` after the first
+    of a burst, and at shutdown; ``flush()`` writes it at once (a page answering with its figure).
+    """
+
+    def __init__(self, db, every_s: float = 1.0):
+        self.db = db
+        self.every_s = every_s
+        self.held: dict[int, tuple[int, datetime]] = {}
+        self._due = asyncio.Event()
+
+    def note(self, ticket: Ticket, minutes: int, now: datetime) -> None:
+        if worth_noting(ticket, minutes, now) and self.held.get(ticket.id, (None,))[0] != minutes:
+            self.held[ticket.id] = (minutes, now)
+            self._due.set()
+
+    async def flush(self) -> None:
+        held, self.held = self.held, {}
+        self._due.clear()
+        if held:
+            await run_write(self.db, note_shown, held)
+
+    async def run(self) -> None:
+        try:
+            while True:
+                await self._due.wait()
+                await asyncio.sleep(self.every_s)
+                await self.flush()
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.flush()

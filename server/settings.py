@@ -77,6 +77,10 @@ class Settings(BaseSettings):
         2, description="Seconds between heartbeats on screens' websockets (both ways); a screen marks "
         "itself offline after about two missed ones"
     )
+    live_phone_heartbeat_s: float = Field(
+        10, description="Seconds between heartbeats on the websockets of visitors' phones following their "
+        "tickets: thousands of phones at the screens' 2 s would keep a worker busy with heartbeats alone"
+    )
     speech_dir: Path = Field(
         Path("var/speech"), description="Where spoken calls (espeak-ng WAV files) and the chime are cached"
     )

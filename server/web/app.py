@@ -37,7 +37,7 @@ import kiosk.phone_guide
 import kiosk.routes
 import printers.routes
 from printers.worker import PrintWorker
-from server import alerts, booking, demo, housekeeping, i18n, metrics
+from server import accuracy, alerts, booking, demo, housekeeping, i18n, metrics
 from server.bus import PostgresBus, make_bus
 from server.db import Database, checkpoint_periodically, run_read
 from server.errors import DomainError, N_
@@ -144,6 +144,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             tasks.start_soon(print_worker.run)
             tasks.start_soon(mailer.run)
             tasks.start_soon(messenger.run)
+            tasks.start_soon(app.state.shown.run)
             if db.is_sqlite:
                 tasks.start_soon(checkpoint_periodically, db)
             # Everything loaded so far (the libraries, the templates, the settings) lives as long as
@@ -230,6 +231,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.db = db
     app.state.bus = bus
     app.state.renders = SharedRenders()
+    # The phones' readings of a queue hold its every open ticket: only those of the last few events.
+    app.state.queue_readings = SharedRenders(keep=32)
+    app.state.shown = accuracy.ShownEstimates(db)  # the phones' estimates, kept for the reports (issue 21)
     app.state.print_worker = print_worker
     app.state.mailer = mailer
     app.state.messenger = messenger

@@ -54,6 +54,7 @@ async def relay(
     *,
     heartbeat_s: float,
     screen: bool = True,
+    event_beats: bool = True,
 ) -> None:
     """Runs until either side goes away.
 
@@ -109,7 +110,7 @@ async def relay(
                 else:
                     seqs[event["site"]] = event["seq"]
                     await on_event(event)
-                    if screen and beat_at is None:
+                    if screen and event_beats and beat_at is None:
                         # The numbers follow a moment later, once for a burst of events: sent at
                         # once, a thousand screens' heartbeats would delay the next call's pushes.
                         beat_at = time.monotonic() + min(EVENT_BEAT_S, heartbeat_s)

@@ -92,11 +92,12 @@ def test_the_phone_page_keeps_its_last_estimate_cheaply(db):
                              now=now + timedelta(minutes=1))
     assert joined.ticket.told_wait_min == joined.estimated_wait_min
     assert accuracy.worth_noting(ticket, 7, now)
-    with db.write() as session:
-        accuracy.note_shown(session, ticket.id, 7, now)
+    with db.write() as session:  # one statement for every phone's figure
+        accuracy.note_shown(session, {ticket.id: (7, now), joined.ticket.id: (4, now)})
     with db.read() as session:
-        kept = session.get(Ticket, ticket.id)
+        kept, other = session.get(Ticket, ticket.id), session.get(Ticket, joined.ticket.id)
     assert (kept.told_last_min, kept.told_last_at) == (7, now)
+    assert (other.told_last_min, other.told_last_at) == (4, now)
     assert not accuracy.worth_noting(kept, 7, now + timedelta(minutes=5))  # unchanged: no write
     assert not accuracy.worth_noting(kept, 9, now + timedelta(seconds=30))  # changed, but just written
     assert accuracy.worth_noting(kept, 9, now + timedelta(seconds=61))
