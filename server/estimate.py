@@ -17,7 +17,8 @@ Left out: tickets sent to a particular counter or clerk, appointments, and custo
 arrive later. docs/PERFORMANCE.md reports the error against a simulated day (bench/).
 """
 
-from collections import deque
+import threading
+from collections import OrderedDict, deque
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -172,6 +173,33 @@ def estimate_wait_min(session: Session, site: Site, ticket: Ticket, now: datetim
 
 
 def estimates(session: Session, site: Site, services: list[Service], now: datetime, day: date) -> dict[int, int]:
-    """Per service, the estimated wait of a ticket taken now, in minutes."""
-    state = QueueNow(session, site, now, day)
-    return {s.id: state.wait_min(s.id) for s in services}
+    """Per service, the estimated wait of a ticket taken now, in minutes.
+
+    Kept per site, event number and minute: every counter screen and kiosk of a site asks for the
+    same after each event, and each answer replays the whole queue once per service (with 5,000
+    waiting, a third of a second). Every change that moves an estimate is an event (server/events.py),
+    so the site's last number says whether it is still true; the minute, that the clock has not moved
+    it. The site is read before the queue, so what is kept is at least as new as its number."""
+    key = (site.id, site.last_event_seq, day, now.replace(second=0, microsecond=0), tuple(s.id for s in services))
+    with _kept_lock:
+        kept = _kept.get(key)
+    if kept is None:
+        state = QueueNow(session, site, now, day)
+        kept = {s.id: state.wait_min(s.id) for s in services}
+        if "on_commit" in session.info:  # a write: kept only once its changes are sure (server/db.py)
+            session.info["on_commit"].append(lambda: _keep(key, kept))
+        else:
+            _keep(key, kept)
+    return dict(kept)
+
+
+def _keep(key: tuple, estimated: dict[int, int]) -> None:
+    with _kept_lock:
+        _kept[key] = estimated
+        while len(_kept) > KEPT_ESTIMATES:
+            _kept.popitem(last=False)
+
+
+KEPT_ESTIMATES = 64  # the last few moments' estimates, of every site a worker serves
+_kept: OrderedDict = OrderedDict()
+_kept_lock = threading.Lock()
