@@ -18,6 +18,7 @@ arrive later. docs/PERFORMANCE.md reports the error against a simulated day (ben
 """
 
 import threading
+import weakref
 from collections import OrderedDict, deque
 from datetime import date, datetime, timedelta
 
@@ -180,26 +181,44 @@ def estimates(session: Session, site: Site, services: list[Service], now: dateti
     waiting, a third of a second). Every change that moves an estimate is an event (server/events.py),
     so the site's last number says whether it is still true; the minute, that the clock has not moved
     it. The site is read before the queue, so what is kept is at least as new as its number."""
+    bind = session.get_bind()
     key = (site.id, site.last_event_seq, day, now.replace(second=0, microsecond=0), tuple(s.id for s in services))
+    writing = "on_commit" in session.info
     with _kept_lock:
-        kept = _kept.get(key)
+        kept = _kept.setdefault(bind, OrderedDict()).get(key)
+        # The screens of a site ask at the same moment, each in a thread of its own: one replays,
+        # the others wait for its answer rather than all replaying at once.
+        working = None if kept is not None or writing else _working.get((bind, key))
+        if kept is None and working is None and not writing:
+            _working[bind, key] = threading.Event()
+    if working is not None and working.wait(KEPT_WAIT_S):
+        with _kept_lock:
+            kept = _kept[bind].get(key)
     if kept is None:
-        state = QueueNow(session, site, now, day)
-        kept = {s.id: state.wait_min(s.id) for s in services}
-        if "on_commit" in session.info:  # a write: kept only once its changes are sure (server/db.py)
-            session.info["on_commit"].append(lambda: _keep(key, kept))
-        else:
-            _keep(key, kept)
+        try:
+            state = QueueNow(session, site, now, day)
+            kept = {s.id: state.wait_min(s.id) for s in services}
+            if writing:  # kept only once the write's changes are sure (server/db.py)
+                session.info["on_commit"].append(lambda: _keep(bind, key, kept))
+            elif working is None:
+                _keep(bind, key, kept)
+        finally:
+            if not writing and working is None:
+                with _kept_lock:
+                    _working.pop((bind, key)).set()
     return dict(kept)
 
 
-def _keep(key: tuple, estimated: dict[int, int]) -> None:
+def _keep(bind, key: tuple, estimated: dict[int, int]) -> None:
     with _kept_lock:
-        _kept[key] = estimated
-        while len(_kept) > KEPT_ESTIMATES:
-            _kept.popitem(last=False)
+        kept = _kept.setdefault(bind, OrderedDict())
+        kept[key] = estimated
+        while len(kept) > KEPT_ESTIMATES:
+            kept.popitem(last=False)
 
 
 KEPT_ESTIMATES = 64  # the last few moments' estimates, of every site a worker serves
-_kept: OrderedDict = OrderedDict()
+KEPT_WAIT_S = 5.0  # how long a screen waits for another's replay before making its own
+_kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per database (engine), as server/site_memory.py
+_working: dict[tuple, threading.Event] = {}
 _kept_lock = threading.Lock()

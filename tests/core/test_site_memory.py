@@ -1,6 +1,8 @@
 """What a worker keeps of a site between its events (server/site_memory.py): issuing reads almost
 nothing, and still every change of the settings reaches the very next ticket."""
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from datetime import datetime, timedelta, timezone
 
@@ -92,3 +94,40 @@ def test_a_change_made_outside_the_application_is_seen_after_a_while(db):
     assert issue(db, now=NOW + timedelta(seconds=1)).ticket.number.startswith("A")
     later = issue(db, now=NOW + timedelta(seconds=site_memory.KEPT_S + 1))
     assert later.ticket.number.startswith("Q")
+
+
+def test_the_estimates_of_a_moment_are_replayed_once_for_every_screen_and_again_after_an_event(db, monkeypatch):
+    # Every counter screen and kiosk of a site asks for the same estimates after each event, each in a
+    # thread of its own: one replay answers them all, and the next event (or minute) asks for a new one.
+    from server import counters, estimate
+    from server.models import StaffUser
+
+    with db.write() as session:
+        clerk = session.exec(select(StaffUser).where(StaffUser.username == "clerk")).one()
+        counters.open_counter(session, 3, clerk.id, ["advice"], now=NOW)
+    for _ in range(3):
+        issue(db)
+    replays = []
+    real_queue_now = estimate.QueueNow
+
+    class CountedQueueNow(real_queue_now):
+        def __init__(self, *args):
+            replays.append(args[2])
+            time.sleep(0.2)  # a long queue's replay: the other screens arrive while it runs
+            super().__init__(*args)
+
+    monkeypatch.setattr(estimate, "QueueNow", CountedQueueNow)
+
+    def ask(now=NOW):
+        with db.read() as session:
+            site = demo_site(session)
+            return queue.estimates(session, site, queue.active_services(session, site), now)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: ask(), range(8)))
+    assert len(replays) == 1 and all(a == answers[0] for a in answers)
+    issue(db)  # an event: the next ask replays the queue with the new ticket in it
+    after = ask()
+    assert len(replays) == 2 and after != answers[0]
+    ask(NOW + timedelta(minutes=1))  # the clock moved on a minute: replayed too
+    assert len(replays) == 3
