@@ -29,6 +29,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,6 +86,7 @@ class Screen:
     closed: str | None = None
     port: int = 0  # the client's end of the connection
     mark: int = 0  # pushes before the call being timed
+    listener: Callable[[str, float], None] | None = None  # sees every message and when it came (city_day.py)
 
     async def run(self, base: str, moved: asyncio.Event, gate: asyncio.Semaphore | None = None,
                   heartbeat_s: float = HEARTBEAT_S) -> None:
@@ -114,6 +116,8 @@ class Screen:
                 try:
                     async for message in ws:
                         now = time.perf_counter()
+                        if self.listener is not None:
+                            self.listener(message, now)
                         if message.startswith("{"):  # live.js: JSON is control, the rest is HTML
                             control = json.loads(message)
                             self.seq = control.get("seq", {}).get("demo", self.seq)
@@ -220,7 +224,10 @@ class Clients:
     screens' order."""
 
     def __init__(self, base: str, specs: list[tuple[str, dict | None]], processes: int, opening: int = 50,
-                 heartbeat_s: float = HEARTBEAT_S):
+                 heartbeat_s: float = HEARTBEAT_S, target: Callable = client_process):
+        """``target``: the function each client process runs (city_day.py has one whose screens come
+        and go), called with its end of the pipe, ``base``, its share of ``specs``, ``opening`` and
+        ``heartbeat_s``."""
         assert time.get_clock_info("perf_counter").implementation == "clock_gettime(CLOCK_MONOTONIC)", \
             "the client processes' times are compared: they need one clock"
         context = multiprocessing.get_context("spawn")
@@ -228,7 +235,7 @@ class Clients:
         self.pipes, self.processes = [], []
         for share in self.shares:
             ours, theirs = context.Pipe()
-            process = context.Process(target=client_process, args=(theirs, base, share, opening, heartbeat_s),
+            process = context.Process(target=target, args=(theirs, base, share, opening, heartbeat_s),
                                       daemon=True)
             process.start()
             self.pipes.append(ours)

@@ -255,6 +255,18 @@ def screens_per_worker(pids: list[int], port: int, client_ports: set[int]) -> li
     return sorted(counts, reverse=True)
 
 
+def connected_ports(port: int) -> set[int]:
+    """The client ends (their ports) of the established connections to ``port`` on loopback: every
+    client's, for ``screens_per_worker`` when the clients come and go."""
+    ports = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        columns = line.split()
+        local, remote = (int(address.rsplit(":", 1)[1], 16) for address in columns[1:3])
+        if local == port and columns[3] == "01":
+            ports.add(remote)
+    return ports
+
+
 def postmaster_pid() -> int | None:
     """The PostgreSQL server's main process, if it runs on this machine (the parent of our backend)."""
     with psycopg.connect(PG_ADMIN_URL) as conn:
