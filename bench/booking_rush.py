@@ -27,9 +27,9 @@ from pathlib import Path
 import psycopg
 
 from bench.live_fanout import ms, percentile
-from bench.luukku_server import (ROOT, Server, cpu_seconds, demo_database, environment, export_commit,
-                                 family_cpu_seconds, git, machine_cpu_seconds, pg_database, pg_url, postmaster_pid,
-                                 require_postgresql, seed, uncommitted, wait_until_quiet)
+from bench.luukku_server import (code_to_measure, Server, cpu_seconds, demo_database, environment,
+                                 family_cpu_seconds, machine_cpu_seconds, pg_database, pg_url, postmaster_pid,
+                                 require_postgresql, seed, wait_until_quiet)
 from bench.performance import PERFORMANCE, run_stamp, write_section
 from bench.suite import BENCH_SETTINGS, BUTTON, TOKEN, Connection, Profile, wait_for_workers
 
@@ -360,13 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     rushes = []
     with tempfile.TemporaryDirectory(prefix="luukku-rush-") as tmp, pg_database() as pg_template:
         tmp = Path(tmp)
-        if args.worktree:
-            (tmp / "code").symlink_to(ROOT)
-            changed = uncommitted()
-            commit = git("rev-parse", "--short", "HEAD").strip() + (
-                f" with uncommitted changes to {', '.join(changed)}" if changed else "")
-        else:
-            commit = export_commit(tmp / "code", args.commit)
+        commit = code_to_measure(tmp / "code", args.worktree, args.commit)
         (tmp / "prints").mkdir()
         print(f"measuring commit {commit}", file=sys.stderr)
         for url in (f"sqlite:///{tmp / 'template.db'}", pg_url(pg_template)):

@@ -34,10 +34,9 @@ import psycopg
 
 from bench.booking_rush import DAY, Citizen, Rush, choose
 from bench.live_fanout import HEARTBEAT_S, Clients, Screen, ms, num, own_cpu_s, percentile
-from bench.luukku_server import (PASSWORD, ROOT, Server, connected_ports, cpu_seconds, environment, export_commit,
-                                 family_cpu_seconds, git, machine_cpu_seconds, peak_rss_kb, pg_database, pg_url,
-                                 postmaster_pid, require_postgresql, screens_per_worker, seed, uncommitted,
-                                 wait_until_quiet)
+from bench.luukku_server import (code_to_measure, PASSWORD, Server, connected_ports, cpu_seconds, environment,
+                                 family_cpu_seconds, machine_cpu_seconds, peak_rss_kb, pg_database, pg_url,
+                                 postmaster_pid, require_postgresql, screens_per_worker, seed, wait_until_quiet)
 from bench.performance import PERFORMANCE, run_stamp, write_section
 from bench.simulate_day import HOURLY
 from bench.suite import BENCH_SETTINGS, BUTTON, TOKEN, Connection, Profile, wait_for_workers
@@ -677,13 +676,7 @@ def main(argv: list[str] | None = None) -> int:
     day = Day(size)
     with tempfile.TemporaryDirectory(prefix="luukku-city-") as tmp, pg_database() as db_name:
         tmp = Path(tmp)
-        if args.worktree:
-            (tmp / "code").symlink_to(ROOT)
-            changed = uncommitted()
-            commit = git("rev-parse", "--short", "HEAD").strip() + (
-                f" with uncommitted changes to {', '.join(changed)}" if changed else "")
-        else:
-            commit = export_commit(tmp / "code", args.commit)
+        commit = code_to_measure(tmp / "code", args.worktree, args.commit)
         (tmp / "prints").mkdir()
         print(f"measuring commit {commit}", file=sys.stderr)
         secret = secrets.token_hex(32)

@@ -37,10 +37,10 @@ import httpx
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from bench.luukku_server import (PASSWORD, ROOT, Server, cpu_seconds, demo_database, export_commit,
-                                 family_cpu_seconds, git, machine_cpu_seconds, peak_rss_kb, pg_database, pg_url,
+from bench.luukku_server import (code_to_measure, PASSWORD, Server, cpu_seconds, demo_database,
+                                 family_cpu_seconds, machine_cpu_seconds, peak_rss_kb, pg_database, pg_url,
                                  postmaster_pid, require_postgresql, screens_per_worker, seed, sessions_opened,
-                                 uncommitted, wait_until_quiet)
+                                 wait_until_quiet)
 from bench.performance import PERFORMANCE, run_stamp, write_section
 
 COUNTER_ID = 3
@@ -644,13 +644,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="luukku-bench-") as tmp, pg_database() as pg_template:
         # Migrated and seeded once (the demo passwords' hashing takes a while), copied per scenario.
         code = Path(tmp) / "code"
-        if args.worktree:
-            code.symlink_to(ROOT)
-            changed = uncommitted()
-            measured = f"the checkout at commit {git('rev-parse', '--short', 'HEAD').strip()}" + (
-                f" with uncommitted changes to {', '.join(changed)}" if changed else "")
-        else:
-            measured = f"commit {export_commit(code)}"
+        measured = f"commit {code_to_measure(code, args.worktree)}"
         print(f"measuring {measured}", file=sys.stderr)
         seed(code, f"sqlite:///{Path(tmp) / 'template.db'}", Path(tmp) / "prints")
         seed(code, pg_url(pg_template), Path(tmp) / "prints")

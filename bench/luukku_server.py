@@ -49,6 +49,17 @@ def uncommitted() -> list[str]:
     return [line[3:] for line in git("status", "--porcelain", "--", *APP).splitlines() if line.strip()]
 
 
+def code_to_measure(into: Path, worktree: bool, commit: str = "HEAD") -> str:
+    """The application a benchmark runs, at ``into``: the checkout's files as they are (``worktree``),
+    or those of ``commit``. Returns which, as the reports name it."""
+    if not worktree:
+        return export_commit(into, commit)
+    into.symlink_to(ROOT)
+    changed = uncommitted()
+    return git("rev-parse", "--short", "HEAD").strip() + (
+        f" with uncommitted changes to {', '.join(changed)}" if changed else "")
+
+
 def environment(code: Path, **settings: str) -> dict[str, str]:
     """This process's environment without its LUUKKU_ settings (defaults, unless given), running ``code``."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("LUUKKU_")}

@@ -34,9 +34,8 @@ import psycopg
 from websockets.asyncio.client import connect as websockets_connect
 
 from bench.live_fanout import Crowd, ms, num, percentile
-from bench.luukku_server import (PASSWORD, ROOT, Server, cpu_seconds, demo_database, environment,
-                                 export_commit, git, peak_rss_kb, pg_database, pg_url, require_postgresql, seed, uncommitted,
-                                 wait_until_quiet)
+from bench.luukku_server import (code_to_measure, PASSWORD, Server, cpu_seconds, demo_database, environment,
+                                 peak_rss_kb, pg_database, pg_url, require_postgresql, seed, wait_until_quiet)
 from bench.performance import PERFORMANCE, run_stamp, write_section
 
 CONFIGS = (("sqlite", 1), ("postgresql", 1), ("postgresql", 2))
@@ -618,13 +617,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[Measured]] = {}
     with tempfile.TemporaryDirectory(prefix="luukku-bench-") as tmp, pg_database() as pg_template:
         tmp = Path(tmp)
-        if args.worktree:
-            (tmp / "code").symlink_to(ROOT)
-            changed = uncommitted()
-            commit = f"{git('rev-parse', '--short', 'HEAD').strip()}" + (
-                f" with uncommitted changes to {', '.join(changed)}" if changed else "")
-        else:
-            commit = export_commit(tmp / "code")
+        commit = code_to_measure(tmp / "code", args.worktree)
         print(f"measuring commit {commit}", file=sys.stderr)
         for url in (f"sqlite:///{tmp / 'template.db'}", pg_url(pg_template)):
             seed(tmp / "code", url, tmp / "prints", printer="agent")
