@@ -3,7 +3,8 @@
 Counts come from the database, not from counters in memory, so every worker answers the same and
 a restart loses nothing. Only the websocket figure is the answering worker's own (labelled with its
 process id): scrape each worker, or read it as a sample. No personal data: numbers per site,
-service, counter and printer only.
+service, counter and printer only. The ``luukku_worker_*`` families are the answering worker's own
+memory and garbage collection (server/garbage.py), labelled likewise.
 """
 
 import os
@@ -14,7 +15,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlmodel import Session
 
-from server import queue
+from server import garbage, queue
 from printers.jobs import CONDITION_TEXTS
 from server.models import Counter, Event, Printer, Service, Ticket, utcnow
 
@@ -49,7 +50,37 @@ def _families(session: Session, now: datetime, websocket_clients: dict[str, int]
             for condition in CONDITION_TEXTS:  # every condition a printer can be in, agents' too
                 printers.add_metric([site.slug, printer.name, condition], int(printer.condition == condition))
         clients.add_metric([site.slug, worker], websocket_clients.get(site.slug, 0))
-    return [issued, waiting, calls, open_counters, printers, clients]
+    return [issued, waiting, calls, open_counters, printers, clients, *_worker_families(worker)]
+
+
+def _worker_families(worker: str):
+    figures = garbage.figures()
+    families = []
+    for name, text, value in (
+        ("resident_bytes", "Resident memory of this worker process", figures["resident_bytes"]),
+        ("open_files", "File descriptors this worker has open (sockets, databases, files)", figures["open_files"]),
+        ("threads", "Threads of this worker process", figures["threads"]),
+        ("python_objects", "Objects the garbage collector tracks, those frozen at the start apart",
+         figures["objects"]),
+        ("python_frozen_objects", "Objects frozen at the start (the libraries, templates, settings)",
+         figures["frozen_objects"]),
+    ):
+        if value is not None:
+            family = GaugeMetricFamily(f"luukku_worker_{name}", text, labels=["worker"])
+            family.add_metric([worker], value)
+            families.append(family)
+    collections = CounterMetricFamily("luukku_worker_gc_collections", "Garbage collections since the start",
+                                      labels=["worker", "generation"])
+    paused = CounterMetricFamily("luukku_worker_gc_pause_seconds", "Time garbage collections held the worker",
+                                 labels=["worker", "generation"])
+    longest = GaugeMetricFamily("luukku_worker_gc_longest_pause_seconds",
+                                "The longest garbage collection since the start", labels=["worker", "generation"])
+    for generation in range(3):
+        labels = [worker, str(generation)]
+        collections.add_metric(labels, figures["collections"][generation])
+        paused.add_metric(labels, figures["pause_seconds"][generation])
+        longest.add_metric(labels, figures["longest_pause_seconds"][generation])
+    return [*families, collections, paused, longest]
 
 
 class _Snapshot:

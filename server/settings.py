@@ -81,6 +81,10 @@ class Settings(BaseSettings):
         10, description="Seconds between heartbeats on the websockets of visitors' phones following their "
         "tickets: thousands of phones at the screens' 2 s would keep a worker busy with heartbeats alone"
     )
+    gc_every_s: float = Field(
+        30, description="Seconds between a worker's full garbage collections: they free closed "
+        "connections' objects, which Python's own thresholds (set for live screens) would keep all day"
+    )
     speech_dir: Path = Field(
         Path("var/speech"), description="Where spoken calls (espeak-ng WAV files) and the chime are cached"
     )

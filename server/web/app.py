@@ -1,7 +1,6 @@
 """The application: ``create_app()`` assembles settings, storage, the bus and every screen's routes."""
 
 import contextlib
-import gc
 import hmac
 from datetime import timedelta
 
@@ -37,7 +36,7 @@ import kiosk.phone_guide
 import kiosk.routes
 import printers.routes
 from printers.worker import PrintWorker
-from server import accuracy, alerts, booking, demo, housekeeping, i18n, metrics
+from server import accuracy, alerts, booking, demo, garbage, housekeeping, i18n, metrics
 from server.bus import PostgresBus, make_bus
 from server.db import Database, checkpoint_periodically, run_read
 from server.errors import DomainError, N_
@@ -84,8 +83,6 @@ async def on_domain_error(request: Request, exc: DomainError):
         )
     return pages.domain_error_page(request, exc)
 
-
-GC_THRESHOLD = (2_000, 20, 1_000)  # Python's is (700, 10, 10); see the lifespan below
 
 HTTP_MESSAGES = {
     404: N_("This page does not exist."),
@@ -147,21 +144,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             tasks.start_soon(app.state.shown.run)
             if db.is_sqlite:
                 tasks.start_soon(checkpoint_periodically, db)
-            # Everything loaded so far (the libraries, the templates, the settings) lives as long as
-            # the worker: out of the garbage collector's sight, its full collections walk only what
-            # came after. With 1,000 live screens a full collection had taken 80-220 ms, a call's
-            # push waiting behind it (docs/PERFORMANCE.md).
-            gc.freeze()
-            # And fewer full collections: each live screen keeps objects that outlive the young
-            # generations while it waits (a timer, a future), so with 1,000 screens Python's default
-            # thresholds made a full collection of ~250,000 objects (55 ms) about every second, and
-            # the calls' pushes waited behind it. Young cycles are still collected every 2,000
-            # allocations; a full collection comes after 40 million (docs/PERFORMANCE.md).
-            thresholds = gc.get_threshold()
-            gc.set_threshold(*GC_THRESHOLD)
-            yield
-            gc.set_threshold(*thresholds)
-            gc.unfreeze()  # a process that runs several apps (the tests) collects each one's leftovers
+            # A full garbage collection at a steady pace, and the thresholds for live screens
+            # (server/garbage.py, docs/PERFORMANCE.md).
+            tasks.start_soon(garbage.collect_periodically, settings.gc_every_s)
+            with garbage.tuned():
+                yield
             tasks.cancel_scope.cancel()
         db.dispose()
 

@@ -1,0 +1,95 @@
+"""A worker's garbage: Python's collector set for live screens, a full collection at a steady pace,
+and the figures of both for /metrics.
+
+A worker holds thousands of live screens, each keeping objects that outlive the young generations
+while it waits (a timer, a future). With Python's default thresholds that made a full collection of
+~250,000 objects (55 ms) about every second, and the calls' pushes waited behind it. So the young
+generations are collected less often, and the oldest by Python's own rule never in practice: its
+threshold needs about 40 million allocations. But a closed websocket's objects sit in reference
+cycles, and without full collections a worker kept every closed connection (issue 24: 540 after six
+minutes, resident memory rising all day). A full collection every ``every_s`` seconds frees them at
+a cost that is known and bounded: it walks only what came after the worker's start (``freeze``),
+and its pauses are counted for /metrics (docs/PERFORMANCE.md, "A working week").
+"""
+
+import gc
+import os
+import time
+from contextlib import contextmanager
+
+import anyio
+
+THRESHOLD = (2_000, 20, 1_000)  # Python's is (700, 10, 10)
+
+
+class Pauses:
+    """How many collections of each generation ran in this process since ``tuned``, and how long they
+    held the process (every thread waits on a collection)."""
+
+    def __init__(self) -> None:
+        self.count = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self.longest = [0.0, 0.0, 0.0]
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:  # gc.callbacks calls it around each collection
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        took = time.perf_counter() - self._started
+        generation = info["generation"]
+        self.count[generation] += 1
+        self.seconds[generation] += took
+        self.longest[generation] = max(self.longest[generation], took)
+
+
+pauses = Pauses()
+
+
+@contextmanager
+def tuned():
+    """For a worker's life: what is loaded by now lives as long as the worker, out of the collector's
+    sight (its full collections walk only what came after), and the thresholds above. Restores
+    Python's settings after, for a process that runs several apps in turn (the tests)."""
+    gc.freeze()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*THRESHOLD)
+    gc.callbacks.append(pauses)
+    try:
+        yield
+    finally:
+        gc.callbacks.remove(pauses)
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()  # the tests' process collects each app's leftovers
+
+
+async def collect_periodically(every_s: float) -> None:
+    """A full collection every ``every_s`` seconds, on the event loop (a collection holds every
+    thread anyway, so a thread of its own would gain nothing)."""
+    while True:
+        await anyio.sleep(every_s)
+        gc.collect()
+
+
+def figures() -> dict:
+    """This process's memory as /metrics shows it: resident bytes, open files, threads, the objects
+    the collector tracks (frozen ones apart) and its collections."""
+    status = {}
+    try:
+        with open("/proc/self/status") as f:
+            status = dict(line.split(":", 1) for line in f if ":" in line)
+        open_files = len(os.listdir("/proc/self/fd"))
+    except OSError:  # not Linux: the collector's own figures only
+        open_files = None
+    resident = int(status["VmRSS"].split()[0]) * 1024 if "VmRSS" in status else None
+    threads = int(status["Threads"]) if "Threads" in status else None
+    return {
+        "resident_bytes": resident,
+        "open_files": open_files,
+        "threads": threads,
+        "objects": len(gc.get_objects()),
+        "frozen_objects": gc.get_freeze_count(),
+        "collections": list(pauses.count),
+        "pause_seconds": list(pauses.seconds),
+        "longest_pause_seconds": list(pauses.longest),
+    }
