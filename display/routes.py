@@ -231,8 +231,18 @@ async def display_socket(websocket: WebSocket):
         context = _context(state, config, settings)
         return pages.render_fragment("_display_live.html", lang, oob=True, announcements=announce, **context)
 
+    sent = [None]  # the last push: one that would show the same again is not sent
+
+    async def send(html: str) -> None:
+        # Most events change nothing a display shows (a ticket issued, when it shows only calls): at
+        # ten tickets a second, sending each of 100 displays the same screen again had made a call
+        # wait behind those pushes (issue 24).
+        if html != sent[0]:
+            sent[0] = html
+            await websocket.send_text(html)
+
     async def push(announce: list[dict]) -> None:
-        await websocket.send_text(await render(announce))
+        await send(await render(announce))
 
     async def on_event(event: dict) -> None:
         if not events.is_public(event):
@@ -241,7 +251,7 @@ async def display_socket(websocket: WebSocket):
         announce = [_announcement(event, langs, speech.available)] if called else []
         # Every display with this address renders the same thing for this event: once, shared.
         key = ("display", config, langs, event["site"], event["seq"])
-        await websocket.send_text(await app.state.renders.get(key, lambda: render(announce)))
+        await send(await app.state.renders.get(key, lambda: render(announce)))
 
     async def snapshot(seen: dict[str, int]) -> dict[str, int]:
         def read(session):
@@ -260,7 +270,7 @@ async def display_socket(websocket: WebSocket):
             await push([_announcement(e, langs, speech.available) for e in missed])
         else:  # displays (re)connecting together, as after a restart, share the rendering too
             key = ("display", config, langs, tuple(sorted(seqs.items())))
-            await websocket.send_text(await app.state.renders.get(key, lambda: render([])))
+            await send(await app.state.renders.get(key, lambda: render([])))
         return seqs
 
     await relay(websocket, app.state.bus, list(config.sites), snapshot, on_event,

@@ -37,7 +37,8 @@ def csv_of(page, server, name: str) -> list[list[str]]:
     """The chart's CSV through its own link on the page, with the browser's session cookie."""
     href = page.get_attribute(f"#section-{name} a.csv-link", "href")
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
-    response = httpx.get(f"{server.url}{href}", cookies=cookies, headers={"Accept-Language": "en"})
+    # A report is computed for the request: 30 s, not httpx's 5, on a machine busy with the rest of the suite.
+    response = httpx.get(f"{server.url}{href}", cookies=cookies, headers={"Accept-Language": "en"}, timeout=30)
     assert response.status_code == 200
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
 
