@@ -491,6 +491,8 @@ async def sample(server: Server, week: Week, database: Database, began: float, p
         "workers": {str(pid): {**figures.get(pid, {}), **proc_figures(pid)} for pid in workers},
         **sizes,
         "latency": {kind: summary(values) for kind, values in window.items()},
+        # CPU seconds so far: the server's processes, and the whole machine's (others' work shows as the rest)
+        "server_cpu_s": sum(cpu_seconds(pid) for pid in server.pids()), "machine_cpu_s": machine_cpu_seconds(),
         "waiting": len(week.waiting), "issued": len(week.issued), "calls": week.calls,
         "open_calls": len(week.open_calls), "errors_5xx": week.errors_5xx,
     }
@@ -767,6 +769,7 @@ def report(result: dict, samples: list[dict], args) -> str:
     first, last = (samples[0], samples[-1]) if samples else ({}, {})
     gc_full = [figures.get("gc_collections_total", [None] * 3)[2] for figures in last.get("workers", {}).values()]
     gc_pause = [figures.get("gc_pause_seconds_total", [None] * 3) for figures in last.get("workers", {}).values()]
+    gc_longest = [figures.get("gc_longest_pause_seconds", [None] * 3) for figures in last.get("workers", {}).values()]
     wal = ("WAL (file) MB" if "wal_mb" in last else "WAL written MB (cluster, pg_current_wal_lsn)")
     wal_values = (f"{first.get('wal_mb', 0):.1f} → {last.get('wal_mb', 0):.1f}" if "wal_mb" in last
                   else f"{last.get('wal_written_mb', math.nan):.0f}")
@@ -789,7 +792,10 @@ def report(result: dict, samples: list[dict], args) -> str:
         f"Database {first.get('db_mb', math.nan):.1f} → {last.get('db_mb', math.nan):.1f} MB; {wal} {wal_values}. "
         f"Full collections (generation 2) by the end: {each(gc_full, lambda v: 'n/a' if v is None else f'{v:.0f}')}; "
         f"time in collections, generations 0/1/2: "
-        f"{each(gc_pause, lambda p: 'n/a' if p[0] is None else '/'.join(f'{x:.2f}' for x in p) + ' s')}.",
+        f"{each(gc_pause, lambda p: 'n/a' if p[0] is None else '/'.join(f'{x:.2f}' for x in p) + ' s')}; "
+        f"the longest one, generations 0/1/2: "
+        f"{each(gc_longest, lambda p: 'n/a' if p[0] is None else '/'.join(f'{x * 1000:.0f}' for x in p) + ' ms')} "
+        "(wall time: a worker descheduled meanwhile counts).",
         "",
         "| latency, whole run | count | p50 ms | p95 ms | p99 ms | max ms |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
