@@ -3,6 +3,7 @@
 import atexit
 import functools
 import itertools
+import json
 import os
 import re
 import secrets
@@ -21,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 
+from server import queue
 from server.db import Database
 from server.demo import seed_demo, set_demo_printer
 from server.migrate import upgrade
@@ -312,6 +314,46 @@ def staff_login(client: httpx.Client, username: str, password: str = DEMO_PASSWO
         page = client.get("/counter")
         client.headers["X-CSRF-Token"] = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text).group(1)
     return response
+
+
+def last_seq(server) -> int:
+    """The demo site's last event number, read from the database."""
+    db = Database(server.settings.database_url)
+    try:
+        with db.read() as session:
+            return queue.get_site(session, "demo").last_event_seq
+    finally:
+        db.dispose()
+
+
+def pushes_until(ws, seq: int, timeout: float = 5) -> list[str]:
+    """The pushes a screen gets until a heartbeat says it has seen event ``seq``."""
+    pushes, deadline = [], time.monotonic() + timeout
+    while True:
+        message = ws.recv(timeout=max(0.01, deadline - time.monotonic()))
+        if not message.startswith("{"):
+            pushes.append(message)
+        elif json.loads(message).get("seq", {}).get("demo", 0) >= seq:
+            return pushes
+
+
+def test_a_display_is_sent_only_what_changes_on_it(server):
+    """Issue 24: at ten tickets a second, each display sent its unchanged screen again for every
+    ticket taken, and a call waited behind those pushes."""
+    printer_status_known(server)
+    with Clerk(server.url) as clerk, screen(f"{server.ws_url}/display/demo/ws") as calls_only, \
+            screen(f"{server.ws_url}/display/demo/ws?panel=waiting") as waiting:
+        recv_push(calls_only)
+        recv_push(waiting)
+        clerk.open(3, "advice")
+        clerk.take("advice")
+        seq = last_seq(server)
+        assert pushes_until(calls_only, seq) == []  # a ticket taken shows on neither of its panels
+        assert len(pushes_until(waiting, seq)) == 1  # its waiting panel counts one more
+        clerk.call_next(3)
+        seq = last_seq(server)
+        assert announced("".join(pushes_until(calls_only, seq))) == [("A001", "3")]
+        assert announced("".join(pushes_until(waiting, seq))) == [("A001", "3")]
 
 
 def recv_push(ws, timeout: float = 5) -> str:

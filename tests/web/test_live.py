@@ -14,9 +14,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from server import counters, queue
-from server.db import Database
 from server.models import Counter, Service, Site, StaffUser
-from tests.conftest import LiveServer, free_port, make_settings, prepare_demo_database, recv_push
+from tests.conftest import (LiveServer, free_port, last_seq, make_settings, prepare_demo_database, pushes_until,
+                            recv_push)
 from tests.web.test_display_browser import Clerk
 
 HEARTBEAT_S = 0.4
@@ -52,15 +52,6 @@ def server(tmp_path):
     with LiveServer(make_settings(url, port, live_heartbeat_s=HEARTBEAT_S,
                                     live_phone_heartbeat_s=HEARTBEAT_S), port) as server:
         yield server
-
-
-def last_seq(server) -> int:
-    db = Database(server.settings.database_url)
-    try:
-        with db.read() as session:
-            return queue.get_site(session, "demo").last_event_seq
-    finally:
-        db.dispose()
 
 
 def heartbeat(ws, timeout: float = 5) -> dict:
@@ -362,36 +353,6 @@ def test_a_shared_rendering_survives_a_screen_leaving_and_a_failure_is_not_share
         assert list(renders._renders) == ["b", "c"]  # only the most recent are kept
 
     asyncio.run(scenario())
-
-
-def pushes_until(ws, seq: int, timeout: float = 5) -> list[str]:
-    """The pushes a screen gets until a heartbeat says it has seen event ``seq``."""
-    pushes, deadline = [], time.monotonic() + timeout
-    while True:
-        message = ws.recv(timeout=max(0.01, deadline - time.monotonic()))
-        if not message.startswith("{"):
-            pushes.append(message)
-        elif json.loads(message).get("seq", {}).get("demo", 0) >= seq:
-            return pushes
-
-
-def test_a_display_is_sent_only_what_changes_on_it(server):
-    """Issue 24: at ten tickets a second, each display sent its unchanged screen again for every
-    ticket taken, and a call waited behind those pushes."""
-    printer_status_known(server)
-    with Clerk(server.url) as clerk, screen(f"{server.ws_url}/display/demo/ws") as calls_only, \
-            screen(f"{server.ws_url}/display/demo/ws?panel=waiting") as waiting:
-        recv_push(calls_only)
-        recv_push(waiting)
-        clerk.open(3, "advice")
-        clerk.take("advice")
-        seq = last_seq(server)
-        assert pushes_until(calls_only, seq) == []  # a ticket taken shows on neither of its panels
-        assert len(pushes_until(waiting, seq)) == 1  # its waiting panel counts one more
-        clerk.call_next(3)
-        seq = last_seq(server)
-        assert announced("".join(pushes_until(calls_only, seq))) == [("A001", "3")]
-        assert announced("".join(pushes_until(waiting, seq))) == [("A001", "3")]
 
 
 def test_phones_read_the_queue_once_per_event_and_each_shows_its_own_place_and_wait(server, monkeypatch):
