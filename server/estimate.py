@@ -109,9 +109,10 @@ class QueueNow:
             queues.setdefault(new_of, deque()).append((NEW, self.now, 0, False))
         return queues
 
-    def _calls(self, queues: dict[int, deque]):
-        """call-next replayed on ``queues`` (which it empties as it calls): (ticket id, minutes from now)
-        for each call, in order, until no open counter has anyone left to call."""
+    def _picks(self, queues: dict[int, deque]):
+        """call-next replayed on ``queues`` (which it empties as it calls): each counter's turn in
+        order, as (counter id, minutes from now, the head it chose, or None when it has no one left to
+        call), yielded before the chosen head leaves its line."""
         free_at = self._free_at()
         while free_at:
             cid = min(free_at, key=lambda c: (free_at[c], c))
@@ -124,13 +125,20 @@ class QueueNow:
                 for sid, row in self.profiles.get(cid, {}).items() if (q := queues.get(sid))
             ]
             chosen = fairness.pick(heads, self.now + timedelta(minutes=at), self.counters[cid].profile)
+            yield cid, at, chosen
             if chosen is None:
                 del free_at[cid]  # no one left for this counter; no one new comes in the replay
                 continue
-            yield chosen.ticket_id, at
             called_service = next(sid for sid, q in queues.items() if q and q[0][0] == chosen.ticket_id)
             queues[called_service].popleft()
             free_at[cid] = at + self.mean[called_service]
+
+    def _calls(self, queues: dict[int, deque]):
+        """(ticket id, minutes from now) for each call of the replay, in order, until no open counter
+        has anyone left to call."""
+        for _cid, at, chosen in self._picks(queues):
+            if chosen is not None:
+                yield chosen.ticket_id, at
 
     def wait_min(self, service_id: int, ticket_id: int = NEW) -> int:
         """Minutes until the ticket is called; ``NEW``: a ticket of the service taken now."""
@@ -142,6 +150,36 @@ class QueueNow:
             return self._no_counter(service_id, queues.get(service_id, ()), ticket_id)
         # No open counter serves it: its own line is all that counts, not every line built for a replay.
         return self._no_counter(service_id, [row for row in self.waiting if row[1] == service_id], ticket_id)
+
+    def new_waits(self, service_ids) -> dict[int, int]:
+        """wait_min of a ticket taken now, for each of the services, from one replay instead of one
+        each (every kiosk and counter screen asks after each event).
+
+        Until the imagined ticket is called, a replay with it is the replay without it: it is last in
+        its line, and pick() takes the best head, so a head it does not choose changes nothing. So the
+        replay without it tells, for each service, the first turn at which a counter serving it finds
+        the service's line empty and would choose the imagined ticket over the head it chose (or over
+        no one): then it is called, as wait_min's own replay would call it."""
+        served = {sid for profile in self.profiles.values() for sid in profile}
+        waits = {sid: self.wait_min(sid) for sid in service_ids if sid not in served}
+        pending = {sid for sid in service_ids if sid in served}
+        queues = self._queues()
+        for cid, at, chosen in self._picks(queues):
+            profile = self.profiles.get(cid, {})
+            for sid in [sid for sid in pending if sid in profile and not queues.get(sid)]:
+                row = profile[sid]
+                new = fairness.Candidate(ticket_id=NEW, queued_at=self.now,
+                                         target_wait_min=self.services[sid].target_wait_min,
+                                         weight=row.weight, position=row.position)
+                when, rule = self.now + timedelta(minutes=at), self.counters[cid].profile
+                if chosen is None or fairness.rank(new, when, rule) > fairness.rank(chosen, when, rule):
+                    waits[sid] = round(at)
+                    pending.discard(sid)
+            if not pending:
+                break
+        for sid in pending:  # called by none of the replay's turns: as wait_min reckons it then
+            waits[sid] = self.wait_min(sid)
+        return waits
 
     def waits(self) -> dict[int, int]:
         """wait_min of every ticket in the replay at once, from one replay instead of one each (the
@@ -197,7 +235,7 @@ def estimates(session: Session, site: Site, services: list[Service], now: dateti
     if kept is None:
         try:
             state = QueueNow(session, site, now, day)
-            kept = {s.id: state.wait_min(s.id) for s in services}
+            kept = state.new_waits([s.id for s in services])
             if writing:  # kept only once the write's changes are sure (server/db.py)
                 session.info["on_commit"].append(lambda: _keep(bind, key, kept))
             elif working is None:

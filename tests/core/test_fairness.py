@@ -212,3 +212,47 @@ def test_the_ordered_profile_follows_the_profiles_order_after_urgency(candidates
 @given(heads(), st.sampled_from(("fair", "ordered")))
 def test_the_pick_does_not_depend_on_the_order_of_the_candidates(candidates, profile):
     assert pick(candidates, NOW, profile) == pick(list(reversed(candidates)), NOW, profile)
+
+
+# --- the estimate's replay: every service's new ticket from one replay (server/estimate.py) ---------
+
+@st.composite
+def queues_now(draw):
+    """A site's queue as QueueNow holds it, made up: services with targets and service times, open
+    counters (some paused, some serving) with profiles over them, and waiting tickets."""
+    from types import SimpleNamespace as Row
+
+    from server.estimate import QueueNow
+
+    now = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
+    sids = list(range(1, draw(st.integers(1, 5)) + 1))
+    state = QueueNow.__new__(QueueNow)
+    state.now = state.read_at = now
+    state.day = now.date()
+    state.services = {sid: Row(id=sid, target_wait_min=draw(st.sampled_from([5, 10, 15, 30])),
+                               service_min=5) for sid in sids}
+    state.mean = {sid: draw(st.floats(1, 20)) for sid in sids}
+    state.counters, state.profiles, state.current = {}, {}, {}
+    for cid in range(1, draw(st.integers(0, 4)) + 1):
+        paused = draw(st.booleans()) and draw(st.booleans())
+        state.counters[cid] = Row(id=cid, paused=paused, profile=draw(st.sampled_from(["fair", "ordered"])),
+                                  paused_at=now - timedelta(minutes=draw(st.integers(0, 40))) if paused else None)
+        served = draw(st.lists(st.sampled_from(sids), min_size=1, max_size=len(sids), unique=True))
+        state.profiles[cid] = {sid: Row(counter_id=cid, service_id=sid, weight=draw(st.integers(1, 3)),
+                                        position=n) for n, sid in enumerate(served)}
+        if not paused and draw(st.booleans()):
+            state.current[cid] = Row(counter_id=cid, service_id=draw(st.sampled_from(served)))
+    tickets = draw(st.lists(st.tuples(st.sampled_from(sids), st.integers(0, 90), st.integers(0, 1), st.booleans()),
+                            max_size=30))
+    state.waiting = sorted(((n + 1, sid, now - timedelta(minutes=ago), priority, front)
+                            for n, (sid, ago, priority, front) in enumerate(tickets)),
+                           key=lambda r: (-r[3], -r[4], r[2], r[0]))
+    return state
+
+
+@settings(max_examples=300, deadline=None)
+@given(queues_now())
+def test_one_replay_estimates_every_services_new_ticket_as_its_own_replay_does(state):
+    """QueueNow.new_waits (one replay for every service: what kiosks and counter screens ask after
+    each event) gives each service exactly what wait_min's own replay with the imagined ticket does."""
+    assert state.new_waits(list(state.services)) == {sid: state.wait_min(sid) for sid in state.services}
