@@ -24,7 +24,11 @@ THRESHOLD = (2_000, 20, 1_000)  # Python's is (700, 10, 10)
 
 class Pauses:
     """How many collections of each generation ran in this process since ``tuned``, and how long they
-    held the process (every thread waits on a collection)."""
+    held the process (every thread waits on a collection).
+
+    Timed by the collecting thread's CPU clock, not the wall's: a Python callback may hand the GIL to
+    another thread before it reads the clock, and wall time then counted that thread's work too (6 ms
+    for a young collection of 2,000 objects, under issue 24's load)."""
 
     def __init__(self) -> None:
         self.count = [0, 0, 0]
@@ -34,9 +38,9 @@ class Pauses:
 
     def __call__(self, phase: str, info: dict) -> None:  # gc.callbacks calls it around each collection
         if phase == "start":
-            self._started = time.perf_counter()
+            self._started = time.thread_time()
             return
-        took = time.perf_counter() - self._started
+        took = time.thread_time() - self._started
         generation = info["generation"]
         self.count[generation] += 1
         self.seconds[generation] += took
