@@ -795,7 +795,7 @@ def report(result: dict, samples: list[dict], args) -> str:
         f"{each(gc_pause, lambda p: 'n/a' if p[0] is None else '/'.join(f'{x:.2f}' for x in p) + ' s')}; "
         f"the longest one, generations 0/1/2: "
         f"{each(gc_longest, lambda p: 'n/a' if p[0] is None else '/'.join(f'{x * 1000:.0f}' for x in p) + ' ms')} "
-        "(wall time: a worker descheduled meanwhile counts).",
+        "(the collecting thread's CPU time since 8457587, wall time before: server/garbage.py).",
         "",
         "| latency, whole run | count | p50 ms | p95 ms | p99 ms | max ms |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
