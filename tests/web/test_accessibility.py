@@ -47,23 +47,43 @@ def log_in(page, server, username: str) -> None:
     page.wait_for_url(re.compile(r"/counter$"))
 
 
-def staff_page(browser, server, username: str):
-    """A staff PC's browser, logged in as ``username``."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fi-FI")
+STAFF_PC = {"viewport": {"width": 1280, "height": 900}, "locale": "fi-FI"}
+
+
+@pytest.fixture(scope="module")
+def signed_in(browser, server):
+    """Each staff member's session cookies, from one login through the form per module: the tests
+    look at pages, and a login (Argon2) for each of some thirty tests took seconds apiece."""
+    states = {}
+
+    def state(username: str) -> dict:
+        if username not in states:
+            context = browser.new_context(**STAFF_PC)
+            log_in(context.new_page(), server, username)
+            states[username] = context.storage_state()
+            context.close()
+        return states[username]
+
+    return state
+
+
+def staff_page(browser, server, signed_in, username: str):
+    """A staff PC's browser, logged in as ``username``, on the page a login leads to."""
+    context = browser.new_context(**STAFF_PC, storage_state=signed_in(username))
     page = context.new_page()
-    log_in(page, server, username)
+    page.goto(f"{server.url}/counter")
     yield page
     context.close()
 
 
 @pytest.fixture
-def clerk(browser, server):
-    yield from staff_page(browser, server, "clerk")
+def clerk(browser, server, signed_in):
+    yield from staff_page(browser, server, signed_in, "clerk")
 
 
 @pytest.fixture
-def manager(browser, server):
-    yield from staff_page(browser, server, "manager")
+def manager(browser, server, signed_in):
+    yield from staff_page(browser, server, signed_in, "manager")
 
 
 def test_the_check_finds_what_breaks_the_rules(kiosk, server):
@@ -188,8 +208,8 @@ def test_the_staff_pages(manager, server, path):
 
 
 @pytest.fixture
-def admin(browser, server):
-    yield from staff_page(browser, server, "admin")
+def admin(browser, server, signed_in):
+    yield from staff_page(browser, server, signed_in, "admin")
 
 
 @pytest.mark.parametrize("path", [
