@@ -22,11 +22,14 @@ import httpx
 import pytest
 import sqlalchemy as sa
 import uvicorn
+from argon2 import PasswordHasher
+from sqlmodel import select
 
 from server import queue
 from server.db import Database
 from server.demo import seed_demo, set_demo_printer
 from server.migrate import upgrade
+from server.models import StaffUser
 from server.settings import Settings
 from server.web.app import create_app
 
@@ -36,6 +39,7 @@ pytest_plugins = ["tests.ci"]
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("LUUKKU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 DEMO_PASSWORD = "demo-password"
+_LIGHT_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def _pg_available() -> str | None:
@@ -311,6 +315,13 @@ def _migrate_and_seed(url: str) -> None:
         seed_demo(session, DEMO_PASSWORD)
         # Jobs wait for a worker; a live server in demo mode points the printer at its own folder.
         set_demo_printer(session, f"file:{_scratch_folder('luukku-prints-')}", "TM-T88V")
+        # The demo users' password hashed at a light cost: Argon2 reads the cost from the hash, and at
+        # the application's (64 MiB, 3 passes) each of the suite's hundreds of logins took 0.3-1 s of
+        # a busy machine. Accounts the tests make through the application get its own cost.
+        light = _LIGHT_HASHER.hash(DEMO_PASSWORD)
+        for user in session.exec(select(StaffUser)):
+            user.password_hash = light
+            session.add(user)
     if database.is_sqlite:
         with database.engine.connect() as connection:  # everything into the main file, to copy it
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
