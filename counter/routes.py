@@ -594,7 +594,7 @@ async def staff_socket(websocket: WebSocket):
         return
     await websocket.accept()
 
-    async def push(_event: dict | None = None) -> None:
+    async def push(_events: list[dict] | None = None) -> None:
         if view == "overview":
             context = await run_read(db, _overview, site.slug)
             template = "_overview_live.html"

@@ -244,13 +244,15 @@ async def display_socket(websocket: WebSocket):
     async def push(announce: list[dict]) -> None:
         await send(await render(announce))
 
-    async def on_event(event: dict) -> None:
-        if not events.is_public(event):
+    async def on_events(batch: list[dict]) -> None:
+        public = [event for event in batch if events.is_public(event)]
+        if not public:
             return
-        called = event["type"] in CALL_EVENTS and config.shows(event)
-        announce = [_announcement(event, langs, speech.available)] if called else []
-        # Every display with this address renders the same thing for this event: once, shared.
-        key = ("display", config, langs, event["site"], event["seq"])
+        calls = [event for event in public if event["type"] in CALL_EVENTS and config.shows(event)]
+        announce = [_announcement(event, langs, speech.available) for event in calls]
+        # Every display with this address renders the same thing after these events: once, shared.
+        key = ("display", config, langs, public[-1]["site"], public[-1]["seq"],
+               tuple((event["site"], event["seq"]) for event in calls))
         await send(await app.state.renders.get(key, lambda: render(announce)))
 
     async def snapshot(seen: dict[str, int]) -> dict[str, int]:
@@ -273,7 +275,7 @@ async def display_socket(websocket: WebSocket):
             await send(await app.state.renders.get(key, lambda: render([])))
         return seqs
 
-    await relay(websocket, app.state.bus, list(config.sites), snapshot, on_event,
+    await relay(websocket, app.state.bus, list(config.sites), snapshot, on_events,
                 heartbeat_s=settings.live_heartbeat_s)
 
 

@@ -392,11 +392,12 @@ async def ticket_status_socket(websocket: WebSocket):
     await websocket.accept()
     shown: list = [None, None]  # what this phone shows: its card's state, and its figures
 
-    async def push(event: dict | None = None, key: tuple = ()) -> None:
-        if event is not None:
-            if not event["type"].startswith(QUEUE_EVENTS):
+    async def push(batch: list[dict] | None = None, key: tuple = ()) -> None:
+        if batch is not None:
+            moved = [event for event in batch if event["type"].startswith(QUEUE_EVENTS)]
+            if not moved:
                 return
-            key = ("queue", slug, event["seq"])
+            key = ("queue", slug, moved[-1]["seq"])
         # Every phone following a ticket of this site shows the same queue after this event (or, for
         # a phone connecting, at this number): it is read and replayed once, with the open tickets,
         # and each phone's card is made from that reading. Read after the number, it shows at least
@@ -458,10 +459,10 @@ async def kiosk_socket(websocket: WebSocket):
         await push(tiles=changed)
         return seqs
 
-    async def on_event(event: dict) -> None:
-        await push(tiles=event["type"] == "config.changed")
+    async def on_events(batch: list[dict]) -> None:
+        await push(tiles=any(event["type"] == "config.changed" for event in batch))
 
-    await relay(websocket, app.state.bus, [slug], snapshot, on_event, heartbeat_s=app.state.settings.live_heartbeat_s)
+    await relay(websocket, app.state.bus, [slug], snapshot, on_events, heartbeat_s=app.state.settings.live_heartbeat_s)
 
 
 # --- spoken guidance (docs/accessibility.md) ---------------------------------------------------------

@@ -373,9 +373,10 @@ async def events(websocket: WebSocket):
             await websocket.send_json({"type": "resync", "seq": seqs})
         return seqs
 
-    async def send(event: dict) -> None:
-        if is_public(event):
-            await websocket.send_json(event)
+    async def send(batch: list[dict]) -> None:
+        for event in batch:
+            if is_public(event):
+                await websocket.send_json(event)
 
     await relay(websocket, websocket.app.state.bus, [slug], start, send,
                 heartbeat_s=websocket.app.state.settings.live_heartbeat_s, screen=False)

@@ -355,6 +355,41 @@ def test_a_shared_rendering_survives_a_screen_leaving_and_a_failure_is_not_share
     asyncio.run(scenario())
 
 
+def test_a_display_behind_by_a_burst_shows_the_state_once_and_announces_every_call(server, monkeypatch):
+    """Issue 24: a display handled each event with a reading of the database; when events came faster
+    than those readings, it fell further behind with each one (a minute after twenty minutes). Events
+    that come while it reads go together into its next push, each call announced in order."""
+    import display.routes
+
+    reads = []
+    real_state = display.routes._state
+
+    def slow_state(session, config):
+        reads.append(1)
+        time.sleep(0.3)  # a database busy with a hall's worth of requests
+        return real_state(session, config)
+
+    printer_status_known(server)
+    with Clerk(server.url) as clerk, Clerk(server.url, "expert") as expert, \
+            screen(f"{server.ws_url}/display/demo/ws") as display_ws:
+        recv_push(display_ws)
+        clerk.open(3, "advice")
+        expert.open(4, "advice")
+        for _ in range(4):
+            clerk.take("advice")
+        monkeypatch.setattr(display.routes, "_state", slow_state)
+        before = len(reads)
+        calls = [clerk.call_next(3), expert.call_next(4)]
+        clerk.done(calls[0]["id"])
+        calls.append(clerk.call_next(3))
+        expert.done(calls[1]["id"])
+        calls.append(expert.call_next(4))
+        pushes = pushes_until(display_ws, last_seq(server), timeout=10)
+        assert [number for push in pushes for number, _ in announced(push)] == [c["number"] for c in calls]
+        assert len(reads) - before < len(calls)  # ten events, four of them calls: fewer readings
+        assert all(c["number"] in pushes[-1] for c in calls)  # the last push shows them all
+
+
 def test_phones_read_the_queue_once_per_event_and_each_shows_its_own_place_and_wait(server, monkeypatch):
     import kiosk.routes
 
