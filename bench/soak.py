@@ -850,15 +850,17 @@ def draw(config: str, samples: list[dict], minutes: float) -> str:
     p99 = [{"minute": s["t"] / 60, "p99 ms": s["latency"]["call → display"]["p99"] * 1000}
            for s in samples if s["latency"].get("call → display", {}).get("n")]
 
+    week = {"domain": [0, minutes], "nice": False}  # the same minutes on every panel, nights aligned
+
     def panel(values: list[dict], y: str, color: bool) -> dict:
-        encoding = {"x": {"field": "minute", "type": "quantitative", "title": "minutes"},
+        encoding = {"x": {"field": "minute", "type": "quantitative", "title": "minutes", "scale": week},
                     "y": {"field": y, "type": "quantitative", "scale": {"zero": False}}}
         if color:
             encoding["color"] = {"field": "worker", "type": "nominal"}
         night = {"data": nights, "mark": {"type": "rect", "color": "#d8d8d8", "opacity": 0.5},
-                 "encoding": {"x": {"field": "from", "type": "quantitative"}, "x2": {"field": "to"}}}
+                 "encoding": {"x": {"field": "from", "type": "quantitative", "scale": week}, "x2": {"field": "to"}}}
         line = {"data": {"values": [v for v in values if v.get(y) is not None]},
-                "mark": {"type": "line", "interpolate": "monotone"}, "encoding": encoding}
+                "mark": {"type": "line"}, "encoding": encoding}
         return {"width": 640, "height": 160, "layer": [night, line]}
 
     spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
