@@ -752,7 +752,7 @@ def report(result: dict, samples: list[dict], args) -> str:
     end = samples[-1]["t"] if samples else 0.0
     each = lambda values, fmt: " + ".join(fmt(v) for v in values) or "–"  # noqa: E731
 
-    def level(figure: str, fmt) -> list[str]:
+    def level(figure: str, fmt, growth=None) -> list[str]:
         """At the start, after 10 minutes, at the end; the growth per hour over the last half."""
         series = per_worker(samples, figure)
         if not series:
@@ -762,10 +762,11 @@ def report(result: dict, samples: list[dict], args) -> str:
         return [each([p[0][1] for p in series.values()], fmt), each([v for v in after_10 if v is not None], fmt),
                 each([p[-1][1] for p in series.values()], fmt),
                 each([slope_per_hour([(t, v) for t, v in p if t >= end / 2]) for p in series.values()],
-                     lambda v: f"{v:+,.0f}" if figure != "rss_mb" else f"{v:+.1f}")]
+                     growth or (lambda v: f"{v:+,.0f}" if figure != "rss_mb" else f"{v:+.1f}"))]
 
     rss, objects = level("rss_mb", lambda v: f"{v:.0f}"), level("python_objects", lambda v: f"{v / 1000:.0f}k")
     fds, threads = level("fds", lambda v: f"{v:.0f}"), level("threads", lambda v: f"{v:.0f}")
+    sqlite = level("sqlite_bytes", lambda v: f"{v / 1e6:.1f}", lambda v: f"{v / 1e6:+.1f}")
     first, last = (samples[0], samples[-1]) if samples else ({}, {})
     gc_full = [figures.get("gc_collections_total", [None] * 3)[2] for figures in last.get("workers", {}).values()]
     gc_pause = [figures.get("gc_pause_seconds_total", [None] * 3) for figures in last.get("workers", {}).values()]
@@ -788,6 +789,7 @@ def report(result: dict, samples: list[dict], args) -> str:
         f"| Python objects | {objects[0]} | {objects[1]} | {objects[2]} | **{objects[3]}** |",
         f"| file descriptors | {fds[0]} | {fds[1]} | {fds[2]} | {fds[3]} |",
         f"| threads | {threads[0]} | {threads[1]} | {threads[2]} | {threads[3]} |",
+        f"| SQLite's memory MB | {sqlite[0]} | {sqlite[1]} | {sqlite[2]} | {sqlite[3]} |",
         "",
         f"Database {first.get('db_mb', math.nan):.1f} → {last.get('db_mb', math.nan):.1f} MB; {wal} {wal_values}. "
         f"Full collections (generation 2) by the end: {each(gc_full, lambda v: 'n/a' if v is None else f'{v:.0f}')}; "

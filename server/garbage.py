@@ -1,5 +1,5 @@
 """A worker's garbage: Python's collector set for live screens, a full collection at a steady pace,
-and the figures of both for /metrics.
+and the figures of both, with the worker's memory, for /metrics.
 
 A worker holds thousands of live screens, each keeping objects that outlive the young generations
 while it waits (a timer, a future). With Python's default thresholds that made a full collection of
@@ -12,6 +12,8 @@ a cost that is known and bounded: it walks only what came after the worker's sta
 and its pauses are counted for /metrics (docs/PERFORMANCE.md, "A working week").
 """
 
+import ctypes
+import functools
 import gc
 import os
 import time
@@ -75,6 +77,17 @@ async def collect_periodically(every_s: float) -> None:
         gc.collect()
 
 
+@functools.cache
+def _sqlite():
+    """The SQLite library Python's sqlite3 module uses (the same one, already loaded), or None."""
+    try:
+        library = ctypes.CDLL("libsqlite3.so.0")
+    except OSError:
+        return None
+    library.sqlite3_memory_used.restype = ctypes.c_int64
+    return library
+
+
 def figures() -> dict:
     """This process's memory as /metrics shows it: resident bytes, open files, threads, the objects
     the collector tracks (frozen ones apart) and its collections."""
@@ -92,6 +105,9 @@ def figures() -> dict:
         "open_files": open_files,
         "threads": threads,
         "objects": len(gc.get_objects()),
+        # SQLite's own heap, mostly each connection's page cache (up to 2 MB each, by default): on
+        # SQLite a worker's resident memory grew with it while its Python objects stayed level.
+        "sqlite_bytes": _sqlite().sqlite3_memory_used() if _sqlite() is not None else None,
         "frozen_objects": gc.get_freeze_count(),
         "collections": list(pauses.count),
         "pause_seconds": list(pauses.seconds),

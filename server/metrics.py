@@ -64,6 +64,8 @@ def _worker_families(worker: str):
          figures["objects"]),
         ("python_frozen_objects", "Objects frozen at the start (the libraries, templates, settings)",
          figures["frozen_objects"]),
+        ("sqlite_bytes", "Memory SQLite holds in this worker, mostly its connections' page caches",
+         figures["sqlite_bytes"]),
     ):
         if value is not None:
             family = GaugeMetricFamily(f"luukku_worker_{name}", text, labels=["worker"])

@@ -56,6 +56,7 @@ def test_metrics_show_the_workers_memory_and_collections(live_server):
     assert got[key("luukku_worker_threads", worker=worker)] >= 2
     assert got[key("luukku_worker_python_objects", worker=worker)] > 1_000
     assert got[key("luukku_worker_python_frozen_objects", worker=worker)] > 10_000
+    assert got[key("luukku_worker_sqlite_bytes", worker=worker)] > 100_000  # the demo database's pages
     for generation in "012":
         assert key("luukku_worker_gc_collections_total", worker=worker, generation=generation) in got
         assert got[key("luukku_worker_gc_pause_seconds_total", worker=worker, generation=generation)] >= 0
