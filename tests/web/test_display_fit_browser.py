@@ -67,20 +67,39 @@ def problems(page) -> list[str]:
 
 
 def look_at_every_view(browser, live_server, state: str) -> list[str]:
-    """Every size, panel and language of the display as it is now; the findings, each named."""
+    """Every size, panel and language of the display as it is now; the findings, each named.
+
+    One page loads each panel and language and is measured at both sizes, the window turned as a
+    screen on a swivel mount is (display.js lays out again on resize); the next view loads at the
+    size the last one ended at, so each size is also the one a page is first laid out in. A page
+    and a load per view took twice as long."""
     shots = os.environ.get("LUUKKU_DISPLAY_SHOTS")
     found = []
-    for layout, size in SIZES.items():
+    layouts = list(SIZES)
+    page = None
+    try:
         for panel in PANELS:
             for lang in LANGS:
                 url = f"{live_server.url}/display/demo?lang={lang}&panel={panel}&sound=off&calls=12"
-                page = open_display(browser, url, size)
-                name = f"{state}-{layout}-{panel}-{lang.replace(',', '+')}"
-                if shots:
-                    Path(shots).mkdir(parents=True, exist_ok=True)
-                    page.screenshot(path=str(Path(shots) / f"{name}.png"))
-                found += [f"{name}: {problem}" for problem in problems(page)]
-                page.close()
+                if page is None:
+                    page = open_display(browser, url, SIZES[layouts[0]])
+                else:
+                    page.goto(url)
+                    settle(page)
+                for layout in layouts:
+                    size = SIZES[layout]
+                    if page.viewport_size != {"width": size[0], "height": size[1]}:
+                        page.set_viewport_size({"width": size[0], "height": size[1]})
+                        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+                    name = f"{state}-{layout}-{panel}-{lang.replace(',', '+')}"
+                    if shots:
+                        Path(shots).mkdir(parents=True, exist_ok=True)
+                        page.screenshot(path=str(Path(shots) / f"{name}.png"))
+                    found += [f"{name}: {problem}" for problem in problems(page)]
+                layouts.reverse()  # the next view starts at the size this one ended at
+    finally:
+        if page is not None:
+            page.close()
     return found
 
 
