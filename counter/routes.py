@@ -393,14 +393,14 @@ async def call_next(request: Request):
     counter_id = _form_counter_id(form)
     key = str(form.get("key") or "")[:64] or None
     called = await run_write(request.app.state.db, counters.call_next, counter_id,
-                             request.state.user.id, key=key)
+                             request.state.user.id, key=key, urgent=True)
     return await _answer(request, None if called else N_("No one is waiting in your services."))
 
 
 async def call_ticket(request: Request):
     form = await request.form()
     await run_write(request.app.state.db, counters.call_ticket, _form_counter_id(form),
-                    request.state.user.id, _ticket_field(form))
+                    request.state.user.id, _ticket_field(form), urgent=True)
     return await _answer(request)
 
 
@@ -414,10 +414,10 @@ async def walk_in(request: Request):
     return await _answer(request)
 
 
-def _ticket_action(fn):
+def _ticket_action(fn, urgent: bool = False):
     async def endpoint(request: Request):
         form = await request.form()
-        await run_write(request.app.state.db, fn, _ticket_field(form), request.state.user.id)
+        await run_write(request.app.state.db, fn, _ticket_field(form), request.state.user.id, urgent=urgent)
         return await _answer(request)
 
     return endpoint
@@ -431,7 +431,7 @@ async def finish(request: Request):
     db, user_id = request.app.state.db, request.state.user.id
     if form.get("next") and outcome != "service_request":  # that outcome has a next step of its own
         key = str(form.get("key") or "")[:64] or None
-        called = await run_write(db, counters.finish_and_call_next, ticket, user_id, outcome, key=key)
+        called = await run_write(db, counters.finish_and_call_next, ticket, user_id, outcome, key=key, urgent=True)
         return await _answer(request, None if called else N_("No one is waiting in your services."))
     await run_write(db, counters.finish, ticket, user_id, outcome)
     if outcome == "service_request":
@@ -641,7 +641,7 @@ routes = [
     Route("/counter/call-next", guard(call_next), methods=["POST"]),
     Route("/counter/call", guard(call_ticket), methods=["POST"]),
     Route("/counter/walk-in", guard(walk_in), methods=["POST"]),
-    Route("/counter/recall", guard(_ticket_action(counters.recall)), methods=["POST"]),
+    Route("/counter/recall", guard(_ticket_action(counters.recall, urgent=True)), methods=["POST"]),
     Route("/counter/no-show", guard(_ticket_action(counters.mark_no_show)), methods=["POST"]),
     Route("/counter/start", guard(_ticket_action(counters.start_serving)), methods=["POST"]),
     Route("/counter/finish", guard(finish), methods=["POST"]),

@@ -1,8 +1,9 @@
 """The database: one engine, read sessions and write transactions.
 
-SQLite (the embedded default) runs in WAL mode with one writer at a time: a process-wide lock and
-``BEGIN IMMEDIATE`` keep concurrent requests from meeting "database is locked". PostgreSQL needs no
-lock of ours; the queue's hot paths take row locks instead.
+SQLite (the embedded default) runs in WAL mode with one writer at a time: the process's write turns
+(WriteTurns) and ``BEGIN IMMEDIATE`` keep concurrent requests from meeting "database is locked"; a
+clerk's call takes the next turn before the writes already waiting. PostgreSQL needs no lock of ours;
+the queue's hot paths take row locks instead.
 
 Requests do their database work on worker threads (``run_read``, ``run_write``), at most
 ``pool_size`` at once: more would only take connections beyond the pool, which SQLAlchemy closes
@@ -13,7 +14,7 @@ nearly every query (docs/configuration.md, "Connections").
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import anyio
@@ -76,6 +77,38 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+class WriteTurns:
+    """SQLite's one writer at a time, in turns: an urgent write (a clerk's call, which a person at the
+    counter and a waiting room wait for) takes the next turn before the others waiting (a kiosk's
+    tickets, whose printing takes seconds anyway). In a busy hall's mixed load a call had waited
+    130 ms on average behind kiosk tickets when it was slow (issue 24, docs/PERFORMANCE.md). Calls
+    come at a person's pace, so the others are not starved."""
+
+    def __init__(self):
+        self._changed = threading.Condition()
+        self._busy = False
+        self._urgent_waiting = 0
+
+    @contextmanager
+    def turn(self, urgent: bool = False) -> Iterator[None]:
+        with self._changed:
+            if urgent:
+                self._urgent_waiting += 1
+                try:
+                    self._changed.wait_for(lambda: not self._busy)
+                finally:
+                    self._urgent_waiting -= 1
+            else:
+                self._changed.wait_for(lambda: not self._busy and not self._urgent_waiting)
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._busy = False
+                self._changed.notify_all()
+
+
 class Database:
     def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout_s: float = 30,
                  connect_timeout_s: int | None = None, statement_timeout_s: float | None = None):
@@ -89,7 +122,7 @@ class Database:
         self.pool_timeout_s = pool_timeout_s
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
-        self._write_lock = threading.Lock() if self.is_sqlite else None
+        self._write_turns = WriteTurns() if self.is_sqlite else None
         # Called inside a write transaction that recorded events, just before it commits (the
         # PostgreSQL bus notifies there), and with its events once it has committed.
         self.before_commit: list[BeforeCommit] = []
@@ -101,14 +134,12 @@ class Database:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, urgent: bool = False) -> Iterator[Session]:
         """One transaction. Events recorded in it go to ``before_commit`` inside it, and to
         ``after_commit`` once it commits; so do the transaction's own ``session.info["on_commit"]``
-        callables (what it may keep in memory once its changes are sure: server/estimate.py)."""
-        lock = self._write_lock
-        if lock is not None:
-            lock.acquire()
-        try:
+        callables (what it may keep in memory once its changes are sure: server/estimate.py).
+        ``urgent``: on SQLite, its turn comes before the other writes waiting (WriteTurns)."""
+        with self._write_turns.turn(urgent) if self._write_turns else nullcontext():
             with Session(self._writer, expire_on_commit=False) as session:
                 session.info["events"] = []
                 session.info["on_commit"] = on_commit = []
@@ -118,15 +149,12 @@ class Database:
                     if events:
                         for before in self.before_commit:
                             before(session, events)
-            # Still under SQLite's write lock: transactions reach after_commit in commit order, so the
+            # Still in SQLite's write turn: transactions reach after_commit in commit order, so the
             # in-process bus sees each site's events in sequence order.
             for callback in on_commit:
                 callback()
             for callback in self.after_commit:
                 callback(events)
-        finally:
-            if lock is not None:
-                lock.release()
 
     def checkpoint(self) -> tuple[int, int, int]:
         """SQLite: copies what it can of the write-ahead log into the database without waiting for
@@ -154,11 +182,12 @@ async def checkpoint_periodically(db: Database, every_s: float = CHECKPOINT_EVER
             log.exception("checkpoint")
 
 
-async def run_write(db: Database, fn, *args, **kwargs):
-    """Runs ``fn(session, *args, **kwargs)`` in one write transaction on a worker thread."""
+async def run_write(db: Database, fn, *args, urgent: bool = False, **kwargs):
+    """Runs ``fn(session, *args, **kwargs)`` in one write transaction on a worker thread; ``urgent``
+    for a clerk's call (Database.write)."""
 
     def work():
-        with db.write() as session:
+        with db.write(urgent) as session:
             return fn(session, *args, **kwargs)
 
     return await _in_turn(db, work)

@@ -322,14 +322,14 @@ def _counter_state_action(fn):
 async def call_next(request: Request, user):
     key = request.headers.get("idempotency-key", "").strip()[:64] or None
     called = await run_write(request.app.state.db, _with_counter(counters.call_next),
-                             request.path_params["counter_id"], user.id, key=key)
+                             request.path_params["counter_id"], user.id, key=key, urgent=True)
     return _ticket_answer(request, called)
 
 
 async def call_ticket(request: Request, user):
     body = await _parse(request, CallTicketRequest)
     called = await run_write(request.app.state.db, _with_counter(counters.call_ticket),
-                             request.path_params["counter_id"], user.id, body.ticket)
+                             request.path_params["counter_id"], user.id, body.ticket, urgent=True)
     return _ticket_answer(request, called)
 
 
@@ -340,10 +340,11 @@ async def walk_in(request: Request, user):
     return _ticket_answer(request, opened)
 
 
-def _ticket_action(fn, model: type[BaseModel] | None = None, arguments=None, optional: bool = False):
+def _ticket_action(fn, model: type[BaseModel] | None = None, arguments=None, optional: bool = False,
+                   urgent: bool = False):
     """A transition of the ticket in the path: ``fn(session, ticket_id, user_id, **arguments(body))``.
 
-    With ``optional`` an empty body stands for the model's defaults.
+    With ``optional`` an empty body stands for the model's defaults; ``urgent`` for a call (run_write).
     """
 
     async def handler(request: Request, user):
@@ -352,7 +353,7 @@ def _ticket_action(fn, model: type[BaseModel] | None = None, arguments=None, opt
             body = await _parse(request, model) if not optional or await request.body() else model()
             kwargs = arguments(body)
         done = await run_write(request.app.state.db, _with_counter(fn), request.path_params["ticket_id"],
-                               user.id, **kwargs)
+                               user.id, urgent=urgent, **kwargs)
         return _ticket_answer(request, done)
 
     return handler
@@ -399,7 +400,7 @@ routes = [
     Route("/v1/counters/{counter_id:int}/call-next", _endpoint(call_next), methods=["POST"]),
     Route("/v1/counters/{counter_id:int}/call", _endpoint(call_ticket), methods=["POST"]),
     Route("/v1/counters/{counter_id:int}/walk-in", _endpoint(walk_in), methods=["POST"]),
-    Route("/v1/tickets/{ticket_id}/recall", _endpoint(_ticket_action(counters.recall)), methods=["POST"]),
+    Route("/v1/tickets/{ticket_id}/recall", _endpoint(_ticket_action(counters.recall, urgent=True)), methods=["POST"]),
     Route("/v1/tickets/{ticket_id}/no-show", _endpoint(_ticket_action(counters.mark_no_show)), methods=["POST"]),
     Route("/v1/tickets/{ticket_id}/start", _endpoint(_ticket_action(counters.start_serving)), methods=["POST"]),
     Route("/v1/tickets/{ticket_id}/finish", _endpoint(_ticket_action(
