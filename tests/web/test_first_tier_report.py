@@ -14,7 +14,7 @@ import pytest
 from server import housekeeping, i18n, matters, queue
 from server.db import Database
 from server.models import GuideEvent, Matter, utcnow
-from tests.conftest import LiveServer, free_port, make_settings, prepare_demo_database
+from tests.conftest import LiveServer, free_port, make_settings, prepare_demo_database, prepare_from_template
 from tests.web.test_reports import (DAYS, chart, core_report, figure, logged_in, marks, prepare_report_database,
                                     read_csv)
 
@@ -42,6 +42,10 @@ SEARCHES = ["koiravero", "koiravero", "koiravero", "ajokortti", "ajokortti", "ui
 
 def prepare_first_tier_database(url: str) -> str:
     """The reports' two simulated days with a catalogue and the guide's events on both days."""
+    return prepare_from_template(url, _build_first_tier_database)
+
+
+def _build_first_tier_database(url: str) -> str:
     prepare_report_database(url)
     database = Database(url)
     rng = random.Random(20)

@@ -16,7 +16,8 @@ from sqlmodel import select
 from server import i18n, queue, reports, simulate
 from server.db import Database
 from server.models import Service, ServiceRequest
-from tests.conftest import LiveServer, free_port, make_settings, prepare_demo_database, staff_login
+from tests.conftest import (LiveServer, free_port, make_settings, prepare_demo_database, prepare_from_template,
+                            staff_login)
 
 DAYS = [date(2027, 3, 15), date(2027, 3, 16)]  # a Monday and a Tuesday
 CHARTS = ["visits", "wait-times", "service-times", "within-target", "first-tier", "transfers", "requests",
@@ -25,6 +26,10 @@ CHARTS = ["visits", "wait-times", "service-times", "within-target", "first-tier"
 
 def prepare_report_database(url: str) -> str:
     """The demo site (its users include the manager, who may log in: demo mode) with two simulated days."""
+    return prepare_from_template(url, _build_report_database)
+
+
+def _build_report_database(url: str) -> str:
     prepare_demo_database(url)
     database = Database(url)
     with database.write() as session:
