@@ -249,11 +249,13 @@ async def display_socket(websocket: WebSocket):
         if not public:
             return
         calls = [event for event in public if event["type"] in CALL_EVENTS and config.shows(event)]
-        announce = [_announcement(event, langs, speech.available) for event in calls]
-        # Every display with this address renders the same thing after these events: once, shared.
+        # Every display with this address renders the same thing after these events, announcements
+        # included: once, shared (made by each of 100 displays, the phrases were a tenth of the event
+        # loop's time in issue 24's mixed load).
         key = ("display", config, langs, public[-1]["site"], public[-1]["seq"],
                tuple((event["site"], event["seq"]) for event in calls))
-        await send(await app.state.renders.get(key, lambda: render(announce)))
+        await send(await app.state.renders.get(
+            key, lambda: render([_announcement(event, langs, speech.available) for event in calls])))
 
     async def snapshot(seen: dict[str, int]) -> dict[str, int]:
         def read(session):
