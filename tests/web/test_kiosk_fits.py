@@ -21,7 +21,8 @@ TEXT = ["normal", "larger"]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """The demo site; a printed ticket shows the warning at once (its 6 s are all warning time)."""
+    """The demo site; a ticket's screen keeps the 12 s it had while printing (twice 6), so the warning
+    shows 6 s after the tap, for the last 6 s (kiosk/static/kiosk.js, _kiosk_ticket.html)."""
     folder = tmp_path_factory.mktemp("kiosk-fits")
     url = prepare_demo_database(f"sqlite:///{folder / 'kiosk.db'}")
     port = free_port()
