@@ -55,6 +55,29 @@ def rank(candidate: Candidate, now: datetime, profile: str = "fair") -> tuple:
 
 
 def pick(candidates: list[Candidate], now: datetime, profile: str = "fair") -> Candidate | None:
-    if not candidates:
-        return None
-    return max(candidates, key=lambda c: rank(c, now, profile))
+    """The candidate of the largest rank(), found without making a Fraction: relative waits are
+    compared exactly by cross-multiplying. The estimate's replay picks at every call it replays, for
+    every phone, kiosk and queue read after each event, and ranking was most of its time
+    (docs/PERFORMANCE.md). tests/core/test_fairness.py holds it equal to the largest rank()."""
+    ordered = profile == "ordered"
+    best = None
+    for c in candidates:
+        urgent = (c.appointment_at is not None, c.priority, c.directed or c.front, -c.position if ordered else 0)
+        waited = max(0, (now - (c.appointment_at or c.queued_at)) // _MICROSECOND) * max(1, c.weight)
+        per = max(1, c.target_wait_min)  # relative wait: waited / (per minute's microseconds × per)
+        if best is None or urgent > best_urgent:
+            better = True
+        elif urgent < best_urgent:
+            better = False
+        elif waited * best_per != best_waited * per:
+            better = waited * best_per > best_waited * per
+        elif c.queued_at != best.queued_at:
+            better = c.queued_at < best.queued_at
+        else:
+            better = c.ticket_id < best.ticket_id
+        if better:
+            best, best_urgent, best_waited, best_per = c, urgent, waited, per
+    return best
+
+
+_MICROSECOND = timedelta(microseconds=1)

@@ -214,6 +214,15 @@ def test_the_pick_does_not_depend_on_the_order_of_the_candidates(candidates, pro
     assert pick(candidates, NOW, profile) == pick(list(reversed(candidates)), NOW, profile)
 
 
+@settings(max_examples=500, deadline=None, database=None)
+@given(heads(), st.sampled_from(("fair", "ordered")), st.integers(-600, 7200))
+def test_the_pick_is_the_candidate_of_the_largest_rank(candidates, profile, later_s):
+    # pick() compares relative waits by cross-multiplying rather than through rank()'s Fractions.
+    # Equal waits are common among the generated heads (whole seconds), so the ties are tried too.
+    now = NOW + timedelta(seconds=later_s)
+    assert pick(candidates, now, profile) == max(candidates, key=lambda c: rank(c, now, profile))
+
+
 # --- the estimate's replay: every service's new ticket from one replay (server/estimate.py) ---------
 
 @st.composite
