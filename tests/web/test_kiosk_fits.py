@@ -76,49 +76,63 @@ def at_every_size(page, found: dict, state: str, sizes) -> None:
         found[f"{width}x{height} {state}"] = fits(page)
 
 
+def larger(page) -> bool:
+    return page.evaluate("document.documentElement.classList.contains('kiosk-larger')")
+
+
+def in_both_texts(page, found: dict, state: str, sizes) -> None:
+    """The screen at every size in the text size it has, then the visitor's "Larger text" button
+    pressed on it and every size again: both text sizes, each screen as a visitor may see it."""
+    was = larger(page)
+    at_every_size(page, found, f"{TEXT[was]} {state}", sizes)
+    page.locator("#kiosk-larger").click()
+    page.wait_for_function(f"document.documentElement.classList.contains('kiosk-larger') === {str(not was).lower()}")
+    at_every_size(page, found, f"{TEXT[not was]} {state}", sizes)
+
+
 @pytest.mark.browser
-@pytest.mark.parametrize("text", TEXT)
 @pytest.mark.parametrize("lang", LANGS)
-def test_every_kiosk_screen_fits_without_scrolling_or_clipping(browser, server, lang, text):
-    # One walk measures every size at each screen: the printed ticket's warning comes only after
-    # 6 s, which a walk per size waited out again (18 walks of 9 s). Each language starts at another
-    # size, so every size is also the one a page is first laid out in.
+def test_every_kiosk_screen_fits_without_scrolling_or_clipping(browser, server, lang):
+    # One walk measures every size and both text sizes at each screen: the printed ticket's warning
+    # comes only 6 s after the tap, which a walk per size and text size waited out again (18 walks
+    # of 9 s). Each language starts at another size, so every size is also a first layout.
     shift = LANGS.index(lang)
     sizes = SIZES[shift:] + SIZES[:shift]
     context, page = kiosk_page(browser, sizes[0], lang)
     found = {}
     try:
-        start(page, server, lang, text)
-        at_every_size(page, found, "start", sizes)
+        start(page, server, lang, "normal")
+        in_both_texts(page, found, "start", sizes)  # larger text on now, for this visitor's turn
 
         page.locator(".tile").nth(1).click()  # the longest names are not first
         page.locator(".issued-print:not(#print-progress)").wait_for(timeout=10_000)
         # Printed, the ticket has its last seconds: the warning takes its place at the bottom, the
         # tightest the ticket screen gets (without it there is more room).
         page.locator("#kiosk-timeout:not([hidden])").wait_for(timeout=10_000)
-        at_every_size(page, found, "ticket with the warning", sizes)
+        in_both_texts(page, found, "ticket with the warning", sizes)
+        assert page.locator("#kiosk-timeout:not([hidden])").count() == 1  # measured before it went back
         page.locator(".issued-to-start").click()
 
         page.locator(".tile-appointment").wait_for(timeout=5000)
-        if text == "larger":  # the way back ended it: the next visitor chooses again
-            page.locator("#kiosk-larger").click()
+        assert not larger(page)  # the way back ended it: the next visitor chooses again
         page.locator(".tile-appointment").click()
         page.locator("#checkin-code").wait_for(timeout=5000)
-        at_every_size(page, found, "check-in", sizes)
+        in_both_texts(page, found, "check-in", sizes)
 
         page.locator("#checkin-code").fill("NOSUCH23")
         page.locator(".checkin-submit").click()
         page.locator("#checkin-message").wait_for(timeout=5000)
-        at_every_size(page, found, "check-in refused", sizes)
+        in_both_texts(page, found, "check-in refused", sizes)
 
         page.locator("#checkin-code").fill(book(server, soon(server)).code)
         page.locator(".checkin-submit").click()
         page.locator("#checkin-booked").wait_for(timeout=5000)
         page.locator(".issued-print:not(#print-progress)").wait_for(timeout=10_000)
-        at_every_size(page, found, "checked-in ticket", sizes)
+        in_both_texts(page, found, "checked-in ticket", sizes)
     finally:
         context.close()
     assert not any(found.values()), report(found)
+    assert len(found) == 5 * len(SIZES) * len(TEXT)
 
 
 @pytest.mark.browser
