@@ -114,22 +114,29 @@ class QueueNow:
         order, as (counter id, minutes from now, the head it chose, or None when it has no one left to
         call), yielded before the chosen head leaves its line."""
         free_at = self._free_at()
+        # Each line's head as a counter's candidate, made again only when the head changes: a replay
+        # picks hundreds of times among the same few heads (docs/PERFORMANCE.md).
+        made: dict[tuple[int, int], fairness.Candidate] = {}
         while free_at:
             cid = min(free_at, key=lambda c: (free_at[c], c))
             at = free_at[cid]
-            heads = [
-                fairness.Candidate(ticket_id=q[0][0], queued_at=q[0][1],
-                                   target_wait_min=self.services[sid].target_wait_min,
-                                   weight=row.weight, position=row.position, priority=q[0][2],
-                                   front=q[0][3])
-                for sid, row in self.profiles.get(cid, {}).items() if (q := queues.get(sid))
-            ]
+            heads, services = [], {}
+            for sid, row in self.profiles.get(cid, {}).items():
+                if not (q := queues.get(sid)):
+                    continue
+                head = made.get((cid, sid))
+                if head is None or head.ticket_id != q[0][0]:
+                    head = made[cid, sid] = fairness.Candidate(
+                        ticket_id=q[0][0], queued_at=q[0][1], target_wait_min=self.services[sid].target_wait_min,
+                        weight=row.weight, position=row.position, priority=q[0][2], front=q[0][3])
+                heads.append(head)
+                services[head.ticket_id] = sid
             chosen = fairness.pick(heads, self.now + timedelta(minutes=at), self.counters[cid].profile)
             yield cid, at, chosen
             if chosen is None:
                 del free_at[cid]  # no one left for this counter; no one new comes in the replay
                 continue
-            called_service = next(sid for sid, q in queues.items() if q and q[0][0] == chosen.ticket_id)
+            called_service = services[chosen.ticket_id]
             queues[called_service].popleft()
             free_at[cid] = at + self.mean[called_service]
 
