@@ -371,6 +371,8 @@ async def ticket_status(request: Request):
 
 
 QUEUE_EVENTS = ("ticket.", "counter.")  # what can move a ticket in its queue
+# Tickets taken are read for the phones at most once in this long (see push() below).
+ISSUED_READ_EVERY_S = 1.0
 
 
 def _ticket_site_slug(session, public_id: str) -> str:
@@ -398,10 +400,16 @@ async def ticket_status_socket(websocket: WebSocket):
             if not moved:
                 return
             key = ("queue", slug, moved[-1]["seq"])
+            if all(event["type"] == "ticket.issued" for event in moved):
+                # A ticket taken is last in its line: it moves no one's place, and other lines'
+                # estimates only once the replay reaches it. At a kiosk's ten a second a reading each
+                # was the largest part of a worker's time (issue 24): the phones share one reading
+                # a second for them, and the next other event (a call) is read at once as before.
+                key = ("queue-issued", slug, int(time.monotonic() // ISSUED_READ_EVERY_S))
         # Every phone following a ticket of this site shows the same queue after this event (or, for
         # a phone connecting, at this number): it is read and replayed once, with the open tickets,
         # and each phone's card is made from that reading. Read after the number, it shows at least
-        # that event, as relay() needs.
+        # that event, as relay() needs (tickets taken: at least the first of their second).
         shared = await app.state.queue_readings.get(key, lambda: run_read(app.state.db, _queue_now, slug))
         context = _shared_status(shared, public_id)
         if context is None:

@@ -421,6 +421,42 @@ def test_phones_read_the_queue_once_per_event_and_each_shows_its_own_place_and_w
             assert f'id="status-ahead">{ahead}<' in pushed and wait in pushed
 
 
+def test_tickets_taken_are_read_for_the_phones_once_a_second_and_a_call_after_them_at_once(server, monkeypatch):
+    # Issue 24: at a kiosk's ten tickets a second, a reading of the queue for the phones after each
+    # was the largest part of a worker's time.
+    import kiosk.routes
+
+    reads = []
+    real_queue_now = kiosk.routes._queue_now
+
+    def counting_queue_now(session, slug):
+        reads.append(slug)
+        return real_queue_now(session, slug)
+
+    monkeypatch.setattr(kiosk.routes, "_queue_now", counting_queue_now)
+    with Clerk(server.url) as clerk, contextlib.ExitStack() as stack:
+        clerk.open(3, "advice")
+        tickets = [clerk.take("advice") for _ in range(2)]
+        phones = [stack.enter_context(screen(f"{server.ws_url}/t/{t['id']}/ws?lang=en")) for t in tickets]
+        for phone in phones:
+            pushes_until(phone, last_seq(server))
+        before = len(reads)
+        began = time.monotonic()
+        for _ in range(8):  # one at a time, each passed on by itself: 8 readings before the change
+            with server.app.state.db.write() as session:
+                queue.issue_ticket(session, "demo", "housing", "en", printed=False)
+            time.sleep(0.05)
+        seconds = int((time.monotonic() - began) // kiosk.routes.ISSUED_READ_EVERY_S) + 2  # begun meanwhile, at most
+        assert len(reads) - before <= seconds < 8, reads[before:]
+        taken = len(reads)
+        clerk.call_next(3)
+        seq = last_seq(server)
+        pushed = [pushes_until(phone, seq)[-1] for phone in phones]
+        # The call: read at once, after it (the next phone is first now), as every event but tickets taken.
+        assert len(reads) == taken + 1
+        assert "It is your turn" in pushed[0] and 'id="status-ahead">0<' in pushed[1]
+
+
 def test_a_phone_is_sent_only_what_changed_and_the_phones_estimates_are_kept_in_one_write(server, monkeypatch):
     # Issue 22: after a call every waiting phone's place moves; 5,000 phones each sent its whole card and
     # each writing its estimate made a call take 20 s to reach them all (docs/PERFORMANCE.md).
