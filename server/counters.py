@@ -168,17 +168,19 @@ def resume_counter(session: Session, counter_id: int, staff_user_id: int,
 # --- calling -----------------------------------------------------------------------------------
 
 
-def _head_query(site: Site, now: datetime, lock: bool):
-    """Waiting tickets of today that may be called now, in their queue's order (docs/queueing.md)."""
+def _head_query(which, lock: bool):
+    """Waiting tickets of the day (``:site_id``, ``:day``) that may be called ``:now`` and are
+    ``which``, in their queue's order (docs/queueing.md)."""
     due = sa.case((Ticket.appointment_at.is_not(None), 1), else_=0)
     query = (
         select(Ticket)
         .where(
-            Ticket.site_id == site.id,
+            Ticket.site_id == sa.bindparam("site_id"),
             Ticket.status == "waiting",
-            Ticket.service_day == local_day(site, now),
-            sa.or_(Ticket.appointment_at.is_(None), Ticket.appointment_at <= now),
+            Ticket.service_day == sa.bindparam("day"),
+            sa.or_(Ticket.appointment_at.is_(None), Ticket.appointment_at <= sa.bindparam("now")),
             sa.not_(remote.not_arrived()),  # a remote ticket waits for its holder (server/remote.py)
+            which,
         )
         .order_by(due.desc(), Ticket.priority.desc(), Ticket.front.desc(),
                   sa.func.coalesce(Ticket.appointment_at, Ticket.queued_at), Ticket.id)
@@ -188,6 +190,17 @@ def _head_query(site: Site, now: datetime, lock: bool):
     # SKIP LOCKED: on PostgreSQL counters calling at once each lock a different head and never wait
     # for each other. SQLite ignores it: BEGIN IMMEDIATE serialises its writers.
     return query.with_for_update(skip_locked=True) if lock else query
+
+
+# Built once, with and without the lock: call-next asks for the head of every service its counter
+# serves, and building these queries each time was a fifth of a call's time (docs/PERFORMANCE.md).
+HEAD_OF_SERVICE = {lock: _head_query(sa.and_(Ticket.service_id == sa.bindparam("service_id"),
+                                             Ticket.target_counter_id.is_(None),
+                                             Ticket.target_staff_user_id.is_(None)), lock)
+                   for lock in (True, False)}
+HEAD_DIRECTED = {lock: _head_query(sa.or_(Ticket.target_counter_id == sa.bindparam("counter_id"),
+                                          Ticket.target_staff_user_id == sa.bindparam("staff_user_id")), lock)
+                 for lock in (True, False)}
 
 
 def _candidates(session: Session, site: Site, counter: Counter, staff_user_id: int, now: datetime,
@@ -200,17 +213,13 @@ def _candidates(session: Session, site: Site, counter: Counter, staff_user_id: i
     targets = {s.id: s.target_wait_min for s in session.exec(
         select(Service).where(Service.site_id == site.id))}
     heads: list[tuple[Ticket, bool]] = []
-    untargeted = sa.and_(Ticket.target_counter_id.is_(None), Ticket.target_staff_user_id.is_(None))
+    day = {"site_id": site.id, "day": local_day(site, now), "now": now}
     for service_id in profile:
-        ticket = session.exec(
-            _head_query(site, now, lock).where(Ticket.service_id == service_id, untargeted)
-        ).first()
+        ticket = session.exec(HEAD_OF_SERVICE[lock], params={**day, "service_id": service_id}).first()
         if ticket is not None:
             heads.append((ticket, False))
-    directed = session.exec(
-        _head_query(site, now, lock).where(sa.or_(Ticket.target_counter_id == counter.id,
-                                            Ticket.target_staff_user_id == staff_user_id))
-    ).first()
+    directed = session.exec(HEAD_DIRECTED[lock],
+                            params={**day, "counter_id": counter.id, "staff_user_id": staff_user_id}).first()
     if directed is not None:
         heads.append((directed, True))
     candidates = {}
