@@ -242,6 +242,8 @@ def _candidates(session: Session, site: Site, counter: Counter, staff_user_id: i
 def _hold_passed_over(session: Session, site: Site, counter: Counter, candidates: dict, now: datetime) -> None:
     """Remote tickets at the front of the counter's queues whose holders have not arrived are held
     there (server/remote.py): those before each queue's callable head, or all if it has none."""
+    if not remote.any_to_hold(session, site, now):
+        return
     heads = {t.service_id: t for t, c in candidates.values() if not c.directed}
     for service_id in session.exec(select(CounterService.service_id)
                                    .where(CounterService.counter_id == counter.id)):

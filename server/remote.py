@@ -344,6 +344,20 @@ def not_arrived():
     return sa.and_(Ticket.remote, Ticket.arrived_at.is_(None))
 
 
+# Built once: call-next asks at every call whether any of the site's waiting remote tickets is not
+# held yet, before asking each of its services (mostly there is none).
+_UNHELD = (sa.select(Ticket.id)
+           .where(Ticket.site_id == sa.bindparam("site_id"), Ticket.service_day == sa.bindparam("day"),
+                  Ticket.status == "waiting", not_arrived(), Ticket.held_at.is_(None))
+           .limit(1))
+
+
+def any_to_hold(session: Session, site: Site, now: datetime) -> bool:
+    """Whether the site has a waiting remote ticket of the day, its holder not here, not held yet:
+    one that hold_front might hold."""
+    return session.execute(_UNHELD, {"site_id": site.id, "day": local_day(site, now)}).first() is not None
+
+
 def hold_front(session: Session, site: Site, service_id: int, before: Ticket | None, now: datetime) -> int:
     """Marks held the not-arrived tickets that call-next passed over in the service's queue: those
     before ``before`` (the ticket it calls), or all its waiting ones if it calls none there. One
