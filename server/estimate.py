@@ -34,25 +34,46 @@ EXPECTED_PAUSE_MIN = 30
 NEW = -1  # the id of the imagined ticket taken now, for "how long if I take a number now?"
 
 
-def recent_service_min(session: Session, services: dict[int, Service], day: date) -> dict[int, float]:
-    """Per service id, the mean of its last ``SAMPLES`` service times today, blended with its prior."""
+def _recent_query():
     last = sa.func.row_number().over(partition_by=Ticket.service_id, order_by=Ticket.finished_at.desc())
     recent = (
         sa.select(Ticket.service_id, Ticket.served_at, Ticket.finished_at, last.label("n"))
         .where(
-            Ticket.service_id.in_(list(services)),
-            Ticket.service_day == day,
+            Ticket.service_id.in_(sa.bindparam("service_ids", expanding=True)),
+            Ticket.service_day == sa.bindparam("day"),
             Ticket.status == "finished",
             Ticket.served_at.is_not(None),
         )
         .subquery()
     )
+    return sa.select(recent.c.service_id, recent.c.served_at, recent.c.finished_at).where(recent.c.n <= SAMPLES)
+
+
+# The queries of a reading of the queue, built once: the kiosk, the phones and the clerks' screens
+# read it after every event, and building the queries each time was a fifth of a reading.
+_RECENT = _recent_query()
+_SERVICES = sa.select(Service.id, Service.target_wait_min, Service.service_min).where(
+    Service.site_id == sa.bindparam("site_id"))
+_COUNTERS = sa.select(Counter.id, Counter.paused, Counter.paused_at, Counter.profile).where(
+    Counter.site_id == sa.bindparam("site_id"), Counter.is_open)
+_PROFILES = sa.select(CounterService.counter_id, CounterService.service_id, CounterService.weight,
+                      CounterService.position).where(
+    CounterService.counter_id.in_(sa.bindparam("counter_ids", expanding=True)))
+_CURRENT = sa.select(Ticket.counter_id, Ticket.service_id).where(
+    Ticket.counter_id.in_(sa.bindparam("counter_ids", expanding=True)), Ticket.status.in_(("called", "serving")))
+_WAITING = (sa.select(Ticket.id, Ticket.service_id, Ticket.queued_at, Ticket.priority, Ticket.front)
+            .where(Ticket.site_id == sa.bindparam("site_id"), Ticket.service_day == sa.bindparam("day"),
+                   Ticket.status == "waiting", Ticket.target_counter_id.is_(None),
+                   Ticket.target_staff_user_id.is_(None))
+            .order_by(Ticket.priority.desc(), Ticket.front.desc(), Ticket.queued_at, Ticket.id))
+
+
+def recent_service_min(session: Session, services: dict[int, Service], day: date) -> dict[int, float]:
+    """Per service id, the mean of its last ``SAMPLES`` service times today, blended with its prior."""
     minutes: dict[int, list[float]] = {sid: [] for sid in services}
     # One query for every service (a window function keeps each one's last SAMPLES): this runs on
     # every ticket issued, and a query per service was a fifth of the kiosk's time (docs/PERFORMANCE.md).
-    rows = session.execute(sa.select(recent.c.service_id, recent.c.served_at, recent.c.finished_at)
-                           .where(recent.c.n <= SAMPLES))
-    for service_id, served, finished in rows:
+    for service_id, served, finished in session.execute(_RECENT, {"service_ids": list(services), "day": day}):
         minutes[service_id].append((finished - served).total_seconds() / 60)
     return {sid: (sum(minutes[sid]) + PRIOR_WEIGHT * service.service_min) / (len(minutes[sid]) + PRIOR_WEIGHT)
             for sid, service in services.items()}
@@ -67,25 +88,14 @@ class QueueNow:
         # Plain rows of the columns the replay reads, not ORM objects: this runs on every ticket
         # issued, and building objects was most of its time (docs/PERFORMANCE.md).
         self.now = now
-        self.services = {s.id: s for s in session.execute(
-            sa.select(Service.id, Service.target_wait_min, Service.service_min).where(Service.site_id == site.id))}
+        self.services = {s.id: s for s in session.execute(_SERVICES, {"site_id": site.id})}
         self.mean = recent_service_min(session, self.services, day)
-        self.counters = {c.id: c for c in session.execute(
-            sa.select(Counter.id, Counter.paused, Counter.paused_at, Counter.profile)
-            .where(Counter.site_id == site.id, Counter.is_open))}
+        self.counters = {c.id: c for c in session.execute(_COUNTERS, {"site_id": site.id})}
         self.profiles: dict[int, dict[int, CounterService]] = {}
-        for row in session.execute(
-                sa.select(CounterService.counter_id, CounterService.service_id, CounterService.weight,
-                          CounterService.position).where(CounterService.counter_id.in_(list(self.counters)))):
+        for row in session.execute(_PROFILES, {"counter_ids": list(self.counters)}):
             self.profiles.setdefault(row.counter_id, {})[row.service_id] = row
-        self.current = {t.counter_id: t for t in session.execute(
-            sa.select(Ticket.counter_id, Ticket.service_id).where(Ticket.counter_id.in_(list(self.counters)),
-                                                                  Ticket.status.in_(("called", "serving"))))}
-        self.waiting = session.execute(
-            sa.select(Ticket.id, Ticket.service_id, Ticket.queued_at, Ticket.priority, Ticket.front)
-            .where(Ticket.site_id == site.id, Ticket.service_day == day, Ticket.status == "waiting",
-                   Ticket.target_counter_id.is_(None), Ticket.target_staff_user_id.is_(None))
-            .order_by(Ticket.priority.desc(), Ticket.front.desc(), Ticket.queued_at, Ticket.id)).all()
+        self.current = {t.counter_id: t for t in session.execute(_CURRENT, {"counter_ids": list(self.counters)})}
+        self.waiting = session.execute(_WAITING, {"site_id": site.id, "day": day}).all()
 
     def _free_at(self) -> dict[int, float]:
         """Minutes from now until each open counter can call."""
