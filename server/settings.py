@@ -83,7 +83,8 @@ class Settings(BaseSettings):
     )
     gc_every_s: float = Field(
         30, description="Seconds between a worker's full garbage collections: they free closed "
-        "connections' objects, which Python's own thresholds (set for live screens) would keep all day"
+        "connections' objects, which Python's own thresholds (set for live screens) would keep all day; "
+        "after each, the C heap's free memory goes back to the system"
     )
     speech_dir: Path = Field(
         Path("var/speech"), description="Where spoken calls (espeak-ng WAV files) and the chime are cached"
