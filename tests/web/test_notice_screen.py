@@ -5,6 +5,7 @@ second step's question in view with its button. Photographs go to $LUUKKU_SHOTS 
 import pytest
 
 from server import remote
+from tests.web.test_remote_staff import open_all_night
 from tests.web import geometry
 from tests.web.axe import assert_accessible
 from tests.web.test_reports_screens import LANGS, logged_in, photograph, sideways
@@ -14,6 +15,7 @@ pytestmark = pytest.mark.browser
 
 def test_the_notice_page_fits_a_managers_screen_in_both_steps(browser, live_server):
     with live_server.app.state.db.write() as session:
+        open_all_night(session, "advice")
         remote.join(session, "demo", "advice", "fi", remote.Contact("sms", "+358401110009"))
     found = []
     for lang in LANGS:
