@@ -390,10 +390,11 @@ def test_a_display_behind_by_a_burst_shows_the_state_once_and_announces_every_ca
         assert all(c["number"] in pushes[-1] for c in calls)  # the last push shows them all
 
 
-def test_phones_read_the_queue_once_per_event_and_each_shows_its_own_place_and_wait(server, monkeypatch):
+def queue_readings(monkeypatch) -> list[str]:
+    """The sites of every reading of the queue for the phones from now on (kiosk.routes._queue_now)."""
     import kiosk.routes
 
-    reads = []
+    reads: list[str] = []
     real_queue_now = kiosk.routes._queue_now
 
     def counting_queue_now(session, slug):
@@ -401,6 +402,11 @@ def test_phones_read_the_queue_once_per_event_and_each_shows_its_own_place_and_w
         return real_queue_now(session, slug)
 
     monkeypatch.setattr(kiosk.routes, "_queue_now", counting_queue_now)
+    return reads
+
+
+def test_phones_read_the_queue_once_per_event_and_each_shows_its_own_place_and_wait(server, monkeypatch):
+    reads = queue_readings(monkeypatch)
     with Clerk(server.url) as clerk, contextlib.ExitStack() as stack:
         clerk.open(3, "advice")
         tickets = [clerk.take("advice") for _ in range(4)]
@@ -426,14 +432,7 @@ def test_tickets_taken_are_read_for_the_phones_once_a_second_and_a_call_after_th
     # was the largest part of a worker's time.
     import kiosk.routes
 
-    reads = []
-    real_queue_now = kiosk.routes._queue_now
-
-    def counting_queue_now(session, slug):
-        reads.append(slug)
-        return real_queue_now(session, slug)
-
-    monkeypatch.setattr(kiosk.routes, "_queue_now", counting_queue_now)
+    reads = queue_readings(monkeypatch)
     with Clerk(server.url) as clerk, contextlib.ExitStack() as stack:
         clerk.open(3, "advice")
         tickets = [clerk.take("advice") for _ in range(2)]
@@ -497,16 +496,7 @@ def test_a_phone_is_sent_only_what_changed_and_the_phones_estimates_are_kept_in_
 def test_phones_connecting_at_once_share_one_reading_and_each_shows_its_own_place(server, monkeypatch):
     # A worker restarting reconnects thousands of phones: each replaying the whole queue for its own
     # place and estimate made 1,000 phones take most of a minute to be live (docs/PERFORMANCE.md).
-    import kiosk.routes
-
-    reads = []
-    real_queue_now = kiosk.routes._queue_now
-
-    def counting_queue_now(session, slug):
-        reads.append(slug)
-        return real_queue_now(session, slug)
-
-    monkeypatch.setattr(kiosk.routes, "_queue_now", counting_queue_now)
+    reads = queue_readings(monkeypatch)
     with Clerk(server.url) as clerk, contextlib.ExitStack() as stack:
         tickets = [clerk.take("advice") for _ in range(4)]
         seq = last_seq(server)
