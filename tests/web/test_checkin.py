@@ -21,11 +21,13 @@ TZ = "Europe/Helsinki"  # the demo site's
 
 
 def make_bookable(server, code: str = "advice") -> None:
-    """Appointments around the clock in 10-minute slots, so that a slot is always near, whatever the
-    time of day the test runs."""
+    """Appointments around the clock in 5-minute slots, so that a slot is always near, whatever the
+    time of day the test runs. Hours end at 23:59, so the day's last slot starts at 23:50 and the five
+    minutes before midnight have none: every window the tests ask a slot in is at least ten minutes
+    long, so it always holds another."""
     with server.app.state.db.write() as session:
         service = queue.get_service(session, queue.get_site(session, "demo"), code)
-        service.appointment_seats, service.slot_min = 2, 10
+        service.appointment_seats, service.slot_min = 2, 5
         session.add(service)
         session.execute(sa.delete(AppointmentHours).where(AppointmentHours.service_id == service.id))
         for weekday in range(7):

@@ -5,6 +5,7 @@ as the page again with the reason and the form as it was sent."""
 import html
 import re
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlmodel import select
@@ -65,8 +66,10 @@ def appointment_site(server):
 
 
 def caller(at: datetime, **fields) -> dict:
-    """The booking form as a clerk sends it for a caller on the phone."""
-    return {"site": "demo", "service": "advice", "day": "", "starts_at": at.isoformat(),
+    """The booking form as a clerk sends it for a caller on the phone: the day chosen is the time's own
+    (near midnight, a slot soon may be tomorrow's while the page shows today)."""
+    return {"site": "demo", "service": "advice", "day": at.astimezone(ZoneInfo(TZ)).date().isoformat(),
+            "starts_at": at.isoformat(),
             "name": "Pekka Puhelin", "phone": "040 123 4567", "email": "", "message": "Tuo passi mukaan",
             "lang": "sv", "consent": "yes", "page_day": "", "page_service": "", **fields}
 
@@ -265,8 +268,9 @@ def test_a_booking_is_given_to_an_expert_listed_per_expert_and_checks_in_to_them
     with log_in(live_server, "clerk") as clerk:
         page = clerk.get("/counter/appointments", params={"day": local_day(live_server, when)})
         assert f'<option value="{expert}">' in page.text  # the experts to choose from
-        done = clerk.post("/counter/appointments/assign", data={
-            "site": "demo", "public_id": mine.public_id, "expert": str(expert), "page_day": "", "page_service": ""})
+        done = clerk.post("/counter/appointments/assign", data={  # from the page of the booking's day
+            "site": "demo", "public_id": mine.public_id, "expert": str(expert), "page_day": local_day(live_server, when),
+            "page_service": ""})
         listed = follow(clerk, done)
         assert "Eeva Asiantuntija" in row(listed, mine.code)
         theirs = clerk.get("/counter/appointments", params={"day": local_day(live_server, when), "expert": expert})
