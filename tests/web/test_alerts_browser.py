@@ -8,8 +8,9 @@ import csv
 import io
 import os
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -132,18 +133,22 @@ def test_the_alert_shows_live_on_the_overview_and_a_managers_counter_and_clears_
 
 
 def test_the_report_counts_the_alerts_per_service_and_kind(live_server):
-    """Two alerts of housing today, one cleared after 10 minutes and one still open: the reports
-    page's table and its CSV."""
+    """Two alerts of housing in a day, one cleared after 10 minutes and one still open: the reports
+    page's table and its CSV. The day is today's unless it began less than 20 minutes ago: then the
+    alerts are at the end of yesterday, so that both are in one day and in the past."""
     db = Database(live_server.settings.database_url)
     try:
         now = utcnow()
         with db.write() as session:
             site = queue.get_site(session, "demo")
             housing = queue.get_service(session, site, "housing").id
+            local = queue.local_day(site, now - timedelta(minutes=20))
+            day_ends = datetime.combine(local + timedelta(days=1), datetime.min.time(), ZoneInfo(site.timezone))
+            at = min(now, day_ends.astimezone(timezone.utc) - timedelta(seconds=1))
             session.add(ServiceAlert(site_id=site.id, service_id=housing, kind="over_target",
-                                     started_at=now - timedelta(minutes=20), cleared_at=now - timedelta(minutes=10)))
-            session.add(ServiceAlert(site_id=site.id, service_id=housing, kind="past_closing", started_at=now))
-        day = queue.local_day(site, now).isoformat()
+                                     started_at=at - timedelta(minutes=20), cleared_at=at - timedelta(minutes=10)))
+            session.add(ServiceAlert(site_id=site.id, service_id=housing, kind="past_closing", started_at=at))
+        day = local.isoformat()
     finally:
         db.dispose()
     with client_log_in(live_server, "manager") as manager:
