@@ -273,6 +273,11 @@ class Ticket(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_ticket_queue", "site_id", "status", "service_day"),
         sa.Index("ix_ticket_service_queue", "service_id", "status", "service_day"),
+        # A counter's current ticket (every call, every reading of the queue) and the displays' latest
+        # calls (every event): without these both read every ticket the site ever had, and a busy
+        # week's calls grew slower by the day (issue 24, docs/PERFORMANCE.md).
+        sa.Index("ix_ticket_counter", "counter_id", "status"),
+        sa.Index("ix_ticket_announced", "site_id", "service_day", "announced_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     # Goes into public URLs and QR codes: random, 128+ bits, never the number.

@@ -1,0 +1,73 @@
+"""The queue's busiest paths find their tickets by index, never by reading every ticket the site has
+had: on a working week's database such a read made every call slower by the day (issue 24,
+docs/PERFORMANCE.md). The statements a ticket's day runs are caught as they run and planned by
+SQLite's own EXPLAIN QUERY PLAN; a plan that reads the ticket table whole, or every ticket of the site,
+fails. SQLite only: it plans without statistics (no ANALYZE is run), so its plans do not depend on the
+rows; PostgreSQL's depend on its statistics and a small table is best read whole.)"""
+
+import re
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from server import counters, estimate, queue
+from server.db import Database
+from tests.conftest import prepare_demo_database
+from tests.core.test_queue import add_clerks, issue, open_counters, utc
+
+NOW = utc("2026-05-11T07:00:00")  # a Monday, 10.00 in Helsinki
+
+
+@contextmanager
+def statements(db):
+    caught: list[tuple[str, tuple]] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        caught.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield caught
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+def reads_every_ticket(plan: str) -> bool:
+    return bool(re.search(r"\bSCAN ticket\b", plan) or re.search(r"SEARCH ticket USING \w* ?INDEX \w+ \(site_id=\?\)", plan))
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = Database(prepare_demo_database(f"sqlite:///{tmp_path / 'luukku.db'}"))
+    yield database
+    database.dispose()
+
+
+def test_a_tickets_day_reads_tickets_by_index_only(db):
+    clerk, = add_clerks(db, 1)
+    counter_id, = open_counters(db, [clerk], services=("advice",))
+    with statements(db) as caught:
+        ticket = issue(db, now=NOW).ticket
+        with db.write() as session:
+            called, _ = counters.call_next(session, counter_id, clerk, now=NOW)
+            counters.start_serving(session, called.public_id, clerk, now=NOW)
+        with db.read() as session:
+            site = queue.get_site(session, "demo")
+            now = estimate.QueueNow(session, site, NOW, queue.local_day(site, NOW))
+            now.waits()
+            assert [t.id for t, _, _ in queue.recent_calls(session, site, NOW)] == [ticket.id]
+            assert queue.current_ticket(session, session.get(queue.Counter, counter_id)).id == ticket.id
+        with db.write() as session:
+            counters.finish(session, called.public_id, clerk, outcome="resolved", now=NOW)
+
+    plans = {}
+    with db.engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        for statement, parameters in caught:
+            if re.search(r"\bticket\b", statement) and not statement.lstrip().upper().startswith(("INSERT", "BEGIN")):
+                rows = raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters).fetchall()
+                plans[statement] = " | ".join(row[3] for row in rows)
+    assert len(plans) >= 8  # the day's paths were caught
+    whole = {" ".join(s.split())[:200]: plan for s, plan in plans.items() if reads_every_ticket(plan)}
+    assert not whole, whole
