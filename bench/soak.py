@@ -456,7 +456,8 @@ class Database:
             size = db.execute("SELECT pg_database_size(current_database())").fetchone()[0]
             if self.wal_via != "lsn":
                 try:  # the WAL directory's size: superusers and pg_monitor only
-                    wal = db.execute("SELECT sum(size) FROM pg_ls_waldir()").fetchone()[0]
+                    # sum() of bigints is numeric: a Decimal, which the samples' JSON cannot hold
+                    wal = float(db.execute("SELECT sum(size) FROM pg_ls_waldir()").fetchone()[0])
                     self.wal_via = "pg_ls_waldir()"
                     return {"db_mb": size / 2**20, "wal_mb": wal / 2**20}
                 except psycopg.errors.InsufficientPrivilege:
