@@ -269,8 +269,8 @@ def test_a_booking_is_given_to_an_expert_listed_per_expert_and_checks_in_to_them
         page = clerk.get("/counter/appointments", params={"day": local_day(live_server, when)})
         assert f'<option value="{expert}">' in page.text  # the experts to choose from
         done = clerk.post("/counter/appointments/assign", data={  # from the page of the booking's day
-            "site": "demo", "public_id": mine.public_id, "expert": str(expert), "page_day": local_day(live_server, when),
-            "page_service": ""})
+            "site": "demo", "public_id": mine.public_id, "expert": str(expert),
+            "page_day": local_day(live_server, when), "page_service": ""})
         listed = follow(clerk, done)
         assert "Eeva Asiantuntija" in row(listed, mine.code)
         theirs = clerk.get("/counter/appointments", params={"day": local_day(live_server, when), "expert": expert})
