@@ -13,6 +13,7 @@ nearly every query (docs/configuration.md, "Connections").
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -87,19 +88,27 @@ class WriteTurns:
     def __init__(self):
         self._changed = threading.Condition()
         self._busy = False
-        self._urgent_waiting = 0
+        # Turns in the order asked, urgent ones first: a thread that has just written goes to the back
+        # of the line, so one busy thread cannot keep the writer to itself (a Condition wakes no one
+        # in order; 20 counters' threads calling at once once saw one thread take every turn).
+        self._urgent: deque[object] = deque()
+        self._others: deque[object] = deque()
+
+    def _first(self) -> object | None:
+        return self._urgent[0] if self._urgent else self._others[0] if self._others else None
 
     @contextmanager
     def turn(self, urgent: bool = False) -> Iterator[None]:
+        me, line = object(), self._urgent if urgent else self._others
         with self._changed:
-            if urgent:
-                self._urgent_waiting += 1
-                try:
-                    self._changed.wait_for(lambda: not self._busy)
-                finally:
-                    self._urgent_waiting -= 1
-            else:
-                self._changed.wait_for(lambda: not self._busy and not self._urgent_waiting)
+            line.append(me)
+            try:
+                self._changed.wait_for(lambda: not self._busy and self._first() is me)
+            except BaseException:
+                line.remove(me)
+                self._changed.notify_all()
+                raise
+            line.popleft()
             self._busy = True
         try:
             yield

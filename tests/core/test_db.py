@@ -93,7 +93,7 @@ def test_a_clerks_call_takes_the_next_sqlite_write_turn_before_the_writes_alread
         time.sleep(0.2)  # the kiosks are waiting for their turns now
         call = threading.Thread(target=write, args=("call",), kwargs={"urgent": True})
         call.start()
-        while db._write_turns._urgent_waiting == 0:  # the call is waiting too
+        while not db._write_turns._urgent:  # the call is waiting too
             time.sleep(0.01)
         release.set()
         for thread in [holder, *kiosks, call]:
