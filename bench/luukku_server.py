@@ -129,8 +129,7 @@ class Server:
         self.log = scratch / "server.log"
         self.database_url = url
         self.workers = workers
-        # As deploy/systemd/luukku.service runs it: fewer glibc heap arenas (the unit says why).
-        env = {"MALLOC_ARENA_MAX": "2"} | environment(code, **{"database_url": url, "demo": "true", "demo_password": PASSWORD,
+        env = environment(code, **{"database_url": url, "demo": "true", "demo_password": PASSWORD,
                                    "secret_key": secrets.token_hex(32), "demo_printer": f"file:{prints}",
                                    "speech_dir": str(scratch / "speech"), **settings})
         command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),

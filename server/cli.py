@@ -13,7 +13,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1,
            forwarded_allow_ips: str | None = None) -> None:
     import uvicorn
 
+    from server import garbage
     from server.web.app import create_app
+
+    garbage.one_heap()
 
     # Behind a reverse proxy the client's address (rate limits, login lockouts) and the scheme
     # (redirects) come from its X-Forwarded-For and -Proto, believed only from the addresses named

@@ -90,6 +90,26 @@ def _libc():
         return None
 
 
+M_ARENA_MAX = -8  # glibc's malloc.h
+
+
+def one_heap() -> None:
+    """One glibc heap for all of this process's threads and for the workers it starts, unless the
+    environment chose otherwise (MALLOC_ARENA_MAX). Call it before any thread starts: glibc fixes its
+    limit when a second thread first allocates.
+
+    glibc gives each thread that allocates a heap of its own, which keeps what it freed: the database
+    threads made a worker with 1,000 live screens 8 MB larger. With two heaps, one the event loop's
+    and one the database threads', a SQLite worker under a busy hall's load kept growing by the holes
+    each left that the other could not use; with one it grew a third less, at the same speed (issue
+    24, docs/PERFORMANCE.md)."""
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return
+    os.environ["MALLOC_ARENA_MAX"] = "1"  # read by glibc as each worker process starts
+    if _libc() is not None:
+        _libc().mallopt(M_ARENA_MAX, 1)  # this process, already started
+
+
 def trim() -> None:
     """Gives the C heap's free pages back to the system (glibc's malloc_trim). Memory that the
     database threads allocate and free (a reading of a thousand rows, SQLite's page cache of a
