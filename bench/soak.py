@@ -579,8 +579,12 @@ async def run_week(server: Server, week: Week, desks: list, database: Database, 
         phase[0] = "end"
         samples.append(await sample(server, week, database, began, phase[0]))
     finally:
-        for task in background:
-            task.cancel()
+        # Cancelled again until done: Python 3.11's asyncio.wait_for can swallow a cancellation that
+        # comes as its awaitable finishes (CPython gh-86296), and once the sampler ran on for minutes.
+        while pending := [task for task in background if not task.done()]:
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending, timeout=1)
         await asyncio.gather(*background, return_exceptions=True)
         stop_polling.set()
         if polling is not None:
