@@ -65,6 +65,8 @@ def test_metrics_show_the_workers_memory_and_collections(live_server):
     assert got[key("luukku_worker_gc_collections_total", worker=worker, generation="0")] >= 1
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the checkout: its subprocesses import server
+
 FRAGMENTED = """
 import threading
 from server import garbage
@@ -91,7 +93,7 @@ print(before, grown, rss_mb())
 def test_memory_that_threads_freed_goes_back_to_the_system():
     # In a process of its own: the test process's heap is not this test's to measure.
     result = subprocess.run([sys.executable, "-c", FRAGMENTED], capture_output=True, text=True, check=True,
-                            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+                            cwd=ROOT)
     before, grown, trimmed = map(int, result.stdout.split())
     # 160 MB made by four threads, 3 MB of it kept: without the trim the heaps keep it all (measured:
     # 168 MB resident before and after).
@@ -135,7 +137,7 @@ def heaps(how: str, **env: str) -> tuple[int, str]:
     """glibc's heaps in a process of its own whose four threads allocate, and its MALLOC_ARENA_MAX after."""
     environment = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"} | env
     result = subprocess.run([sys.executable, "-c", HEAPS, how], capture_output=True, text=True, check=True,
-                            env=environment, cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+                            env=environment, cwd=ROOT)
     count, arena_max = result.stdout.split()
     return int(count), arena_max
 
