@@ -39,7 +39,12 @@ BeforeCommit = Callable[[Session, list[dict]], None]
 def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout_s: float = 30,
                 connect_timeout_s: int | None = None, statement_timeout_s: float | None = None) -> sa.Engine:
     """The engine for ``url``. The timeouts apply to PostgreSQL only; None (or 0) means none."""
-    pool = dict(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout_s)
+    # The connection given back last is lent next: a worker that is not busy keeps using the one or
+    # two it needs, and the others, opened in a rush, stay as they were. Lent in turn, each of the
+    # pool's connections would come to hold every statement the server runs (SQLite's prepared
+    # statements, ~8 KB each, up to 128 a connection) and the pages of its last transaction
+    # (issue 24, docs/PERFORMANCE.md).
+    pool = dict(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout_s, pool_use_lifo=True)
     if url.startswith("sqlite"):
         path = sa.make_url(url).database
         if path and path != ":memory:":

@@ -208,3 +208,22 @@ def test_the_server_checkpoints_sqlite_on_its_own(tmp_path):
     after = (tmp_path / "luukku.db").stat().st_size  # before dispose(): closing checkpoints too
     db.dispose()
     assert before < 100_000 <= after  # copied into the database
+
+
+@pytest.mark.parametrize("url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_after_a_rush_a_quiet_worker_keeps_using_one_connection(url, tmp_path, request):
+    # Lent in turn, every connection of the pool would come to hold every prepared statement
+    # (issue 24): the pool lends the connection given back last.
+    url = request.getfixturevalue("pg_url") if url == "postgresql" else \
+        prepare_demo_database(f"sqlite:///{tmp_path / 'luukku.db'}")
+    db = Database(url, pool_size=5)
+    rush = [db.engine.connect() for _ in range(5)]
+    for connection in rush:
+        connection.close()
+    used: list[int] = []
+    event.listen(db.engine, "checkout", lambda dbapi_connection, *_: used.append(id(dbapi_connection)))
+    for _ in range(20):
+        with db.read() as session:
+            session.execute(sa.text("SELECT count(*) FROM site")).scalar()
+    db.dispose()
+    assert len(used) == 20 and len(set(used)) == 1
