@@ -527,8 +527,9 @@ def test_a_phones_page_beats_at_the_phones_own_slower_heartbeat(tmp_path):
             first = heartbeat(phone, timeout=5)  # the first may come early: the numbers after the taking
             started = time.monotonic()
             beats = [first] + [heartbeat(phone, timeout=5) for _ in range(2)]
-            # Two more beats at 0.9 s take at least 1.8 s (at 0.4 s they would take 0.8).
-            assert time.monotonic() - started >= 1.7 and all(b["type"] == "heartbeat" for b in beats)
+            # Two more beats at 0.9 s take 1.8 s, at 0.4 s they would take 0.8: halfway between, since
+            # the first may reach this thread late on a busy machine (once 1.62 s in the whole suite).
+            assert time.monotonic() - started >= 1.3 and all(b["type"] == "heartbeat" for b in beats)
 
 
 def test_a_phone_following_no_such_ticket_is_refused(server):
