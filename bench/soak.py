@@ -772,6 +772,8 @@ def report(result: dict, samples: list[dict], args) -> str:
     rss, objects = level("rss_mb", lambda v: f"{v:.0f}"), level("python_objects", lambda v: f"{v / 1000:.0f}k")
     fds, threads = level("fds", lambda v: f"{v:.0f}"), level("threads", lambda v: f"{v:.0f}")
     sqlite = level("sqlite_bytes", lambda v: f"{v / 1e6:.1f}", lambda v: f"{v / 1e6:+.1f}")
+    heap_used = level("malloc_in_use_bytes", lambda v: f"{v / 1e6:.1f}", lambda v: f"{v / 1e6:+.1f}")
+    heap_free = level("malloc_free_bytes", lambda v: f"{v / 1e6:.1f}", lambda v: f"{v / 1e6:+.1f}")
     first, last = (samples[0], samples[-1]) if samples else ({}, {})
     gc_full = [figures.get("gc_collections_total", [None] * 3)[2] for figures in last.get("workers", {}).values()]
     gc_pause = [figures.get("gc_pause_seconds_total", [None] * 3) for figures in last.get("workers", {}).values()]
@@ -795,6 +797,8 @@ def report(result: dict, samples: list[dict], args) -> str:
         f"| file descriptors | {fds[0]} | {fds[1]} | {fds[2]} | {fds[3]} |",
         f"| threads | {threads[0]} | {threads[1]} | {threads[2]} | {threads[3]} |",
         f"| SQLite's memory MB | {sqlite[0]} | {sqlite[1]} | {sqlite[2]} | {sqlite[3]} |",
+        f"| C heap in use MB | {heap_used[0]} | {heap_used[1]} | {heap_used[2]} | {heap_used[3]} |",
+        f"| C heap free MB | {heap_free[0]} | {heap_free[1]} | {heap_free[2]} | {heap_free[3]} |",
         "",
         f"Database {first.get('db_mb', math.nan):.1f} → {last.get('db_mb', math.nan):.1f} MB; {wal} {wal_values}. "
         f"Full collections (generation 2) by the end: {each(gc_full, lambda v: 'n/a' if v is None else f'{v:.0f}')}; "

@@ -120,6 +120,23 @@ def trim() -> None:
         _libc().malloc_trim(0)
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def c_heap() -> tuple[int, int] | None:
+    """glibc's heap: bytes in use (blocks allocated, mapped ones too) and bytes free inside it, which
+    it keeps for the next allocations; None without glibc 2.33's mallinfo2. A heap whose free bytes
+    grow while its use stays level is fragmenting: what was freed lies in pieces between blocks in use,
+    and neither the next allocations nor ``trim`` can use it all (issue 24)."""
+    if _libc() is None or not hasattr(_libc(), "mallinfo2"):
+        return None
+    _libc().mallinfo2.restype = _MallInfo2
+    info = _libc().mallinfo2()
+    return info.uordblks + info.hblkhd, info.fordblks
+
+
 @functools.cache
 def _sqlite():
     """The SQLite library Python's sqlite3 module uses (the same one, already loaded), or None."""
@@ -133,7 +150,7 @@ def _sqlite():
 
 def figures() -> dict:
     """This process's memory as /metrics shows it: resident bytes, open files, threads, the objects
-    the collector tracks (frozen ones apart) and its collections."""
+    the collector tracks (frozen ones apart) and its collections, SQLite's memory and glibc's heap."""
     status = {}
     try:
         with open("/proc/self/status") as f:
@@ -143,6 +160,7 @@ def figures() -> dict:
         open_files = None
     resident = int(status["VmRSS"].split()[0]) * 1024 if "VmRSS" in status else None
     threads = int(status["Threads"]) if "Threads" in status else None
+    heap = c_heap()
     return {
         "resident_bytes": resident,
         "open_files": open_files,
@@ -151,6 +169,8 @@ def figures() -> dict:
         # SQLite's own heap, mostly each connection's page cache (up to 2 MB each, by default): on
         # SQLite a worker's resident memory grew with it while its Python objects stayed level.
         "sqlite_bytes": _sqlite().sqlite3_memory_used() if _sqlite() is not None else None,
+        "malloc_in_use_bytes": heap[0] if heap else None,
+        "malloc_free_bytes": heap[1] if heap else None,
         "frozen_objects": gc.get_freeze_count(),
         "collections": list(pauses.count),
         "pause_seconds": list(pauses.seconds),

@@ -66,6 +66,10 @@ def _worker_families(worker: str):
          figures["frozen_objects"]),
         ("sqlite_bytes", "Memory SQLite holds in this worker, mostly its connections' page caches",
          figures["sqlite_bytes"]),
+        ("malloc_in_use_bytes", "Memory this worker has allocated from the C library's heap (SQLite's, Python's larger "
+         "objects, the libraries')", figures["malloc_in_use_bytes"]),
+        ("malloc_free_bytes", "Free memory the C library's heap keeps for this worker, in pieces between what is in "
+         "use: growing while the use stays level is fragmentation", figures["malloc_free_bytes"]),
     ):
         if value is not None:
             family = GaugeMetricFamily(f"luukku_worker_{name}", text, labels=["worker"])

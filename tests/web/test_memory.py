@@ -59,10 +59,21 @@ def test_metrics_show_the_workers_memory_and_collections(live_server):
     assert got[key("luukku_worker_python_objects", worker=worker)] > 1_000
     assert got[key("luukku_worker_python_frozen_objects", worker=worker)] > 10_000
     assert got[key("luukku_worker_sqlite_bytes", worker=worker)] > 100_000  # the demo database's pages
+    assert got[key("luukku_worker_malloc_in_use_bytes", worker=worker)] > 1_000_000
+    assert got[key("luukku_worker_malloc_free_bytes", worker=worker)] >= 0
     for generation in "012":
         assert key("luukku_worker_gc_collections_total", worker=worker, generation=generation) in got
         assert got[key("luukku_worker_gc_pause_seconds_total", worker=worker, generation=generation)] >= 0
     assert got[key("luukku_worker_gc_collections_total", worker=worker, generation="0")] >= 1
+
+
+def test_the_c_heaps_figures_follow_what_is_allocated_and_freed():
+    before, _ = garbage.c_heap()
+    rows = [bytes(2000) for _ in range(10_000)]  # larger than Python's own allocator takes: from glibc
+    held, _ = garbage.c_heap()
+    del rows
+    after, free = garbage.c_heap()
+    assert held - before >= 20_000_000 and abs(after - before) < 2_000_000 and free >= 0
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the checkout: its subprocesses import server
