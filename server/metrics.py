@@ -20,9 +20,44 @@ from printers.jobs import CONDITION_TEXTS
 from server.models import Counter, Event, Printer, Service, Ticket, utcnow
 
 CALLS = ("ticket.called", "ticket.recalled")
+NEW_TICKETS = ("ticket.issued", "ticket.walk_in")  # every ticket's row comes with one of these events
+# The tickets issued and the calls since an event number, from the site's events (site_id, seq).
+_SINCE = (sa.select(Event.type, Ticket.service_id).join(Ticket, Ticket.id == Event.ticket_id)
+          .where(Event.site_id == sa.bindparam("site_id"), Event.seq > sa.bindparam("after"),
+                 Event.seq <= sa.bindparam("upto"), Event.type.in_(CALLS + NEW_TICKETS)))
 
 
-def _families(session: Session, now: datetime, websocket_clients: dict[str, int]):
+class Totals:
+    """The counts "ever" of each site, as of an event number, kept by a worker between scrapes.
+
+    Counted afresh at every scrape, they read every event the site ever had, its data and all: on a
+    10 MB database 17 ms, and the connection's whole page cache (2 MB) each time, growing with the
+    history, which a service point keeps (issue 24). Kept, a scrape reads only the events since the
+    last one. Still from the database: each event number is given under the site's row lock until its
+    transaction commits, so every event up to the site's last number is there to be read, and every
+    worker counts the same."""
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[int, dict[int, int], int]] = {}  # site id: (seq, issued per service, calls)
+
+    def of(self, session: Session, site) -> tuple[dict[int, int], int]:
+        """The tickets issued per service id and the calls, ever."""
+        upto = site.last_event_seq
+        seq, issued, calls = self._kept.get(site.id, (0, {}, 0))
+        if seq > upto:  # another database under the same worker (restored from a backup): afresh
+            seq, issued, calls = 0, {}, 0
+        issued = dict(issued)
+        for type_, service_id in session.execute(_SINCE, {"site_id": site.id, "after": seq, "upto": upto}):
+            if type_ in CALLS:
+                calls += 1
+            else:
+                issued[service_id] = issued.get(service_id, 0) + 1
+        # Replaced, not changed in place: a scrape on another thread meanwhile counts from either.
+        self._kept[site.id] = (upto, issued, calls)
+        return issued, calls
+
+
+def _families(session: Session, now: datetime, websocket_clients: dict[str, int], totals: Totals):
     issued = CounterMetricFamily("luukku_tickets_issued", "Tickets issued, ever", labels=["site", "service"])
     waiting = GaugeMetricFamily("luukku_waiting", "Tickets waiting now (today)", labels=["site", "service"])
     calls = CounterMetricFamily("luukku_calls", "Calls and recalls of tickets, ever", labels=["site"])
@@ -34,15 +69,12 @@ def _families(session: Session, now: datetime, websocket_clients: dict[str, int]
     worker = str(os.getpid())
     for site in queue.all_sites(session):
         services = {s.id: s.code for s in session.exec(sa.select(Service).where(Service.site_id == site.id)).scalars()}
-        counts = dict(session.execute(sa.select(Ticket.service_id, sa.func.count()).where(Ticket.site_id == site.id)
-                                      .group_by(Ticket.service_id)).all())
+        counts, calls_ever = totals.of(session, site)
         now_waiting = queue.waiting_counts(session, site, now)
         for service_id, code in services.items():
             issued.add_metric([site.slug, code], counts.get(service_id, 0))
             waiting.add_metric([site.slug, code], now_waiting.get(service_id, 0))
-        calls.add_metric([site.slug], session.execute(
-            sa.select(sa.func.count()).select_from(Event).where(Event.site_id == site.id, Event.type.in_(CALLS))
-        ).scalar_one())
+        calls.add_metric([site.slug], calls_ever)
         open_counters.add_metric([site.slug], session.execute(
             sa.select(sa.func.count()).select_from(Counter).where(Counter.site_id == site.id, Counter.is_open)
         ).scalar_one())
@@ -99,8 +131,9 @@ class _Snapshot:
         return self.families
 
 
-def exposition(session: Session, websocket_clients: dict[str, int], now: datetime | None = None) -> bytes:
-    """The Prometheus text format of the service point as it is now."""
+def exposition(session: Session, websocket_clients: dict[str, int], totals: Totals,
+               now: datetime | None = None) -> bytes:
+    """The Prometheus text format of the service point as it is now; ``totals``: the worker's own."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Snapshot(_families(session, now or utcnow(), websocket_clients)))
+    registry.register(_Snapshot(_families(session, now or utcnow(), websocket_clients, totals)))
     return generate_latest(registry)

@@ -66,7 +66,7 @@ async def prometheus_metrics(request: Request):
 
     def read(session):
         clients = {site.slug: bus.subscriber_count(site.slug) for site in all_sites(session)}
-        return metrics.exposition(session, clients)
+        return metrics.exposition(session, clients, request.app.state.metric_totals)
 
     return Response(await run_read(request.app.state.db, read), media_type=CONTENT_TYPE_LATEST)
 
@@ -217,6 +217,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.settings = settings
     app.state.db = db
     app.state.bus = bus
+    app.state.metric_totals = metrics.Totals()
     app.state.renders = SharedRenders()
     # The phones' readings of a queue hold its every open ticket: only those of the last few events.
     app.state.queue_readings = SharedRenders(keep=32)
