@@ -1,9 +1,9 @@
-"""The queue's busiest paths find their tickets by index, never by reading every ticket the site has
-had: on a working week's database such a read made every call slower by the day (issue 24,
-docs/PERFORMANCE.md). The statements a ticket's day runs are caught as they run and planned by
-SQLite's own EXPLAIN QUERY PLAN; a plan that reads the ticket table whole, or every ticket of the site,
-fails. SQLite only: it plans without statistics (no ANALYZE is run), so its plans do not depend on the
-rows; PostgreSQL's depend on its statistics and a small table is best read whole.)"""
+"""The queue's busiest paths, and /metrics, find their tickets and events by index, never by reading
+every row the site has had: on a working week's database such a read made every call slower by the
+day (issue 24, docs/PERFORMANCE.md). The statements are caught as they run and planned by SQLite's
+own EXPLAIN QUERY PLAN; a plan that reads the table whole, or every row of the site, fails. SQLite
+only: it plans without statistics (no ANALYZE is run), so its plans do not depend on the rows;
+PostgreSQL's depend on its statistics and a small table is best read whole.)"""
 
 import re
 from contextlib import contextmanager
@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from server import counters, estimate, queue
+from server import counters, estimate, metrics, queue
 from server.db import Database
 from tests.conftest import prepare_demo_database
 from tests.core.test_queue import add_clerks, issue, open_counters, utc
@@ -33,10 +33,22 @@ def statements(db):
         event.remove(db.engine, "before_cursor_execute", before)
 
 
-def reads_every_ticket(plan: str) -> bool:
-    """A scan of the table, or a search by the site alone: every ticket the site ever had."""
-    return bool(re.search(r"\bSCAN ticket\b", plan)
-                or re.search(r"SEARCH ticket USING \w* ?INDEX \w+ \(site_id=\?\)", plan))
+def reads_every(table: str, plan: str) -> bool:
+    """A scan of the table, or a search by the site alone: every row the site ever had."""
+    return bool(re.search(rf"\bSCAN {table}\b", plan)
+                or re.search(rf"SEARCH {table} USING \w* ?INDEX \w+ \(site_id=\?\)", plan))
+
+
+def planned(db, caught, table: str) -> dict[str, str]:
+    """The plans of the statements caught that read ``table``."""
+    plans = {}
+    with db.engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        for statement, parameters in caught:
+            if re.search(rf"\b{table}\b", statement) and not statement.lstrip().upper().startswith(("INSERT", "BEGIN")):
+                rows = raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters).fetchall()
+                plans[" ".join(statement.split())[:200]] = " | ".join(row[3] for row in rows)
+    return plans
 
 
 @pytest.fixture
@@ -63,13 +75,25 @@ def test_a_tickets_day_reads_tickets_by_index_only(db):
         with db.write() as session:
             counters.finish(session, called.public_id, clerk, outcome="resolved", now=NOW)
 
-    plans = {}
-    with db.engine.connect() as connection:
-        raw = connection.connection.dbapi_connection
-        for statement, parameters in caught:
-            if re.search(r"\bticket\b", statement) and not statement.lstrip().upper().startswith(("INSERT", "BEGIN")):
-                rows = raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters).fetchall()
-                plans[statement] = " | ".join(row[3] for row in rows)
+    plans = planned(db, caught, "ticket")
     assert len(plans) >= 8  # the day's paths were caught
-    whole = {" ".join(s.split())[:200]: plan for s, plan in plans.items() if reads_every_ticket(plan)}
+    whole = {statement: plan for statement, plan in plans.items() if reads_every("ticket", plan)}
     assert not whole, whole
+
+
+def test_a_scrape_of_the_metrics_reads_only_todays_tickets_and_the_events_since_the_last(db):
+    # Prometheus asks every 15 s or so, for years: counted afresh, each scrape read the site's whole
+    # event log and filled a connection's page cache with it (issue 24, docs/PERFORMANCE.md).
+    totals = metrics.Totals()
+    with db.read() as session:
+        metrics.exposition(session, {}, totals, now=NOW)  # a worker's first scrape counts from the start
+    issue(db, now=NOW)
+    with statements(db) as caught:
+        with db.read() as session:
+            text = metrics.exposition(session, {}, totals, now=NOW).decode()
+    assert 'luukku_tickets_issued_total{service="advice",site="demo"} 1.0' in text
+    for table in ("ticket", "event"):
+        plans = planned(db, caught, table)
+        assert plans  # the scrape read the table
+        whole = {statement: plan for statement, plan in plans.items() if reads_every(table, plan)}
+        assert not whole, whole
