@@ -382,7 +382,9 @@ class Message(SQLModel, table=True):
 class Event(SQLModel, table=True):
     """Append-only: what happened, written in the same transaction as the change itself."""
 
-    __table_args__ = (sa.UniqueConstraint("site_id", "seq"),)
+    # By kind: the counter screen's alarms of the day and a clerk's last counter read a few events of
+    # one kind, not the site's whole log, at every render (tests/core/test_query_plans.py).
+    __table_args__ = (sa.UniqueConstraint("site_id", "seq"), sa.Index("ix_event_site_type", "site_id", "type", "seq"))
     id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="site.id")
     seq: int

@@ -97,3 +97,21 @@ def test_a_scrape_of_the_metrics_reads_only_todays_tickets_and_the_events_since_
         assert plans  # the scrape read the table
         whole = {statement: plan for statement, plan in plans.items() if reads_every(table, plan)}
         assert not whole, whole
+
+
+def test_the_counter_screens_reads_of_events_find_them_by_kind(db):
+    # Rendered at every event on every clerk's screen: the day's alarms and a clerk's last counter had
+    # read every event the site ever had (issue 24).
+    clerk, = add_clerks(db, 1)
+    counter_id, = open_counters(db, [clerk], services=("advice",))
+    with db.write() as session:
+        counters.raise_alarm(session, clerk, "demo", now=NOW)
+    with statements(db) as caught:
+        with db.read() as session:
+            site = queue.get_site(session, "demo")
+            assert len(counters.active_alarms(session, site, NOW)) == 1
+            assert queue.last_counter_of(session, site, clerk).id == counter_id
+    plans = planned(db, caught, "event")
+    assert len(plans) == 2
+    whole = {statement: plan for statement, plan in plans.items() if reads_every("event", plan)}
+    assert not whole, whole
