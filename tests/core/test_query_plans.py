@@ -24,7 +24,8 @@ def statements(db):
     caught: list[tuple[str, tuple]] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        caught.append((statement, parameters))
+        if not executemany:  # writes of many rows at once: not reads
+            caught.append((statement, parameters))
 
     event.listen(db.engine, "before_cursor_execute", before)
     try:
