@@ -30,9 +30,9 @@ _SINCE = (sa.select(Event.type, Ticket.service_id).join(Ticket, Ticket.id == Eve
 class Totals:
     """The counts "ever" of each site, as of an event number, kept by a worker between scrapes.
 
-    Counted afresh at every scrape, they read every event the site ever had, its data and all: on a
-    10 MB database 17 ms, and the connection's whole page cache (2 MB) each time, growing with the
-    history, which a service point keeps (issue 24). Kept, a scrape reads only the events since the
+    Counted afresh at every scrape, they read every event the site ever had, its data and all: with
+    20,000 events 22-26 ms and a connection's whole page cache (2 MB, which it keeps) each time, and
+    more as the history grows, which a service point keeps (issue 24, docs/PERFORMANCE.md). Kept, a scrape reads only the events since the
     last one. Still from the database: each event number is given under the site's row lock until its
     transaction commits, so every event up to the site's last number is there to be read, and every
     worker counts the same."""
