@@ -38,8 +38,11 @@ def test_a_working_days_screens_and_api_read_no_ticket_or_event_table_whole(live
         pages = [httpx.get(f"{base}/display/demo"), httpx.get(f"{base}/t/{tickets[2]['id']}"),
                  httpx.get(f"{base}/metrics")]
     assert kiosk.status_code == 200 and all(page.status_code == 200 for page in pages)
+    # Readings only: the hourly retention's updates may run meanwhile, and scan by date, once an hour.
+    readings = [(statement, parameters) for statement, parameters in caught
+                if statement.lstrip().upper().startswith("SELECT")]
     for table, at_least in (("ticket", 10), ("event", 3)):
-        plans = planned(db, caught, table)
+        plans = planned(db, readings, table)
         assert len(plans) >= at_least, plans  # the paths were caught
         whole = {statement: plan for statement, plan in plans.items() if reads_every(table, plan)}
         assert not whole, whole
