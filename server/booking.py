@@ -28,6 +28,7 @@ from server.errors import Conflict, DomainError, Invalid, NotFound, N_
 from server.events import record_event
 from server.queue import IssuedTicket, get_service, get_site, issue_ticket
 from server.models import (
+    APPOINTMENT_PERSONAL,
     SEATED_STATES,
     Appointment,
     AppointmentHours,
@@ -667,8 +668,7 @@ def forget_people(session: Session, retention_days: int, now: datetime | None = 
     erased = session.execute(
         sa.update(Appointment)
         .where(Appointment.starts_at < now - timedelta(days=retention_days),
-               sa.or_(Appointment.name != "", Appointment.phone != "", Appointment.email != "",
-                      Appointment.message != "", Appointment.requester != ""))
+               sa.text(f"({APPOINTMENT_PERSONAL})"))  # as its index says (models.py)
         .values(name="", phone="", email="", message="", requester="")
         .execution_options(synchronize_session=False)
     )

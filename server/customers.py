@@ -21,7 +21,7 @@ from server.errors import Invalid, N_, NotFound
 from server.events import record_event
 from server.models import (
     CONTACT_CHANNELS, CUSTOMER_KINDS, NEEDS, SEGMENTS, Appointment, Counter, Customer, Event, Service,
-    ServicePeriod, ServiceRequest, ServiceRequestAction, Site, Ticket, utcnow,
+    NO_TEXT, ServicePeriod, ServiceRequest, ServiceRequestAction, Site, Ticket, utcnow,
 )
 
 log = logging.getLogger("luukku.customers")
@@ -271,8 +271,9 @@ def export(session: Session, customer_id: int, staff_user_id: int, now: datetime
 
 def _forget_visits(session: Session, ticket_filter) -> int:
     """Clears the clerks' notes of the visits: on the ticket, and in its events' staff-only part."""
-    ids = select(Ticket.id).where(ticket_filter)
-    session.execute(sa.update(Event).where(Event.ticket_id.in_(ids), Event.private.is_not(None))
+    # From the events that still have a private part (an index of their own): not every old ticket.
+    of_visits = sa.exists().where(Ticket.id == Event.ticket_id, ticket_filter)
+    session.execute(sa.update(Event).where(Event.private.is_not(None), of_visits)
                     .values(private=None).execution_options(synchronize_session=False))
     done = session.execute(sa.update(Ticket).where(ticket_filter, Ticket.note.is_not(None))
                            .values(note=None).execution_options(synchronize_session=False))
@@ -280,12 +281,13 @@ def _forget_visits(session: Session, ticket_filter) -> int:
 
 
 def _forget_requests(session: Session, request_filter) -> int:
-    ids = select(ServiceRequest.id).where(request_filter)
+    of_requests = sa.exists().where(ServiceRequest.id == ServiceRequestAction.request_id, request_filter)
     session.execute(sa.update(ServiceRequestAction)
-                    .where(ServiceRequestAction.request_id.in_(ids), ServiceRequestAction.text != "")
+                    .where(ServiceRequestAction.text != NO_TEXT, of_requests)
                     .values(text="").execution_options(synchronize_session=False))
     done = session.execute(sa.update(ServiceRequest)
-                           .where(request_filter, sa.or_(ServiceRequest.subject != "", ServiceRequest.description != ""))
+                           .where(request_filter, sa.or_(ServiceRequest.subject != NO_TEXT,
+                                                         ServiceRequest.description != NO_TEXT))
                            .values(subject="", description="").execution_options(synchronize_session=False))
     return done.rowcount
 

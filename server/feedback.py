@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from server.errors import Conflict, Invalid, N_, NotFound
-from server.models import OPEN_STATES, Appointment, Feedback, Message, Site, Ticket, TicketContact, utcnow
+from server.models import NO_TEXT, OPEN_STATES, Appointment, Feedback, Message, Site, Ticket, TicketContact, utcnow
 
 SCORES = (1, 2, 3, 4, 5)
 CHANNELS = ("phone", "message", "tablet")
@@ -136,7 +136,7 @@ def already_asked(session: Session, ticket: Ticket) -> bool:
 
 def forget_comments(session: Session, where) -> int:
     """Clears the comments of the answers matching ``where`` (the scores stay for the statistics)."""
-    done = session.execute(sa.update(Feedback).where(where, Feedback.comment != "")
+    done = session.execute(sa.update(Feedback).where(where, Feedback.comment != NO_TEXT)
                            .values(comment="").execution_options(synchronize_session=False))
     return done.rowcount
 

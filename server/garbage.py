@@ -85,9 +85,13 @@ def _libc():
     """The C library, if it is glibc (malloc_trim is glibc's), else None."""
     try:
         library = ctypes.CDLL("libc.so.6")
-        return library if hasattr(library, "malloc_trim") else None
     except OSError:
         return None
+    if not hasattr(library, "malloc_trim"):
+        return None
+    if hasattr(library, "mallinfo2"):  # glibc 2.33 and later
+        library.mallinfo2.restype = _MallInfo2
+    return library
 
 
 M_ARENA_MAX = -8  # glibc's malloc.h
@@ -132,7 +136,6 @@ def c_heap() -> tuple[int, int] | None:
     and neither the next allocations nor ``trim`` can use it all (issue 24)."""
     if _libc() is None or not hasattr(_libc(), "mallinfo2"):
         return None
-    _libc().mallinfo2.restype = _MallInfo2
     info = _libc().mallinfo2()
     return info.uordblks + info.hblkhd, info.fordblks
 

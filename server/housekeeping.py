@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from server import alerts, booking, customers, matters, outbox, queue, releases, remote
 from server.db import Database
-from server.models import Message, Ticket, TicketContact, utcnow
+from server.models import NO_TEXT, Message, Ticket, TicketContact, utcnow
 
 log = logging.getLogger("luukku.housekeeping")
 ENDED_VISITS = ("finished", "no_show", "unserved", "cancelled")
@@ -82,17 +82,20 @@ def forget_messages(db: Database, message_days: int, now: datetime | None = None
         erased = session.execute(
             sa.update(Message)
             .where(Message.state.in_(("sent", "failed")), Message.updated_at < now - timedelta(days=message_days),
-                   sa.or_(Message.address != "", Message.params != "{}"))
+                   sa.or_(Message.address != NO_TEXT, Message.params != sa.literal_column("'{}'")))
             .values(address="", params="{}").execution_options(synchronize_session=False)).rowcount
         contacts = 0
         for site in queue.all_sites(session):
-            ended = (Ticket.site_id == site.id, Ticket.status.in_(ENDED_VISITS),
-                     Ticket.service_day < queue.local_day(site, now))
-            contacts += session.execute(
-                sa.delete(TicketContact).where(TicketContact.site_id == site.id, TicketContact.ticket_id.in_(
-                    sa.select(Ticket.id).where(*ended))).execution_options(synchronize_session=False)).rowcount
-            session.execute(sa.update(Ticket).where(*ended, Ticket.notify).values(notify=False)
-                            .execution_options(synchronize_session=False))
+            # From the contacts left (few), not from every visit the site has ended.
+            ended = sa.select(TicketContact.ticket_id).join(Ticket, Ticket.id == TicketContact.ticket_id).where(
+                TicketContact.site_id == site.id, Ticket.status.in_(ENDED_VISITS),
+                Ticket.service_day < queue.local_day(site, now))
+            gone = session.execute(ended).scalars().all()
+            if gone:
+                contacts += session.execute(sa.delete(TicketContact).where(TicketContact.ticket_id.in_(gone))
+                                            .execution_options(synchronize_session=False)).rowcount
+                session.execute(sa.update(Ticket).where(Ticket.id.in_(gone), Ticket.notify).values(notify=False)
+                                .execution_options(synchronize_session=False))
     return {"messages": erased, "contacts": contacts}
 
 

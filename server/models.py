@@ -40,6 +40,19 @@ def _at(**kw):
     return Field(sa_type=UTCDateTime, **kw)
 
 
+def _still_kept(name: str, *columns: str, where: str) -> sa.Index:
+    """A partial index of the rows whose personal data the retention jobs have still to clear: a row
+    leaves it once cleared, so the jobs (every minute or hour) read what is left to do, never every
+    row the tables ever had (tests/core/test_query_plans.py). ``where`` must appear as such in the
+    jobs' statements for SQLite and PostgreSQL to use it."""
+    return sa.Index(name, *columns, sqlite_where=sa.text(where), postgresql_where=sa.text(where))
+
+
+# An empty text written into a statement, not bound: PostgreSQL's generic plans of prepared statements
+# match a partial index's ``!= ''`` only then.
+NO_TEXT = sa.literal_column("''")
+
+
 class Site(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=40, unique=True)
@@ -278,6 +291,7 @@ class Ticket(SQLModel, table=True):
         # week's calls grew slower by the day (issue 24, docs/PERFORMANCE.md).
         sa.Index("ix_ticket_counter", "counter_id", "status"),
         sa.Index("ix_ticket_announced", "site_id", "service_day", "announced_at"),
+        _still_kept("ix_ticket_noted", "issued_at", where="note IS NOT NULL"),
     )
     id: int | None = Field(default=None, primary_key=True)
     # Goes into public URLs and QR codes: random, 128+ bits, never the number.
@@ -359,7 +373,8 @@ class Message(SQLModel, table=True):
     """One message to a citizen (SMS, email or push), written in the same transaction as the event
     that causes it and sent by server/messages.py: the print queue's pattern."""
 
-    __table_args__ = (sa.Index("ix_message_due", "state", "next_attempt_at"),)
+    __table_args__ = (sa.Index("ix_message_due", "state", "next_attempt_at"),
+                      _still_kept("ix_message_personal", "state", "updated_at", where="address != '' OR params != '{}'"))
     id: str = Field(primary_key=True, max_length=32)
     site_id: int = Field(foreign_key="site.id", index=True)
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
@@ -384,7 +399,8 @@ class Event(SQLModel, table=True):
 
     # By kind: the counter screen's alarms of the day and a clerk's last counter read a few events of
     # one kind, not the site's whole log, at every render (tests/core/test_query_plans.py).
-    __table_args__ = (sa.UniqueConstraint("site_id", "seq"), sa.Index("ix_event_site_type", "site_id", "type", "seq"))
+    __table_args__ = (sa.UniqueConstraint("site_id", "seq"), sa.Index("ix_event_site_type", "site_id", "type", "seq"),
+                      _still_kept("ix_event_private", "ticket_id", where="private IS NOT NULL"))
     id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="site.id")
     seq: int
@@ -506,6 +522,7 @@ class AppointmentSlot(SQLModel, table=True):
 
 APPOINTMENT_STATES = ("held", "booked", "checked_in", "cancelled", "expired", "no_show")
 SEATED_STATES = ("held", "booked", "checked_in", "no_show")  # those that hold a seat of their slot
+APPOINTMENT_PERSONAL = "name != '' OR phone != '' OR email != '' OR message != '' OR requester != ''"
 
 
 class Appointment(SQLModel, table=True):
@@ -518,6 +535,10 @@ class Appointment(SQLModel, table=True):
         # A hold counts the address's holds of the last hour (server/booking.py), inside the write:
         # without it, over the whole table, in a rush on every tap.
         sa.Index("ix_appointment_requester", "requester", "created_at"),
+        # The jobs of every minute (holds to free, no-shows, reminders) read the holds and bookings to
+        # come, never the appointments that ended.
+        sa.Index("ix_appointment_state", "status", "starts_at"),
+        _still_kept("ix_appointment_personal", "starts_at", where=APPOINTMENT_PERSONAL),
     )
     id: int | None = Field(default=None, primary_key=True)
     # In signed links; random, never the row id.
@@ -569,6 +590,7 @@ class Customer(SQLModel, table=True):
     the row itself stays, anonymized, so that the statistics of its visits stay (server/customers.py).
     """
 
+    __table_args__ = (_still_kept("ix_customer_named", "last_contact_at", where="anonymized_at IS NULL"),)
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(default="person", max_length=20)  # one of CUSTOMER_KINDS
     segment: str = Field(default="resident", max_length=20)  # one of SEGMENTS
@@ -636,7 +658,8 @@ class ServiceRequest(SQLModel, table=True):
     channel."""
 
     __tablename__ = "service_request"
-    __table_args__ = (sa.Index("ix_service_request_work", "status", "due_on"),)
+    __table_args__ = (sa.Index("ix_service_request_work", "status", "due_on"),
+                      _still_kept("ix_service_request_texts", "status", "closed_at", where="subject != '' OR description != ''"))
     id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="site.id")
     customer_id: int = Field(foreign_key="customer.id", index=True)
@@ -663,6 +686,7 @@ class ServiceRequestAction(SQLModel, table=True):
     (``mail_sent_at`` claimed before sending, as with booking mail)."""
 
     __tablename__ = "service_request_action"
+    __table_args__ = (_still_kept("ix_service_request_action_text", "request_id", where="text != ''"),)
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="service_request.id", index=True)
     at: datetime = _at()
@@ -775,7 +799,8 @@ class GuideEvent(SQLModel, table=True):
     lacks) for the retention period only; the count stays."""
 
     __tablename__ = "guide_event"
-    __table_args__ = (sa.Index("ix_guide_event_site_at", "site_id", "at"),)
+    __table_args__ = (sa.Index("ix_guide_event_site_at", "site_id", "at"),
+                      _still_kept("ix_guide_event_query", "at", where='"query" IS NOT NULL'))
     id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="site.id")
     at: datetime = _at(default_factory=utcnow)
@@ -792,7 +817,8 @@ class Feedback(SQLModel, table=True):
     The comment is free text that may hold personal data: managers only, and the registry's
     retention and erasure apply (server/feedback.py)."""
 
-    __table_args__ = (sa.Index("ix_feedback_site_at", "site_id", "at"),)
+    __table_args__ = (sa.Index("ix_feedback_site_at", "site_id", "at"),
+                      _still_kept("ix_feedback_comment", "at", where="comment != ''"))
     id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="site.id")
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id", unique=True)
