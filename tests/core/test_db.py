@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from server import garbage
 from server.db import Database, run_read
 from tests.conftest import prepare_demo_database
 
@@ -227,3 +228,37 @@ def test_after_a_rush_a_quiet_worker_keeps_using_one_connection(url, tmp_path, r
             session.execute(sa.text("SELECT count(*) FROM site")).scalar()
     db.dispose()
     assert len(used) == 20 and len(set(used)) == 1
+
+
+def test_sqlites_memory_is_bounded_by_the_pools_page_caches(tmp_path):
+    # What grows in a SQLite worker after its first days (issue 24, docs/PERFORMANCE.md): each kept
+    # connection's page cache fills as the database outgrows it, up to SQLite's default 2 MB, and no
+    # further; the pool's overflow connections are closed and give theirs back.
+    sqlite = garbage._sqlite()
+    if sqlite is None:
+        pytest.skip("SQLite's library is not loadable by name here")
+    url = f"sqlite:///{tmp_path / 'big.db'}"
+    db = Database(url, pool_size=4, max_overflow=4)
+    with db.engine.begin() as connection:  # 12 MB: six times a connection's cache
+        connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)")
+        connection.exec_driver_sql("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000) "
+                                   "INSERT INTO t (a) SELECT hex(randomblob(200)) FROM n")
+    db.dispose()
+
+    def read_whole(connections: int) -> float:
+        """SQLite's memory after that many connections at once each read the database whole, in MB."""
+        held = [db.engine.connect() for _ in range(connections)]
+        for connection in held:
+            assert connection.exec_driver_sql("SELECT count(*), sum(length(a)) FROM t").one() == (30000, 12_000_000)
+        for connection in held:
+            connection.close()
+        return sqlite.sqlite3_memory_used() / 1e6
+
+    db = Database(url, pool_size=4, max_overflow=4)
+    before = sqlite.sqlite3_memory_used() / 1e6
+    first = read_whole(8)
+    again = [read_whole(8) for _ in range(3)]
+    db.dispose()
+    kept = first - before
+    assert 4 * 1.8 < kept < 4 * 2.6, kept  # the 4 kept connections' caches, full; the 4 beyond gave theirs back
+    assert max(again) - first < 1.0, again
