@@ -85,9 +85,10 @@ from server import garbage
 def rss_mb():
     return int(next(l for l in open('/proc/self/status') if l.startswith('VmRSS')).split()[1]) // 1024
 
-kept = []
+kept, together = [], threading.Barrier(4)
 def reading():  # what a database thread does with a large reading: rows made, a few kept, the rest freed
     rows = [bytes(2000) for _ in range(20000)]
+    together.wait()  # all four at once, as in a rush: one after another, a thread takes the heap the last one left
     kept.extend(rows[::50])
 before = rss_mb()
 threads = [threading.Thread(target=reading) for _ in range(4)]
