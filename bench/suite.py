@@ -19,6 +19,7 @@ How it works and what it leaves out: bench/README.md.
 import argparse
 import asyncio
 import json
+import math
 import random
 import re
 import resource
@@ -35,7 +36,8 @@ from websockets.asyncio.client import connect as websockets_connect
 
 from bench.live_fanout import Crowd, ms, num, percentile
 from bench.luukku_server import (code_to_measure, PASSWORD, Server, cpu_seconds, demo_database, environment,
-                                 peak_rss_kb, pg_database, pg_url, require_postgresql, seed, wait_until_quiet)
+                                 family_cpu_seconds, machine_cpu_seconds, peak_rss_kb, pg_database, pg_url,
+                                 postmaster_pid, require_postgresql, seed, wait_until_quiet)
 from bench.performance import PERFORMANCE, run_stamp, write_section
 
 CONFIGS = (("sqlite", 1), ("postgresql", 1), ("postgresql", 2))
@@ -210,6 +212,7 @@ class Measured:
 
 async def issue(server: Server, sizes: Sizes, out: Measured) -> None:
     """Kiosks, each on its own connection, taking tickets one after another as fast as answered."""
+    postmaster = postmaster_pid() if server.database_url.startswith("postgresql") else None
     for kiosks, total in sizes.kiosk_tickets.items():
         latencies, statuses = [], {}
 
@@ -226,15 +229,21 @@ async def issue(server: Server, sizes: Sizes, out: Measured) -> None:
             finally:
                 connection.close()
 
+        # Where the machine's CPU went: the server, PostgreSQL, and the rest (the kiosks' client, mostly).
         cpu_before = sum(cpu_seconds(pid) for pid in server.pids())
+        pg_before = family_cpu_seconds(postmaster) if postmaster else 0.0
+        machine_before = machine_cpu_seconds()
         began = time.perf_counter()
         await asyncio.gather(*(kiosk(n) for n in range(kiosks)))
         elapsed = time.perf_counter() - began
         cpu = sum(cpu_seconds(pid) for pid in server.pids()) - cpu_before
+        pg_cpu = family_cpu_seconds(postmaster) - pg_before if postmaster else 0.0
+        machine = machine_cpu_seconds() - machine_before
         done = statuses.get(201, 0)
         out.rows.append({"kiosks": kiosks, "tickets": done, "seconds": elapsed, "rate": done / elapsed,
                          "p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99),
-                         "cpu_ms": cpu * 1000 / max(done, 1)})
+                         "cpu_ms": cpu * 1000 / max(done, 1), "pg_ms": pg_cpu * 1000 / max(done, 1) if postmaster else math.nan,
+                         "rest_ms": (machine - cpu - pg_cpu) * 1000 / max(done, 1), "busy": machine / elapsed})
         errors = {s: n for s, n in statuses.items() if s != 201}
         if errors:
             out.problems.append(f"{kiosks} kiosks: answers other than 201: {errors}")
@@ -675,10 +684,14 @@ def report(results: dict[str, list[Measured]], estimate: dict | None, sizes: Siz
             "**1. Issue.** Kiosks, each on its own keep-alive connection, taking tickets (`POST "
             "/api/v1/sites/demo/tickets` with `\"print\": true`: the ticket, its print job row and its event, "
             "the estimate and the position in the answer) one after another, in turn for four services. "
-            "Latency is each request's round trip; *server CPU* is the server's processes' CPU time per ticket.",
-            "server|kiosks:|tickets:|tickets/s:|p50 ms:|p99 ms:|server CPU ms/ticket:",
+            "Latency is each request's round trip; *server CPU* is the server's processes' CPU time per ticket, "
+            "*PostgreSQL* its processes', *the rest* the rest of the machine's (the kiosks' client, mostly); "
+            "*CPUs busy*: the whole machine's CPU time over the run's time (it has 2).",
+            "server|kiosks:|tickets:|tickets/s:|p50 ms:|p99 ms:|server CPU ms/ticket:|PostgreSQL ms/ticket:"
+            "|the rest ms/ticket:|CPUs busy:",
             rows("issue", lambda c, r: f"| {c} | {r['kiosks']} | {r['tickets']} | **{r['rate']:.0f}** | {ms(r['p50'])} "
-                                       f"| **{ms(r['p99'])}** | {r['cpu_ms']:.1f} |"))
+                                       f"| **{ms(r['p99'])}** | {r['cpu_ms']:.1f} | {num(r['pg_ms'])} "
+                                       f"| {r['rest_ms']:.1f} | {r['busy']:.2f} |"))
     if "screens" in results:
         lines += table(
             "**2. Call → screen.** Waiting-room displays (`/display/demo/ws?lang=fi,sv`, pinging as live.js "
