@@ -170,9 +170,12 @@ def forget_subscription(session: Session, message_id: str) -> None:
     subscribed again meanwhile), so that no more messages are written for it."""
     message = session.get(Message, message_id)
     if message is not None and message.ticket_id is not None:
-        session.execute(sa.delete(TicketContact).where(TicketContact.ticket_id == message.ticket_id,
-                                                       TicketContact.channel == "push",
-                                                       TicketContact.address == message.address))
+        gone = session.execute(sa.delete(TicketContact).where(TicketContact.ticket_id == message.ticket_id,
+                                                              TicketContact.channel == "push",
+                                                              TicketContact.address == message.address))
+        if gone.rowcount:  # a ticket is told only while it has a contact (housekeeping relies on it)
+            session.execute(sa.update(Ticket).where(Ticket.id == message.ticket_id).values(notify=False)
+                            .execution_options(synchronize_session=False))
 
 
 # --- "your turn is near" -------------------------------------------------------------------------------

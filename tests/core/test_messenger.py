@@ -266,6 +266,7 @@ def test_a_push_arrives_decrypted_and_a_subscription_that_is_gone_is_forgotten(d
     assert message(db, gone).state == "failed" and "gone" in message(db, gone).error
     with db.read() as session:
         assert session.get(TicketContact, ticket_id) is None  # no more messages are written for it
+        assert session.get(Ticket, ticket_id).notify is False  # nor does its page say it will be told
 
 
 @pytest.mark.postgres
