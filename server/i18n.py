@@ -52,8 +52,10 @@ def _template_ngettext(context, singular: str, plural: str, n: int, **params) ->
 def template_environment(folders: list[Path], autoescape: bool) -> jinja2.Environment:
     """Templates whose ``_()`` and ``ngettext()`` speak the ``lang`` of the context they are rendered
     with: the pages' (server/web/pages.py) and the mail's (server/mail.py)."""
+    # auto_reload off: templates ship with the code (an upgrade restarts), and checking each one's file
+    # time at every rendering was a stat call per push to every phone (issue 22).
     env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(f) for f in folders]), autoescape=autoescape,
-                             extensions=["jinja2.ext.i18n"])
+                             extensions=["jinja2.ext.i18n"], auto_reload=False)
     env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
     return env
 

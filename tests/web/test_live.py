@@ -427,6 +427,28 @@ def test_phones_read_the_queue_once_per_event_and_each_shows_its_own_place_and_w
             assert f'id="status-ahead">{ahead}<' in pushed and wait in pushed
 
 
+def test_pushes_render_from_templates_held_in_memory_without_looking_at_their_files(server, monkeypatch):
+    """A template is read once; a push to each of 5,000 phones stat-ing its file again was a system
+    call per push (issue 22)."""
+    import os.path
+
+    looked = []
+    real = os.path.getmtime
+    with Clerk(server.url) as clerk:
+        clerk.open(3, "advice")
+        tickets = [clerk.take("advice") for _ in range(3)]
+        with screen(f"{server.ws_url}/t/{tickets[2]['id']}/ws?lang=en") as phone, \
+                screen(f"{server.ws_url}/display/demo/ws") as display:
+            pushes_until(phone, last_seq(server))
+            pushes_until(display, last_seq(server))
+            monkeypatch.setattr(os.path, "getmtime", lambda path: looked.append(path) or real(path))
+            for _ in range(2):
+                clerk.done(clerk.call_next(3)["id"])
+                seq = last_seq(server)
+                assert pushes_until(phone, seq) and pushes_until(display, seq)
+    assert looked == []
+
+
 def test_tickets_taken_are_read_for_the_phones_once_a_second_and_a_call_after_them_at_once(server, monkeypatch):
     # Issue 24: at a kiosk's ten tickets a second, a reading of the queue for the phones after each
     # was the largest part of a worker's time.
