@@ -84,6 +84,8 @@ async def on_domain_error(request: Request, exc: DomainError):
     return pages.domain_error_page(request, exc)
 
 
+READINGS_KEPT = 3  # per site: the phones' readings of its queue kept for the events being answered
+
 HTTP_MESSAGES = {
     404: N_("This page does not exist."),
     405: N_("This address does not accept that kind of request."),
@@ -219,8 +221,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.bus = bus
     app.state.metric_totals = metrics.Totals()
     app.state.renders = SharedRenders()
-    # The phones' readings of a queue hold its every open ticket: only those of the last few events.
-    app.state.queue_readings = SharedRenders(keep=32)
+    # The phones' readings of a queue hold its every open ticket (4 MB for 5,000): only those of each
+    # site's last few events, which the phones answering them share. 32 kept for all sites were most of
+    # a worker's memory with 2,500 phones, and most of what its full garbage collections walked.
+    app.state.queue_readings = SharedRenders(keep=READINGS_KEPT, group=lambda key: key[1])
     app.state.shown = accuracy.ShownEstimates(db)  # the phones' estimates, kept for the reports (issue 21)
     app.state.print_worker = print_worker
     app.state.mailer = mailer

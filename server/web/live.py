@@ -156,12 +156,15 @@ class SharedRenders:
     the last of them wait for 999 renderings (docs/PERFORMANCE.md). Screens alike (the same key: what
     they show, and the event they are answering) share one: the first to ask starts it, the others
     await the same result. It is read after the event, so it shows at least that event, as relay()
-    needs. Recent keys are kept (``keep``), enough for the events of a busy moment.
+    needs. The most recent ``keep`` keys of each ``group`` (by default one group for all) are kept,
+    enough for the events of a busy moment.
     """
 
-    def __init__(self, keep: int = 256):
+    def __init__(self, keep: int = 256, group: Callable[[Hashable], Hashable] | None = None):
         self.keep = keep
-        self._renders: OrderedDict[Hashable, asyncio.Task] = OrderedDict()
+        self.group = group
+        self._renders: dict[Hashable, asyncio.Task] = {}
+        self._groups: dict[Hashable, OrderedDict[Hashable, None]] = {}
 
     async def get(self, key: Hashable, make: Callable[[], Awaitable[Any]]) -> Any:
         task = self._renders.get(key)
@@ -169,11 +172,14 @@ class SharedRenders:
             task = asyncio.ensure_future(make())
             task.add_done_callback(lambda done: self._forget_failed(key, done))
             self._renders[key] = task
-            while len(self._renders) > self.keep:
-                self._renders.popitem(last=False)
+            kept = self._groups.setdefault(self.group(key) if self.group else None, OrderedDict())
+            kept[key] = None
+            while len(kept) > self.keep:
+                self._renders.pop(kept.popitem(last=False)[0], None)
         # shield: a screen that goes away while waiting must not cancel the others' rendering
         return await asyncio.shield(task)
 
     def _forget_failed(self, key: Hashable, task: asyncio.Task) -> None:
         if (task.cancelled() or task.exception() is not None) and self._renders.get(key) is task:
             del self._renders[key]  # the next screen tries again rather than sharing the failure
+            self._groups.get(self.group(key) if self.group else None, {}).pop(key, None)

@@ -352,6 +352,15 @@ def test_a_shared_rendering_survives_a_screen_leaving_and_a_failure_is_not_share
             await renders.get(key, slow)
         assert list(renders._renders) == ["b", "c"]  # only the most recent are kept
 
+        # The phones' readings: a few kept for each site, however many sites have events (one site's
+        # burst does not push out another's reading, and no site keeps more than its own few).
+        readings = SharedRenders(keep=2, group=lambda key: key[0])
+        for key in [("north", 1), ("south", 1), ("north", 2), ("north", 3), ("north", 4)]:
+            await readings.get(key, slow)
+        assert list(readings._renders) == [("south", 1), ("north", 3), ("north", 4)]
+        started.clear()
+        assert await readings.get(("south", 1), slow) == "html" and started == []  # still shared
+
     asyncio.run(scenario())
 
 
