@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import anyio.to_thread
 import sqlalchemy as sa
+from markupsafe import Markup
 from sqlmodel import select
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
@@ -348,10 +349,22 @@ def _shown_state(context: dict) -> tuple:
             context["delays_left"], tuple((context["told"] or {}).items()))
 
 
-@functools.lru_cache(maxsize=4096)
+AHEAD_MARK = Markup("<!--ahead-->")
+
+
+@functools.lru_cache(maxsize=1024)
+def _figures_around(lang: str, wait: int) -> tuple[str, str]:
+    """The figures fragment before and after its people-ahead number, rendered once per wait: with
+    5,000 phones each has a number of its own, and a rendering per phone was 65 µs of each push."""
+    before, _, after = pages.render_fragment("_ticket_figures.html", lang, oob=True, ahead=AHEAD_MARK,
+                                             wait=wait).partition(AHEAD_MARK)
+    return before, after
+
+
 def _figures(lang: str, ahead: int, wait: int) -> str:
-    """The card's figures alone, as an out-of-band swap; alike for every phone with the same ones."""
-    return pages.render_fragment("_ticket_figures.html", lang, oob=True, ahead=ahead, wait=wait)
+    """The card's figures alone, as an out-of-band swap."""
+    before, after = _figures_around(lang, wait)
+    return f"{before}{ahead:d}{after}"
 
 
 async def ticket_status(request: Request):

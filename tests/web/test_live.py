@@ -458,6 +458,17 @@ def test_pushes_render_from_templates_held_in_memory_without_looking_at_their_fi
     assert looked == []
 
 
+def test_a_phones_figures_are_its_own_number_in_the_fragment_rendered_once_per_wait():
+    from kiosk.routes import _figures
+    from server.web import pages
+
+    for lang in ("fi", "sv", "en"):
+        for ahead, wait in [(0, 0), (1, 0), (7, 12), (4999, 1), (12, 12)]:
+            whole = pages.render_fragment("_ticket_figures.html", lang, oob=True, ahead=ahead, wait=wait)
+            assert _figures(lang, ahead, wait) == whole
+            assert f'id="status-ahead">{ahead}<' in whole
+
+
 def test_tickets_taken_are_read_for_the_phones_once_a_second_and_a_call_after_them_at_once(server, monkeypatch):
     # Issue 24: at a kiosk's ten tickets a second, a reading of the queue for the phones after each
     # was the largest part of a worker's time.
