@@ -28,7 +28,7 @@ from server.estimate import QueueNow, estimate_wait_min
 from server.models import OPEN_STATES, Counter, Service, Site, Ticket, utcnow
 from server.speech import Speech, SpeechUnavailable
 from server.web import brand, pages
-from server.web.live import Seqs, relay
+from server.web.live import Follower, Followers, Seqs, relay
 
 KIOSK_COOKIE = "luukku_kiosk"
 
@@ -392,14 +392,40 @@ def _ticket_site_slug(session, public_id: str) -> str:
     return session.get(Site, queue.get_ticket(session, public_id).site_id).slug
 
 
+def _reading_key(slug: str, batch: list[dict]) -> tuple | None:
+    """Which reading of the queue the phones need after these events (None: they move no one)."""
+    moved = [event for event in batch if event["type"].startswith(QUEUE_EVENTS)]
+    if not moved:
+        return None
+    if all(event["type"] == "ticket.issued" for event in moved):
+        # A ticket taken is last in its line: it moves no one's place, and other lines' estimates
+        # only once the replay reaches it. At a kiosk's ten a second a reading each was the largest
+        # part of a worker's time (issue 24): one reading a second for them, and the next other
+        # event (a call) is read at once as before.
+        return ("queue-issued", slug, int(time.monotonic() // ISSUED_READ_EVERY_S))
+    return ("queue", slug, moved[-1]["seq"])
+
+
+def phone_followers(app) -> Followers:
+    """The phones following their tickets, pushed by one task per site (server/web/live.py). Every
+    phone of a site shows the same queue after an event: it is read and replayed once, with the open
+    tickets, kept a moment for the phones answering the same event (``queue_readings``), and each
+    phone's card is made from that reading."""
+
+    def read(slug: str, key: tuple):
+        return app.state.queue_readings.get(key, lambda: run_read(app.state.db, _queue_now, slug))
+
+    return Followers(app.state.bus, app.state.db, app.state.settings.live_phone_heartbeat_s, _reading_key, read)
+
+
 async def ticket_status_socket(websocket: WebSocket):
     """The visitor's own ticket, pushed again whenever the queue moves."""
     app = websocket.app
     public_id = websocket.path_params["public_id"]
     lang = i18n.pick_language(websocket.query_params.get("lang"), default=app.state.settings.default_language)
     try:
-        # Only which site's events to follow: the page's state comes with the snapshot, from the
-        # reading of the queue that phones connecting at once share.
+        # Only which site's events to follow: the page's state comes with the first reading, which
+        # phones connecting at once share.
         slug = await run_read(app.state.db, _ticket_site_slug, public_id)
     except NotFound:
         await websocket.close(code=4404)
@@ -407,48 +433,23 @@ async def ticket_status_socket(websocket: WebSocket):
     await websocket.accept()
     shown: list = [None, None]  # what this phone shows: its card's state, and its figures
 
-    async def push(batch: list[dict] | None = None, key: tuple = ()) -> None:
-        if batch is not None:
-            moved = [event for event in batch if event["type"].startswith(QUEUE_EVENTS)]
-            if not moved:
-                return
-            key = ("queue", slug, moved[-1]["seq"])
-            if all(event["type"] == "ticket.issued" for event in moved):
-                # A ticket taken is last in its line: it moves no one's place, and other lines'
-                # estimates only once the replay reaches it. At a kiosk's ten a second a reading each
-                # was the largest part of a worker's time (issue 24): the phones share one reading
-                # a second for them, and the next other event (a call) is read at once as before.
-                key = ("queue-issued", slug, int(time.monotonic() // ISSUED_READ_EVERY_S))
-        # Every phone following a ticket of this site shows the same queue after this event (or, for
-        # a phone connecting, at this number): it is read and replayed once, with the open tickets,
-        # and each phone's card is made from that reading. Read after the number, it shows at least
-        # that event, as relay() needs (tickets taken: at least the first of their second).
-        shared = await app.state.queue_readings.get(key, lambda: run_read(app.state.db, _queue_now, slug))
+    async def message(shared: SiteQueue, whole: bool) -> str | None:
+        if whole:
+            shown[0] = None
         context = _shared_status(shared, public_id)
-        if context is None:
+        if context is None:  # ended, or taken after the reading: its own reading
             context = await run_read(app.state.db, _status_context, public_id)
         app.state.shown.note(context["ticket"], context["wait"], utcnow())
         state, figures = _shown_state(context), (context["ahead"], context["wait"])
+        text = None
         if state != shown[0]:
-            await websocket.send_text(pages.render_fragment("_ticket_status.html", lang, oob=True, **context))
+            text = pages.render_fragment("_ticket_status.html", lang, oob=True, **context)
         elif figures != shown[1]:
-            await websocket.send_text(_figures(lang, *figures))
+            text = _figures(lang, *figures)
         shown[:] = state, figures  # nothing changed: nothing sent
+        return text
 
-    async def snapshot(_seen: Seqs) -> Seqs:
-        # A thousand phones connecting at once (a worker restarted) would each replay the whole queue
-        # for their own place and estimate: they share one reading per number instead.
-        # The minute in the key: a quiet queue's reading is not kept for later phones to show stale
-        # estimates (they follow the clock).
-        seqs = await run_read(app.state.db, events.last_seqs, [slug])  # before the state, as relay() requires
-        shown[0] = None  # a snapshot sends the whole card
-        await push(key=("queue-at", slug, seqs.get(slug, 0), int(time.time() // 60)))
-        return seqs
-
-    # No numbers after each event: a phone's card is its whole state, and a reconnecting phone is
-    # sent it whole again (its snapshot does not look at what it had seen).
-    await relay(websocket, app.state.bus, [slug], snapshot, push,
-                heartbeat_s=app.state.settings.live_phone_heartbeat_s, event_beats=False)
+    await app.state.phones.follow(slug, Follower(websocket, message))
 
 
 async def kiosk_socket(websocket: WebSocket):

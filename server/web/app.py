@@ -225,6 +225,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # site's last few events, which the phones answering them share. 32 kept for all sites were most of
     # a worker's memory with 2,500 phones, and most of what its full garbage collections walked.
     app.state.queue_readings = SharedRenders(keep=READINGS_KEPT, group=lambda key: key[1])
+    app.state.phones = kiosk.routes.phone_followers(app)
     app.state.shown = accuracy.ShownEstimates(db)  # the phones' estimates, kept for the reports (issue 21)
     app.state.print_worker = print_worker
     app.state.mailer = mailer

@@ -14,7 +14,9 @@ screen that reconnects passes the numbers it saw as ``?seen=site:n,…``, so wha
 """
 
 import asyncio
+import contextlib
 import json
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -26,6 +28,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from server.bus import InProcessBus
 from server.db import Database, run_read
 from server.events import last_seqs
+
+log = logging.getLogger("luukku.live")
 
 CLIENT_SILENCE_BEATS = 5  # a pinging screen silent this many heartbeats has gone away
 EVENT_BEAT_S = 0.25  # how soon after an event a screen hears its number
@@ -183,3 +187,183 @@ class SharedRenders:
         if (task.cancelled() or task.exception() is not None) and self._renders.get(key) is task:
             del self._renders[key]  # the next screen tries again rather than sharing the failure
             self._groups.get(self.group(key) if self.group else None, {}).pop(key, None)
+
+
+# --- many screens of a site pushed by one task: the phones ------------------------------------------
+
+SEND_TIMEOUT_S = 5.0  # a follower whose line does not take a push this soon is closed (it reconnects)
+
+
+class Follower:
+    """One screen following a site among many (a phone following its ticket): what ``Followers``
+    needs of it. ``message(reading, whole)`` is what to send after a reading of the site (None:
+    nothing changed for it; ``whole``: its whole state, as after a gap)."""
+
+    def __init__(self, websocket: WebSocket, message: Callable[[Any, bool], Awaitable[str | None]]):
+        self.websocket = websocket
+        self.message = message
+        self.seq = 0  # the site's number its screen shows
+        self.ready = False  # its first state is sent: the site's task pushes to it from now on
+        self.missed = False  # the site's task passed it by before it was ready
+        self.sent_at = self.heard_at = time.monotonic()
+
+
+class Followers:
+    """Many screens of a site that each show something of their own from one reading of the site,
+    pushed by one task per site and worker instead of a relay() per screen (the phones, issue 22).
+
+    With 2,500 phones a worker, a relay each woke 2,500 tasks at every event, each with its queue,
+    its heartbeat timer and its wait on the shared reading. Here the site's task takes the reading
+    once (``read(site, key)``, for the ``key_of(site, batch)`` of the events that move the screens)
+    and sends to each screen in turn, and beats for them all on one timer. Events come in order with
+    the site's numbers as in relay(): a gap, or the bus saying events may be lost, makes the task
+    take a fresh reading and send every screen its whole state. A screen that goes silent for
+    ``CLIENT_SILENCE_BEATS`` heartbeats, or whose line does not take a push within
+    ``SEND_TIMEOUT_S``, is closed, so one stuck phone cannot hold the others.
+    """
+
+    def __init__(self, bus: InProcessBus, db: Database, heartbeat_s: float,
+                 key_of: Callable[[str, list[dict]], Hashable | None],
+                 read: Callable[[str, Hashable], Awaitable[Any]]):
+        self.bus = bus
+        self.db = db
+        self.heartbeat_s = heartbeat_s
+        self.key_of = key_of
+        self.read = read
+        self._members: dict[str, dict[int, Follower]] = {}
+        self._tasks: dict[str, asyncio.Task] = {}
+        self._listening: dict[str, asyncio.Event] = {}
+        self._latest: dict[str, tuple[int, Any]] = {}  # the site's last reading, with its number
+
+    def count(self, site: str) -> int:
+        return len(self._members.get(site, ()))
+
+    async def follow(self, site: str, follower: Follower) -> None:
+        """Runs until the screen goes away. Its whole state is sent first, from a reading at the site's
+        number then; the site's task pushes to it from then on."""
+        members = self._members.setdefault(site, {})
+        members[id(follower)] = follower
+        task = self._tasks.get(site)
+        if task is None or task.done():  # the first screen of the site here, or the last task failed
+            self._listening[site] = asyncio.Event()
+            self._tasks[site] = asyncio.create_task(self._run(site))
+        try:
+            await self._listening[site].wait()  # subscribed before the first number is read
+            seq, reading = await self._fresh(site)
+            whole = True
+            while True:  # the site's task may have passed it by meanwhile: the newest reading then
+                follower.missed = False
+                follower.seq = seq
+                text = await follower.message(reading, whole)
+                if text is not None:
+                    await follower.websocket.send_text(text)
+                whole = False
+                if not follower.missed:
+                    break
+                seq, reading = self._latest[site]
+            follower.ready = True
+            await self._send(follower, json.dumps({"type": "heartbeat", "seq": {site: follower.seq}}))
+            while True:  # the screen's pings; the rest is the site's task's
+                message = await follower.websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                follower.heard_at = time.monotonic()
+        except WebSocketDisconnect:
+            pass
+        finally:
+            members.pop(id(follower), None)
+            if not members and self._members.get(site) is members:
+                del self._members[site]
+                self._tasks.pop(site).cancel()
+                self._listening.pop(site, None)
+                self._latest.pop(site, None)
+
+    async def _fresh(self, site: str) -> tuple[int, Any]:
+        """The site's number and a reading at least that new (the number is read first, as relay()
+        requires). Screens connecting at once share it (a worker restarting reconnects thousands of
+        phones), within the minute: a quiet queue's estimates follow the clock."""
+        seq = (await run_read(self.db, last_seqs, [site])).get(site, 0)
+        return seq, await self.read(site, ("at", site, seq, int(time.time() // 60)))
+
+    async def _send(self, follower: Follower, text: str) -> None:
+        try:
+            async with asyncio.timeout(SEND_TIMEOUT_S):
+                await follower.websocket.send_text(text)
+            follower.sent_at = time.monotonic()
+        except Exception:  # gone, or not taking pushes: closed, and its own loop ends
+            self._drop(follower)
+
+    def _drop(self, follower: Follower, code: int = 1011) -> None:
+        follower.ready = False
+        for members in self._members.values():
+            members.pop(id(follower), None)
+        asyncio.ensure_future(_close(follower.websocket, code))
+
+    async def _push(self, site: str, seq: int, reading: Any, whole: bool) -> None:
+        self._latest[site] = (seq, reading)
+        for follower in list(self._members.get(site, {}).values()):
+            if not follower.ready:
+                follower.missed = True
+                continue
+            follower.seq = max(follower.seq, seq)
+            try:
+                text = await follower.message(reading, whole)
+            except Exception:
+                log.exception("a follower's push failed; it is closed and reconnects")
+                self._drop(follower)
+                continue
+            if text is not None:
+                await self._send(follower, text)
+
+    async def _beat(self, site: str) -> None:
+        now = time.monotonic()
+        for follower in list(self._members.get(site, {}).values()):
+            if not follower.ready:
+                continue
+            if now - follower.heard_at > CLIENT_SILENCE_BEATS * self.heartbeat_s:
+                self._drop(follower)  # a half-open line: the screen reconnects
+            elif now - follower.sent_at >= self.heartbeat_s * 0.9:
+                await self._send(follower, json.dumps({"type": "heartbeat", "seq": {site: follower.seq}}))
+
+    async def _run(self, site: str) -> None:
+        try:
+            async with self.bus.subscribe(site) as events:
+                seq = (await run_read(self.db, last_seqs, [site])).get(site, 0)  # the last passed on
+                self._listening[site].set()
+                beat_at = time.monotonic() + self.heartbeat_s / 2
+                while True:
+                    try:
+                        async with asyncio.timeout(max(0.0, beat_at - time.monotonic())):
+                            event = await events.get()
+                    except TimeoutError:
+                        await self._beat(site)
+                        beat_at = time.monotonic() + self.heartbeat_s / 2
+                        continue
+                    batch = [event]
+                    while not events.empty():
+                        batch.append(events.get_nowait())
+                    lost = any(e is None for e in batch)
+                    fresh = [e for e in batch if e is not None and e["seq"] > seq]
+                    numbers = [e["seq"] for e in fresh]
+                    if any(b > a + 1 for a, b in zip([seq] + numbers, numbers)):
+                        lost = True  # a gap: events are missing
+                    if lost:  # every screen's whole state again, and the numbers, from the database
+                        seq, reading = await self._fresh(site)
+                        await self._push(site, seq, reading, whole=True)
+                        continue
+                    if fresh:
+                        seq = numbers[-1]
+                    if fresh and (key := self.key_of(site, fresh)) is not None:
+                        await self._push(site, seq, await self.read(site, key), whole=False)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the database went away: every screen of the site reconnects and starts again
+            log.exception("pushing to the followers of %s failed; they are closed", site)
+            self._listening[site].set()  # none waits for it any more
+            for follower in list(self._members.get(site, {}).values()):
+                self._drop(follower)
+
+
+async def _close(websocket: WebSocket, code: int) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.close(code=code)

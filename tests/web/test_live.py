@@ -574,6 +574,50 @@ def test_a_phones_page_beats_at_the_phones_own_slower_heartbeat(tmp_path):
             assert time.monotonic() - started >= 1.3 and all(b["type"] == "heartbeat" for b in beats)
 
 
+def test_a_sites_phones_are_pushed_by_one_task_and_a_gap_sends_each_its_whole_card_again(server):
+    # Issue 22: a relay per phone woke 2,500 tasks a worker at each event; the site's phones now have
+    # one task, which after a lost event sends every phone its whole card and the database's number.
+    phones_of = server.app.state.phones
+    with Clerk(server.url) as clerk, contextlib.ExitStack() as stack:
+        clerk.open(3, "advice")
+        tickets = [clerk.take("advice") for _ in range(3)]
+        phones = [stack.enter_context(screen(f"{server.ws_url}/t/{t['id']}/ws?lang=en")) for t in tickets]
+        seq = last_seq(server)
+        assert all("You are in the queue." in pushes_until(phone, seq)[0] for phone in phones)
+        assert phones_of.count("demo") == 3 and list(phones_of._tasks) == ["demo"]
+        fake = {"seq": seq + 5, "site": "demo", "type": "ticket.called", "at": "2026-01-01T00:00:00+00:00",
+                "ticket": {"id": "x", "number": "A999", "service": "advice", "status": "called"},
+                "counter": {"id": 9, "number": "9"}}
+        server.app.state.bus.publish([fake])
+        for phone in phones:  # nothing changed, yet each is sent its whole card, read afresh
+            pushed = recv_push(phone)
+            assert "You are in the queue." in pushed and "A999" not in pushed
+            assert heartbeat(phone)["seq"] == {"demo": seq}  # the database's number, not the event's
+        clerk.call_next(3)
+        seq = last_seq(server)
+        assert "It is your turn" in pushes_until(phones[0], seq)[-1]
+        assert 'id="status-ahead">1<' in pushes_until(phones[2], seq)[-1]
+    deadline = time.monotonic() + 5
+    while phones_of._tasks:  # the last phone gone, the site's task ends
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert phones_of.count("demo") == 0
+
+
+def test_a_phone_that_stops_pinging_is_closed_and_one_that_pings_is_kept(server):
+    with Clerk(server.url) as clerk:
+        tickets = [clerk.take("advice") for _ in range(2)]
+    with connect(f"{server.ws_url}/t/{tickets[0]['id']}/ws?lang=en") as silent, \
+            screen(f"{server.ws_url}/t/{tickets[1]['id']}/ws?lang=en") as pinging:
+        started = time.monotonic()
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                silent.recv(timeout=10)
+        assert closed.value.rcvd.code == 1011
+        assert time.monotonic() - started < 10 * HEARTBEAT_S
+        assert heartbeat(pinging) and server.app.state.phones.count("demo") == 1
+
+
 def test_a_phone_following_no_such_ticket_is_refused(server):
     with pytest.raises(InvalidStatus) as refused:
         connect(f"{server.ws_url}/t/no-such-ticket-here/ws?lang=en", open_timeout=5)
