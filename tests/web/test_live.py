@@ -618,6 +618,29 @@ def test_a_phone_that_stops_pinging_is_closed_and_one_that_pings_is_kept(server)
         assert heartbeat(pinging) and server.app.state.phones.count("demo") == 1
 
 
+def test_a_phone_whose_line_takes_no_pushes_is_closed_and_does_not_hold_the_others(server, monkeypatch):
+    from server.web import live
+
+    monkeypatch.setattr(live, "SEND_TIMEOUT_S", 0.5)
+    with Clerk(server.url) as clerk:
+        clerk.open(3, "advice")
+        tickets = [clerk.take("advice") for _ in range(3)]
+        with screen(f"{server.ws_url}/t/{tickets[1]['id']}/ws?lang=en") as stuck, \
+                screen(f"{server.ws_url}/t/{tickets[2]['id']}/ws?lang=en") as other:
+            seq = last_seq(server)
+            pushes_until(stuck, seq)
+            pushes_until(other, seq)
+            # What the line says when a phone stops reading and its buffers are full: uvicorn's
+            # protocol then holds every send to it until the line drains.
+            (line,) = [p for p in server.server.server_state.connections
+                       if getattr(p, "scope", {}).get("path") == f"/t/{tickets[1]['id']}/ws"]
+            line.loop.call_soon_threadsafe(line.pause_writing)
+            time.sleep(0.1)
+            clerk.call_next(3)
+            assert 'id="status-ahead">1<' in pushes_until(other, last_seq(server), timeout=3)[-1]
+            assert server.app.state.phones.count("demo") == 1  # the stuck one let go
+
+
 def test_a_phone_following_no_such_ticket_is_refused(server):
     with pytest.raises(InvalidStatus) as refused:
         connect(f"{server.ws_url}/t/no-such-ticket-here/ws?lang=en", open_timeout=5)
