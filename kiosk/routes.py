@@ -28,7 +28,7 @@ from server.estimate import QueueNow, estimate_wait_min
 from server.models import OPEN_STATES, Counter, Service, Site, Ticket, utcnow
 from server.speech import Speech, SpeechUnavailable
 from server.web import brand, pages
-from server.web.live import Follower, Followers, Seqs, relay
+from server.web.live import ALONE, Follower, Followers, Seqs, relay
 
 KIOSK_COOKIE = "luukku_kiosk"
 
@@ -433,12 +433,9 @@ async def ticket_status_socket(websocket: WebSocket):
     await websocket.accept()
     shown: list = [None, None]  # what this phone shows: its card's state, and its figures
 
-    async def message(shared: SiteQueue, whole: bool) -> str | None:
+    def card(context: dict, whole: bool) -> str | None:
         if whole:
             shown[0] = None
-        context = _shared_status(shared, public_id)
-        if context is None:  # ended, or taken after the reading: its own reading
-            context = await run_read(app.state.db, _status_context, public_id)
         app.state.shown.note(context["ticket"], context["wait"], utcnow())
         state, figures = _shown_state(context), (context["ahead"], context["wait"])
         text = None
@@ -449,7 +446,14 @@ async def ticket_status_socket(websocket: WebSocket):
         shown[:] = state, figures  # nothing changed: nothing sent
         return text
 
-    await app.state.phones.follow(slug, Follower(websocket, message))
+    def message(shared: SiteQueue, whole: bool):
+        context = _shared_status(shared, public_id)
+        return ALONE if context is None else card(context, whole)
+
+    async def alone(whole: bool) -> str | None:  # ended, or taken after the reading: its own reading
+        return card(await run_read(app.state.db, _status_context, public_id), whole)
+
+    await app.state.phones.follow(slug, Follower(websocket, message, alone))
 
 
 async def kiosk_socket(websocket: WebSocket):

@@ -194,14 +194,21 @@ class SharedRenders:
 SEND_TIMEOUT_S = 5.0  # a follower whose line does not take a push this soon is closed (it reconnects)
 
 
+ALONE = object()  # what Follower.message answers when the reading does not hold its screen's state
+
+
 class Follower:
     """One screen following a site among many (a phone following its ticket): what ``Followers``
     needs of it. ``message(reading, whole)`` is what to send after a reading of the site (None:
-    nothing changed for it; ``whole``: its whole state, as after a gap)."""
+    nothing changed for it; ``whole``: its whole state, as after a gap), or ``ALONE`` when the
+    reading does not hold its state (a phone's ticket ended, or taken after it): ``alone(whole)``
+    then reads its own."""
 
-    def __init__(self, websocket: WebSocket, message: Callable[[Any, bool], Awaitable[str | None]]):
+    def __init__(self, websocket: WebSocket, message: Callable[[Any, bool], Any],
+                 alone: Callable[[bool], Awaitable[str | None]]):
         self.websocket = websocket
         self.message = message
+        self.alone = alone
         self.seq = 0  # the site's number its screen shows
         self.ready = False  # its first state is sent: the site's task pushes to it from now on
         self.missed = False  # the site's task passed it by before it was ready
@@ -234,6 +241,7 @@ class Followers:
         self._tasks: dict[str, asyncio.Task] = {}
         self._listening: dict[str, asyncio.Event] = {}
         self._latest: dict[str, tuple[int, Any]] = {}  # the site's last reading, with its number
+        self._passed: dict[str, int] = {}  # the site's last number passed on to its ready screens
 
     def count(self, site: str) -> int:
         return len(self._members.get(site, ()))
@@ -254,7 +262,9 @@ class Followers:
             while True:  # the site's task may have passed it by meanwhile: the newest reading then
                 follower.missed = False
                 follower.seq = seq
-                text = await follower.message(reading, whole)
+                text = follower.message(reading, whole)
+                if text is ALONE:
+                    text = await follower.alone(whole)
                 if text is not None:
                     await follower.websocket.send_text(text)
                 whole = False
@@ -274,9 +284,11 @@ class Followers:
             members.pop(id(follower), None)
             if not members and self._members.get(site) is members:
                 del self._members[site]
-                self._tasks.pop(site).cancel()
+                if task := self._tasks.pop(site, None):
+                    task.cancel()
                 self._listening.pop(site, None)
                 self._latest.pop(site, None)
+                self._passed.pop(site, None)
 
     async def _fresh(self, site: str) -> tuple[int, Any]:
         """The site's number and a reading at least that new (the number is read first, as relay()
@@ -301,29 +313,47 @@ class Followers:
 
     async def _push(self, site: str, seq: int, reading: Any, whole: bool) -> None:
         self._latest[site] = (seq, reading)
+        alone = []
         for follower in list(self._members.get(site, {}).values()):
             if not follower.ready:
                 follower.missed = True
                 continue
             follower.seq = max(follower.seq, seq)
             try:
-                text = await follower.message(reading, whole)
+                text = follower.message(reading, whole)
             except Exception:
                 log.exception("a follower's push failed; it is closed and reconnects")
                 self._drop(follower)
                 continue
-            if text is not None:
+            if text is ALONE:
+                alone.append(follower)
+            elif text is not None:
                 await self._send(follower, text)
+        # Those reading their own read at once, not one after another: each is a trip to a database
+        # thread, and in a city's day the phones of ended tickets made a site's pushes wait in line.
+        await asyncio.gather(*(self._push_alone(follower, whole) for follower in alone))
+
+    async def _push_alone(self, follower: Follower, whole: bool) -> None:
+        try:
+            text = await follower.alone(whole)
+        except Exception:
+            log.exception("a follower's push failed; it is closed and reconnects")
+            self._drop(follower)
+            return
+        if text is not None:
+            await self._send(follower, text)
 
     async def _beat(self, site: str) -> None:
         now = time.monotonic()
+        passed = self._passed.get(site, 0)  # events that moved no screen count too, as in relay()
         for follower in list(self._members.get(site, {}).values()):
             if not follower.ready:
                 continue
             if now - follower.heard_at > CLIENT_SILENCE_BEATS * self.heartbeat_s:
                 self._drop(follower)  # a half-open line: the screen reconnects
             elif now - follower.sent_at >= self.heartbeat_s * 0.9:
-                await self._send(follower, json.dumps({"type": "heartbeat", "seq": {site: follower.seq}}))
+                seq = max(follower.seq, passed)
+                await self._send(follower, json.dumps({"type": "heartbeat", "seq": {site: seq}}))
 
     async def _run(self, site: str) -> None:
         try:
@@ -350,11 +380,14 @@ class Followers:
                     if lost:  # every screen's whole state again, and the numbers, from the database
                         seq, reading = await self._fresh(site)
                         await self._push(site, seq, reading, whole=True)
-                        continue
-                    if fresh:
+                    elif fresh:
                         seq = numbers[-1]
-                    if fresh and (key := self.key_of(site, fresh)) is not None:
-                        await self._push(site, seq, await self.read(site, key), whole=False)
+                        if (key := self.key_of(site, fresh)) is not None:
+                            await self._push(site, seq, await self.read(site, key), whole=False)
+                    self._passed[site] = seq
+                    if time.monotonic() >= beat_at:  # events all the time: the beat is still kept
+                        await self._beat(site)
+                        beat_at = time.monotonic() + self.heartbeat_s / 2
         except asyncio.CancelledError:
             raise
         except Exception:  # the database went away: every screen of the site reconnects and starts again

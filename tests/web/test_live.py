@@ -604,6 +604,48 @@ def test_a_sites_phones_are_pushed_by_one_task_and_a_gap_sends_each_its_whole_ca
     assert phones_of.count("demo") == 0
 
 
+def test_an_event_that_moves_no_phone_sends_nothing_and_its_number_comes_with_the_next_beat(server):
+    with Clerk(server.url) as clerk:
+        mine = clerk.take("advice")
+    with screen(f"{server.ws_url}/t/{mine['id']}/ws?lang=en") as phone:
+        seq = last_seq(server)
+        pushes_until(phone, seq)
+        other = {"seq": seq + 1, "site": "demo", "type": "printer.status", "at": "2026-01-01T00:00:00+00:00"}
+        server.app.state.bus.publish([other])
+        assert pushes_until(phone, seq + 1) == []
+
+
+def test_phones_that_read_their_own_ticket_read_at_once_not_one_after_another(server, monkeypatch):
+    # Issue 22: ended tickets' phones are not in the site's reading; each read alone, one after the
+    # other in the site's task, made every push of a busy site wait for them in a city's day.
+    import kiosk.routes
+
+    with Clerk(server.url) as clerk, contextlib.ExitStack() as stack:
+        clerk.open(3, "advice")
+        ended = [clerk.take("advice") for _ in range(2)]
+        for _ in ended:
+            clerk.done(clerk.call_next(3)["id"])
+        phones = [stack.enter_context(screen(f"{server.ws_url}/t/{t['id']}/ws?lang=en")) for t in ended]
+        for phone in phones:
+            pushes_until(phone, last_seq(server))
+        together, reads = threading.Barrier(2, timeout=5), []
+        real = kiosk.routes._status_context
+
+        def read_alone(session, public_id):
+            together.wait()  # both phones' reads under way at once, or this breaks after 5 s
+            reads.append(public_id)
+            return real(session, public_id)
+
+        monkeypatch.setattr(kiosk.routes, "_status_context", read_alone)
+        clerk.take("advice")  # an event of the site: both ended phones read their own
+        deadline = time.monotonic() + 10
+        while len(reads) < 2:
+            assert time.monotonic() < deadline and not together.broken
+            time.sleep(0.05)
+        assert sorted(reads) == sorted(t["id"] for t in ended)
+        assert server.app.state.phones.count("demo") == 2
+
+
 def test_a_phone_that_stops_pinging_is_closed_and_one_that_pings_is_kept(server):
     with Clerk(server.url) as clerk:
         tickets = [clerk.take("advice") for _ in range(2)]
