@@ -58,7 +58,6 @@ async def relay(
     *,
     heartbeat_s: float,
     screen: bool = True,
-    event_beats: bool = True,
 ) -> None:
     """Runs until either side goes away.
 
@@ -132,7 +131,7 @@ async def relay(
                 if resynced:
                     await send_heartbeat()
                     beat_at = None
-                elif fresh and screen and event_beats and beat_at is None:
+                elif fresh and screen and beat_at is None:
                     # The numbers follow a moment later, once for a burst of events: sent at
                     # once, a thousand screens' heartbeats would delay the next call's pushes.
                     beat_at = time.monotonic() + min(EVENT_BEAT_S, heartbeat_s)
