@@ -11,6 +11,14 @@ from server.settings import Settings, get_settings
 
 def _serve(settings: Settings, host: str, port: int, workers: int = 1,
            forwarded_allow_ips: str | None = None) -> None:
+    if workers > 1:  # refused before the app's imports, which take seconds on a small machine
+        if settings.database_url.startswith("sqlite"):
+            sys.exit("luukku serve: SQLite is served by one worker; several workers need PostgreSQL "
+                     "(LUUKKU_DATABASE_URL=postgresql+psycopg://…, docs/configuration.md).")
+        if settings.bus == "memory":
+            sys.exit("luukku serve: LUUKKU_BUS=memory reaches the screens of one worker only; "
+                     "use postgresql (or auto) with several workers.")
+
     import uvicorn
 
     from server import garbage
@@ -26,12 +34,6 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1,
     if workers == 1:
         uvicorn.run(create_app(settings), **options)
         return
-    if settings.database_url.startswith("sqlite"):
-        sys.exit("luukku serve: SQLite is served by one worker; several workers need PostgreSQL "
-                 "(LUUKKU_DATABASE_URL=postgresql+psycopg://…, docs/configuration.md).")
-    if settings.bus == "memory":
-        sys.exit("luukku serve: LUUKKU_BUS=memory reaches the screens of one worker only; "
-                 "use postgresql (or auto) with several workers.")
     import printers
     printers.warm_escpos_cache()  # before the workers, which would write it at once (printers/__init__.py)
     # Each worker process builds its own app from the same environment. A worker starting on a busy
