@@ -200,7 +200,7 @@ async def _screens(conn, base: str, opening: int, heartbeat_s: float) -> None:
     loop = asyncio.get_running_loop()
     commands: asyncio.Queue = asyncio.Queue()
     loop.add_reader(conn.fileno(), lambda: commands.put_nowait(conn.recv()))
-    moved, gate = asyncio.Event(), asyncio.Semaphore(opening)
+    gate = asyncio.Semaphore(opening)
     seen: dict[str, Seen] = {}
     screens: dict[str, Screen] = {}
     tasks: dict[str, asyncio.Task] = {}
@@ -230,7 +230,7 @@ async def _screens(conn, base: str, opening: int, heartbeat_s: float) -> None:
             key, kind, site, ticket, path, linger_s, opened = args
             seen[key] = record = Seen(kind, site, ticket, opened=opened)
             screens[key] = screen = Screen(path, listener=listener(record, key, linger_s))
-            tasks[key] = asyncio.create_task(screen.run(base, moved, gate, heartbeat_s))
+            tasks[key] = asyncio.create_task(screen.run(base, gate, heartbeat_s))
         elif command == "ready":
             deadline = time.perf_counter() + args[0]
             while any(r.ready is None and not screens[k].closed for k, r in seen.items()) \

@@ -116,7 +116,7 @@ async def _displays(conn, base: str, specs, opening: int, heartbeat_s: float) ->
     loop = asyncio.get_running_loop()
     commands: asyncio.Queue = asyncio.Queue()
     loop.add_reader(conn.fileno(), lambda: commands.put_nowait(conn.recv()))
-    moved, gate = asyncio.Event(), asyncio.Semaphore(opening)
+    gate = asyncio.Semaphore(opening)
     heard: list[tuple[int, str, str, float]] = []
     closes: list[str] = []
     screens: list[Screen | None] = [None] * len(specs)
@@ -132,7 +132,7 @@ async def _displays(conn, base: str, specs, opening: int, heartbeat_s: float) ->
         while True:
             screen = Screen(path + (f"&seen=demo:{seq}" if seq else ""), listener=listener(n))
             screen.seq, screens[n] = seq, screen
-            await screen.run(base, moved, gate, heartbeat_s)
+            await screen.run(base, gate, heartbeat_s)
             closes.append(screen.closed or "closed")
             seq, retries = screen.seq, retries + 1
             await asyncio.sleep(min(3.0, 0.25 * 2 ** min(retries, 4)) * random.uniform(0.5, 1.0))  # live.js's backoff
@@ -350,7 +350,7 @@ async def phone(port: int, week: Week, rng: random.Random) -> None:
 
             screen = Screen(html.unescape(live.group(1)), listener=listen)
             beat = float(live.group(2) or 10)
-            task = asyncio.create_task(screen.run(base, asyncio.Event(), None, beat))
+            task = asyncio.create_task(screen.run(base, None, beat))
             waiter = asyncio.create_task(ended.wait())
             try:
                 await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
