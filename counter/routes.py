@@ -217,35 +217,34 @@ def history_label(event: dict) -> str:
     return HISTORY_LABELS.get(event["type"], event["type"])
 
 
-def _history(session, ticket) -> list[dict]:
-    return [{**event, "label": history_label(event)} for event in queue.ticket_history(session, ticket)]
-
-
-def _current(session, counter):
-    ticket = queue.current_ticket(session, counter)
-    if ticket is None:
-        return None
-    return {"ticket": ticket, "service": session.get(Service, ticket.service_id),
-            "history": _history(session, ticket)}
-
-
 def _site_state(session, site_id: int) -> dict:
-    """What every counter screen of a site shows alike: the site's queue, counters, people, alarms and
-    alerts. Read once per event and worker for all its counter screens (``_pushed_workspace``): each
-    reading the queue of 5,000 waiting for itself took 20 ms, 25 screens a worker, and held the
-    interpreter while the phones' pushes waited (issue 22)."""
+    """What the counter screens of a site are made of: its queue, counters with their work profiles
+    and customers, people, alarms and alerts, from one reading. Read once per event and worker for
+    all its counter screens (``staff_socket``), each of which is then made from it without reading:
+    each reading the queue of 5,000 waiting and its own counter took 20 ms, 25 screens a worker, and
+    held the interpreter while the phones' pushes waited (issue 22)."""
     now = utcnow()
     site = session.get(Site, site_id)
     services = queue.active_services(session, site)
+    profiles = queue.site_profiles(session, site)
+    current = queue.current_tickets(session, site)
+    histories = queue.ticket_histories(session, current.values())
+    by_id = {s.id: s for profile in profiles.values() for s in profile} | {s.id: s for s in services}
+    for service_id in {t.service_id for t in current.values()} - by_id.keys():  # one no longer offered
+        by_id[service_id] = session.get(Service, service_id)
     waiting = queue.waiting_counts(session, site, now)
     longest_min = queue.longest_wait_min(session, site, now)
     return {
         "site": site,
         "services": services,
+        "profiles": profiles,
+        "current": {counter_id: {"ticket": t, "service": by_id[t.service_id],
+                                 "history": [{**event, "label": history_label(event)} for event in histories[t.id]]}
+                    for counter_id, t in current.items()},
         "waiting": waiting,
         "longest_min": longest_min,
         # One replay answers every service; a service's estimate does not depend on the others asked.
-        "estimates": queue.estimates(session, site, services, now),
+        "estimates": queue.estimates(session, site, list(by_id.values()), now),
         "tickets": queue.waiting_tickets(session, site, now),
         "counters": queue.site_counters(session, site),
         "staff": list(session.exec(select(StaffUser).where(StaffUser.active).order_by(StaffUser.display_name))),
@@ -255,45 +254,42 @@ def _site_state(session, site_id: int) -> dict:
     }
 
 
-def _workspace(session, user_id: int, shared: dict | None = None) -> dict | None:
-    """The clerk's counter screen: the counter's own (its customer, its services) read here, the rest
-    from ``shared``, the site's state read once for all its counter screens, or read here."""
+def _workspace(session, user_id: int) -> dict | None:
+    """The clerk's counter screen, read; None when the clerk has no counter open."""
     counter = queue.counter_of(session, user_id)
     if counter is None:
         return None
-    if shared is None or shared["site"].id != counter.site_id:
-        shared = _site_state(session, counter.site_id)
-    active = {s.id: s for s in shared["services"]}
-    services = [active.get(s.id, s) for s in queue.counter_services(session, counter)]
-    estimates = shared["estimates"]
-    if any(s.id not in estimates for s in services):  # a service no longer offered, still in the profile
-        estimates = {**estimates, **queue.estimates(session, shared["site"], services, utcnow())}
+    return _counter_view(_site_state(session, counter.site_id), counter, user_id)
+
+
+def _counter_view(state: dict, counter, user_id: int) -> dict:
+    """The clerk's counter screen made from its site's state (``_site_state``)."""
+    services = state["profiles"].get(counter.id, [])
     profile_ids = {s.id for s in services}
-    tickets = shared["tickets"]
-    # The managers on duty see the services' alerts on their counter screens too (issue 21).
-    me = session.get(StaffUser, user_id)
+    tickets = state["tickets"]
+    me = next((u for u in state["staff"] if u.id == user_id), None)
     return {
-        "site": shared["site"],
+        "site": state["site"],
         "counter": counter,
-        "current": _current(session, counter),
+        "current": state["current"].get(counter.id),
         "panel": {
             "services": services,
-            "waiting": shared["waiting"],
-            "longest_min": shared["longest_min"],
-            "estimates": estimates,
+            "waiting": state["waiting"],
+            "longest_min": state["longest_min"],
+            "estimates": state["estimates"],
             "sent_to_me": [(t, s) for t, s in tickets if t.status == "waiting"
                            and (t.target_counter_id == counter.id or t.target_staff_user_id == user_id)],
             "parked": [(t, s) for t, s in tickets if t.status == "parked" and t.counter_id == counter.id],
             "in_line": [(t, s) for t, s in tickets if t.status == "waiting" and t.service_id in profile_ids
                         and t.target_counter_id is None and t.target_staff_user_id is None][:12],
         },
-        "service_alerts": (shared["service_alerts"]
-                           if me is not None and staff.has_role(me, "manager") else []),
-        "all_services": shared["services"],
-        "other_counters": [c for c in shared["counters"] if c.id != counter.id],
-        "colleagues": [u for u in shared["staff"] if u.id != user_id],
-        "alarms": shared["alarms"],
-        "printer_warnings": shared["printer_warnings"],
+        # The managers on duty see the services' alerts on their counter screens too (issue 21).
+        "service_alerts": state["service_alerts"] if me is not None and staff.has_role(me, "manager") else [],
+        "all_services": state["services"],
+        "other_counters": [c for c in state["counters"] if c.id != counter.id],
+        "colleagues": [u for u in state["staff"] if u.id != user_id],
+        "alarms": state["alarms"],
+        "printer_warnings": state["printer_warnings"],
         "call_key": secrets.token_urlsafe(12),
     }
 
@@ -621,11 +617,15 @@ async def staff_socket(websocket: WebSocket):
             context = await run_read(db, _overview, site.slug)
             template = "_overview_live.html"
         else:
-            shared = None
+            context = None
             if events:  # the site's state after these events, read once for its counter screens here
                 key = ("counter-site", site.slug, events[-1]["seq"], int(time.time() // 60))
-                shared = await websocket.app.state.renders.get(key, lambda: run_read(db, _site_state, site.id))
-            context = await run_read(db, _workspace, user.id, shared)
+                state = await websocket.app.state.renders.get(key, lambda: run_read(db, _site_state, site.id))
+                counter = next((c for c in state["counters"] if c.is_open and c.staff_user_id == user.id), None)
+                if counter is not None:
+                    context = _counter_view(state, counter, user.id)
+            if context is None:  # the first push, or the counter closed or is another site's
+                context = await run_read(db, _workspace, user.id)
             if context is None:  # the counter was closed elsewhere
                 await websocket.close(code=4409)
                 return

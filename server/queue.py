@@ -373,6 +373,21 @@ def counter_services(session: Session, counter: Counter) -> list[Service]:
     )
 
 
+def site_profiles(session: Session, site: Site) -> dict[int, list[Service]]:
+    """Every work profile of the site's counters, each in its order (``counter_services``), in one query."""
+    rows = session.exec(
+        select(CounterService.counter_id, Service)
+        .join(Service, Service.id == CounterService.service_id)
+        .join(Counter, Counter.id == CounterService.counter_id)
+        .where(Counter.site_id == site.id)
+        .order_by(CounterService.counter_id, CounterService.position, Service.position, Service.prefix)
+    )
+    profiles: dict[int, list[Service]] = {}
+    for counter_id, service in rows:
+        profiles.setdefault(counter_id, []).append(service)
+    return profiles
+
+
 def last_counter_of(session: Session, site: Site, staff_user_id: int) -> Counter | None:
     """The counter the clerk opened last at the site (its counter.opened event), if any."""
     counter_id = session.exec(
@@ -397,6 +412,13 @@ def current_ticket(session: Session, counter: Counter) -> Ticket | None:
     return session.exec(
         select(Ticket).where(Ticket.counter_id == counter.id, Ticket.status.in_(("called", "serving")))
     ).first()
+
+
+def current_tickets(session: Session, site: Site) -> dict[int, Ticket]:
+    """``current_ticket`` of each of the site's counters that has one, in one query."""
+    rows = session.exec(select(Ticket).where(Ticket.site_id == site.id, Ticket.counter_id.is_not(None),
+                                             Ticket.status.in_(("called", "serving"))))
+    return {t.counter_id: t for t in rows}
 
 
 def longest_wait_min(session: Session, site: Site, now: datetime) -> dict[int, int]:
@@ -453,9 +475,17 @@ def find_ticket(session: Session, site: Site, ref: str, now: datetime) -> Ticket
 
 def ticket_history(session: Session, ticket: Ticket) -> list[dict]:
     """The ticket's events, oldest first, for staff: as published, plus ``private`` (notes, …)."""
-    rows = session.exec(select(Event).where(Event.ticket_id == ticket.id).order_by(Event.seq))
-    return [{**json.loads(e.data), "private": json.loads(e.private) if e.private else None}
-            for e in rows]
+    return ticket_histories(session, [ticket])[ticket.id]
+
+
+def ticket_histories(session: Session, tickets) -> dict[int, list[dict]]:
+    """``ticket_history`` of each of the tickets, in one query."""
+    histories: dict[int, list[dict]] = {t.id: [] for t in tickets}
+    if histories:
+        for e in session.exec(select(Event).where(Event.ticket_id.in_(histories)).order_by(Event.seq)):
+            histories[e.ticket_id].append({**json.loads(e.data),
+                                           "private": json.loads(e.private) if e.private else None})
+    return histories
 
 
 def staff_names(session: Session, ids) -> dict[int, str]:
