@@ -292,6 +292,8 @@ def test_the_whole_queue_at_once_agrees_with_each_ticket_alone(db):
     with db.write() as session:
         waiting = session.exec(select(Ticket).where(Ticket.status == "waiting").order_by(Ticket.id)).all()
         counters.set_priority(session, waiting[7].public_id, clerks[0], 1, now=now)
+        waiting[8].front = True  # held at the front of its line (a remote ticket, issue 19)
+        session.add(waiting[8])
     with db.read() as session:
         site = queue.get_site(session, "demo")
         state = estimate.QueueNow(session, site, now, queue.local_day(site, now))
