@@ -463,12 +463,12 @@ def test_pushes_render_from_templates_held_in_memory_without_looking_at_their_fi
     assert looked == []
 
 
-def test_a_phones_figures_are_its_own_number_in_the_fragment_rendered_once_per_wait():
+def test_a_phones_figures_are_its_own_numbers_in_the_fragment_rendered_once_per_language():
     from kiosk.routes import _figures
     from server.web import pages
 
     for lang in ("fi", "sv", "en"):
-        for ahead, wait in [(0, 0), (1, 0), (7, 12), (4999, 1), (12, 12)]:
+        for ahead, wait in [(0, 0), (1, 0), (7, 12), (4999, 1), (12, 12), (3, 1234), (0, 9)]:
             whole = pages.render_fragment("_ticket_figures.html", lang, oob=True, ahead=ahead, wait=wait)
             assert _figures(lang, ahead, wait) == whole
             assert f'id="status-ahead">{ahead}<' in whole
