@@ -14,7 +14,6 @@ manager's screen. Numbers are written the page language's way (a decimal comma i
 import json
 import re
 
-import vl_convert
 from markupsafe import Markup, escape
 
 INK, BAR, GRID = "#1a1a1a", "#1f4e79", "#c8c8c8"
@@ -70,6 +69,8 @@ def render(chart_id: str, title: str, description: str, spec: dict, lang: str, c
             "autosize": {"type": "fit-x", "contains": "padding"},
             # Room on the right for a browser whose text comes out a little wider than Vega measured.
             "padding": {"left": 8, "top": 8, "bottom": 8, "right": 24}, **spec}
+    import vl_convert  # noqa: PLC0415 (11 MB: loaded by the worker that draws a chart, not by every one)
+
     svg = vl_convert.vegalite_to_svg(json.dumps(spec), format_locale=LOCALES.get(lang, "en-GB"), allowed_base_urls=[])
     i = escape(chart_id)
     opening = (f'<svg class="chart {css_class}" id="{i}" role="img" aria-labelledby="{i}-title {i}-desc" ')
