@@ -33,8 +33,6 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 from sqlmodel import Session, select
 
 from server import matters
@@ -197,6 +195,9 @@ class _Index:
     def _near(self, folded: str) -> list[tuple[str, int]]:
         """Terms one edit away (a word of up to 7 letters) or two (a longer one); a transposition of
         two letters is one edit."""
+        from rapidfuzz import process  # noqa: PLC0415 (3 MB: loaded by a worker at its first search)
+        from rapidfuzz.distance import OSA  # noqa: PLC0415
+
         edits = 1 if len(folded) <= 7 else 2
         found = []
         for length in range(len(folded) - edits, len(folded) + edits + 1):

@@ -168,11 +168,11 @@ def test_a_server_runs_its_threads_on_one_heap_unless_told_otherwise():
 def test_a_worker_starts_without_the_libraries_only_some_requests_need():
     """Loaded where they are used, not by every worker at its start (docs/PERFORMANCE.md): web push
     (22 MB with its HTTP clients), the charts' Vega engine (11 MB), the printers' ESC/POS profiles and
-    QR codes (8 MB), calendars (4 MB)."""
+    QR codes (8 MB), calendars (4 MB), the guide's search by near spellings (3 MB)."""
     code = ("import sys; from server.web.app import create_app; from tests.conftest import make_settings; "
             "create_app(make_settings(sys.argv[1], 8000)); print(' '.join(sorted(sys.modules)))")
     loaded = subprocess.run([sys.executable, "-c", code, "sqlite:///unused.db"], capture_output=True, text=True,
                             timeout=60, check=True, cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     modules = set(loaded.stdout.split())
     assert "server.web.app" in modules
-    assert modules.isdisjoint({"pywebpush", "py_vapid", "vl_convert", "escpos", "qrcode", "icalendar"})
+    assert modules.isdisjoint({"pywebpush", "py_vapid", "vl_convert", "escpos", "qrcode", "icalendar", "rapidfuzz"})
