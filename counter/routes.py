@@ -220,9 +220,10 @@ def history_label(event: dict) -> str:
 def _site_state(session, site_id: int) -> dict:
     """What the counter screens of a site are made of: its queue, counters with their work profiles
     and customers, people, alarms and alerts, from one reading. Read once per event and worker for
-    all its counter screens (``staff_socket``), each of which is then made from it without reading:
-    each reading the queue of 5,000 waiting and its own counter took 20 ms, 25 screens a worker, and
-    held the interpreter while the phones' pushes waited (issue 22)."""
+    all its counter screens (``staff_socket``; kept in ``app.state.counter_states``), each of which
+    is then made from it without reading: each reading the queue of 5,000 waiting and its own counter
+    took 20 ms, 25 screens a worker, and held the interpreter while the phones' pushes waited
+    (issue 22)."""
     now = utcnow()
     site = session.get(Site, site_id)
     services = queue.active_services(session, site)
@@ -620,7 +621,7 @@ async def staff_socket(websocket: WebSocket):
             context = None
             if events:  # the site's state after these events, read once for its counter screens here
                 key = ("counter-site", site.slug, events[-1]["seq"], int(time.time() // 60))
-                state = await websocket.app.state.renders.get(key, lambda: run_read(db, _site_state, site.id))
+                state = await websocket.app.state.counter_states.get(key, lambda: run_read(db, _site_state, site.id))
                 counter = next((c for c in state["counters"] if c.is_open and c.staff_user_id == user.id), None)
                 if counter is not None:
                     context = _counter_view(state, counter, user.id)

@@ -84,7 +84,7 @@ async def on_domain_error(request: Request, exc: DomainError):
     return pages.domain_error_page(request, exc)
 
 
-READINGS_KEPT = 3  # per site: the phones' readings of its queue kept for the events being answered
+READINGS_KEPT = 3  # per site: the phones' and counter screens' readings kept for the events being answered
 
 HTTP_MESSAGES = {
     404: N_("This page does not exist."),
@@ -225,6 +225,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # site's last few events, which the phones answering them share. 32 kept for all sites were most of
     # a worker's memory with 2,500 phones, and most of what its full garbage collections walked.
     app.state.queue_readings = SharedRenders(keep=READINGS_KEPT, group=lambda key: key[1])
+    # The counter screens' readings of their site (counter/routes.py), kept alike: each holds ORM objects.
+    app.state.counter_states = SharedRenders(keep=READINGS_KEPT, group=lambda key: key[1])
     app.state.phones = kiosk.routes.phone_followers(app)
     app.state.shown = accuracy.ShownEstimates(db)  # the phones' estimates, kept for the reports (issue 21)
     app.state.print_worker = print_worker
