@@ -377,10 +377,13 @@ def test_a_display_behind_by_a_burst_shows_the_state_once_and_announces_every_ca
 
     reads = []
     real_state = display.routes._state
+    done = threading.Event()
 
     def slow_state(session, config):
         reads.append(1)
-        time.sleep(0.3)  # a database busy with a hall's worth of requests
+        # A database busy with a hall's worth of requests: the reading ends once every event below
+        # has come (a sleep of 0.3 s let a loaded machine make each request slower than a reading).
+        done.wait(10)
         return real_state(session, config)
 
     printer_status_known(server)
@@ -398,6 +401,7 @@ def test_a_display_behind_by_a_burst_shows_the_state_once_and_announces_every_ca
         calls.append(clerk.call_next(3))
         expert.done(calls[1]["id"])
         calls.append(expert.call_next(4))
+        done.set()
         pushes = pushes_until(display_ws, last_seq(server), timeout=10)
         assert [number for push in pushes for number, _ in announced(push)] == [c["number"] for c in calls]
         assert len(reads) - before < len(calls)  # ten events, four of them calls: fewer readings
