@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, luukku
 
 
 def test_luukku_demo_serves_the_demo_site_on_the_embedded_defaults(tmp_path):
@@ -45,11 +45,8 @@ def test_luukku_demo_serves_the_demo_site_on_the_embedded_defaults(tmp_path):
 
 
 def test_migrate_is_idempotent(tmp_path):
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LUUKKU_")},
-           "LUUKKU_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"}
     for _ in range(2):
-        result = subprocess.run([sys.executable, "-m", "server.cli", "migrate"], env=env,
-                                capture_output=True, text=True, timeout=60)
+        result = luukku("migrate", database_url=f"sqlite:///{tmp_path / 'm.db'}")
         assert result.returncode == 0, result.stderr
         assert "up to date" in result.stdout
 
@@ -58,11 +55,9 @@ def test_hours_are_set_shown_and_refused_when_garbled(tmp_path):
     from tests.conftest import prepare_demo_database
 
     url = prepare_demo_database(f"sqlite:///{tmp_path / 'h.db'}")
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LUUKKU_")}, "LUUKKU_DATABASE_URL": url}
 
     def hours(*args):
-        return subprocess.run([sys.executable, "-m", "server.cli", "hours", "demo", *args], env=env,
-                              capture_output=True, text=True, timeout=60)
+        return luukku("hours", "demo", *args, database_url=url)
 
     assert hours().stdout.strip() == "open around the clock"
     done = hours("mon-fri 8:00-16:15", "sat 10.00-14.00", "--exception", "2026-12-24=closed",
@@ -73,17 +68,14 @@ def test_hours_are_set_shown_and_refused_when_garbled(tmp_path):
     assert "2026-12-23 08:00-18:00" in done.stdout and "2026-12-24 closed" in done.stdout
     bad = hours("mon-fri 16:00-08:00")
     assert bad.returncode != 0 and "closes before it opens" in bad.stderr
-    unknown = subprocess.run([sys.executable, "-m", "server.cli", "hours", "harbour"], env=env,
-                             capture_output=True, text=True, timeout=60)
+    unknown = luukku("hours", "harbour", database_url=url)
     assert unknown.returncode != 0 and "harbour" in unknown.stderr
     assert "mon 08:00-16:15" in hours().stdout  # a refused change changed nothing
 
 
-def luukku(url: str, *args: str, **settings: str) -> subprocess.CompletedProcess:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LUUKKU_")}, "LUUKKU_DATABASE_URL": url,
-           **{f"LUUKKU_{name.upper()}": value for name, value in settings.items()}}
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], env=env, capture_output=True,
-                          text=True, timeout=60)
+def on(url: str, *args: str, **settings: str) -> subprocess.CompletedProcess:
+    """``luukku *args`` on the database at ``url``."""
+    return luukku(*args, database_url=url, **settings)
 
 
 def test_an_installer_sets_up_printers_kiosks_agent_tokens_and_the_ticket_layout(tmp_path):
@@ -98,24 +90,24 @@ def test_an_installer_sets_up_printers_kiosks_agent_tokens_and_the_ticket_layout
     from tests.conftest import prepare_demo_database
 
     url = prepare_demo_database(f"sqlite:///{tmp_path / 'p.db'}")
-    added = luukku(url, "printer", "demo", "set", "hall", "tcp://10.0.0.5:9100", "--profile", "TM-T20II")
+    added = on(url, "printer", "demo", "set", "hall", "tcp://10.0.0.5:9100", "--profile", "TM-T20II")
     assert added.returncode == 0, added.stderr
     assert "hall\ttcp://10.0.0.5:9100\tTM-T20II\tunknown" in added.stdout
-    assert "kiosk-1" in luukku(url, "printer", "demo").stdout
-    bad = luukku(url, "printer", "demo", "set", "x", "lpt1")
+    assert "kiosk-1" in on(url, "printer", "demo").stdout
+    bad = on(url, "printer", "demo", "set", "x", "lpt1")
     assert bad.returncode != 0 and "lpt1" in bad.stderr
-    bad_profile = luukku(url, "printer", "demo", "set", "x", "tcp://10.0.0.5", "--profile", "TM-9999")
+    bad_profile = on(url, "printer", "demo", "set", "x", "tcp://10.0.0.5", "--profile", "TM-9999")
     assert bad_profile.returncode != 0 and "TM-9999" in bad_profile.stderr
 
-    assert luukku(url, "printer", "demo", "set", "desk", "agent").returncode == 0
-    kiosk = luukku(url, "kiosk", "demo", "set", "entrance", "--printer", "desk")
+    assert on(url, "printer", "demo", "set", "desk", "agent").returncode == 0
+    kiosk = on(url, "kiosk", "demo", "set", "entrance", "--printer", "desk")
     assert kiosk.returncode == 0 and "entrance\tprinter: desk" in kiosk.stdout
-    token = luukku(url, "kiosk", "demo", "token", "entrance").stdout.strip()
+    token = on(url, "kiosk", "demo", "token", "entrance").stdout.strip()
     db = Database(url)
     try:
         with db.write() as session:
             assert jobs.agent_printer(session, token, utcnow())[1].name == "desk"
-        assert luukku(url, "kiosk", "demo", "revoke", "entrance").returncode == 0
+        assert on(url, "kiosk", "demo", "revoke", "entrance").returncode == 0
         with db.write() as session:
             assert jobs.agent_printer(session, token, utcnow()) is None
             assert session.exec(select(Device).where(Device.name == "entrance")).one().token_hash is None
@@ -124,7 +116,7 @@ def test_an_installer_sets_up_printers_kiosks_agent_tokens_and_the_ticket_layout
         image = io.BytesIO()
         Image.new("1", (200, 60), 1).save(image, format="PNG")
         logo.write_bytes(image.getvalue())
-        layout = luukku(url, "ticket-layout", "demo", "--header-fi", "Tervetuloa\\nKäynti A-ovesta",
+        layout = on(url, "ticket-layout", "demo", "--header-fi", "Tervetuloa\\nKäynti A-ovesta",
                         "--footer-sv", "Välkommen åter", "--logo", str(logo))
         assert layout.returncode == 0, layout.stderr
         with db.read() as session:
@@ -133,12 +125,12 @@ def test_an_installer_sets_up_printers_kiosks_agent_tokens_and_the_ticket_layout
         assert site.ticket_header("sv") == "Tervetuloa\nKäynti A-ovesta"  # Finnish stands in
         assert site.ticket_footer("sv") == "Välkommen åter" and site.ticket_logo == logo.read_bytes()
         (tmp_path / "not-a-logo.png").write_text("hello")
-        refused = luukku(url, "ticket-layout", "demo", "--logo", str(tmp_path / "not-a-logo.png"))
+        refused = on(url, "ticket-layout", "demo", "--logo", str(tmp_path / "not-a-logo.png"))
         assert refused.returncode != 0 and "logo" in refused.stderr.lower()
     finally:
         db.dispose()
 
-    removed = luukku(url, "printer", "demo", "remove", "hall")
+    removed = on(url, "printer", "demo", "remove", "hall")
     assert removed.returncode == 0 and "hall" not in removed.stdout
 
 
@@ -149,8 +141,8 @@ def test_print_test_prints_every_letter_on_a_configured_printer(tmp_path):
 
     url = prepare_demo_database(f"sqlite:///{tmp_path / 't.db'}")
     with FakePrinter() as printer:
-        luukku(url, "printer", "demo", "set", "hall", f"tcp://{printer.host}:{printer.port}")
-        done = luukku(url, "print-test", "demo/hall")
+        on(url, "printer", "demo", "set", "hall", f"tcp://{printer.host}:{printer.port}")
+        done = on(url, "print-test", "demo/hall")
         assert done.returncode == 0, done.stderr
         assert "hall: online" in done.stdout and "now reports: online" in done.stdout
         [page] = printer.printed_tickets()
@@ -158,9 +150,9 @@ def test_print_test_prints_every_letter_on_a_configured_printer(tmp_path):
         for letters in ("ÄÖÅ äöå", "Šš Žž", "€"):
             assert letters in text
         printer.paper_out = True
-        out_of_paper = luukku(url, "print-test", f"tcp://{printer.host}:{printer.port}")
+        out_of_paper = on(url, "print-test", f"tcp://{printer.host}:{printer.port}")
         assert out_of_paper.returncode != 0 and "paper_out" in out_of_paper.stdout
-    unknown = luukku(url, "print-test", "demo/nowhere")
+    unknown = on(url, "print-test", "demo/nowhere")
     assert unknown.returncode != 0 and "nowhere" in unknown.stderr
 
 
@@ -176,7 +168,7 @@ def test_a_manager_gives_the_displays_a_colour_a_logo_and_a_notice(tmp_path):
     image = io.BytesIO()
     Image.new("RGB", (300, 80), (0, 85, 140)).save(image, format="PNG")
     logo.write_bytes(image.getvalue())
-    look = luukku(url, "display-look", "demo", "--colour", "#FFD166", "--logo", str(logo),
+    look = on(url, "display-look", "demo", "--colour", "#FFD166", "--logo", str(logo),
                   "--notice-fi", "Tervetuloa! Kahvia on aulassa.", "--notice-sv", "Välkommen!")
     assert look.returncode == 0, look.stderr
     assert "colour: #ffd166" in look.stdout and f"logo: {len(logo.read_bytes())} bytes" in look.stdout
@@ -195,16 +187,24 @@ def test_a_manager_gives_the_displays_a_colour_a_logo_and_a_notice(tmp_path):
     not_an_image.write_text("a text file with a picture's name")
     for bad, words in ((["--colour", "blue"], "#rrggbb"), (["--logo", str(not_an_image)], "PNG or JPEG"),
                        (["--notice-en", "x" * 301], "300")):
-        refused = luukku(url, "display-look", "demo", *bad)
+        refused = on(url, "display-look", "demo", *bad)
         assert refused.returncode != 0 and words in refused.stderr, refused.stderr
-    cleared = luukku(url, "display-look", "demo", "--colour", "", "--no-logo", "--notice-fi", "")
+    cleared = on(url, "display-look", "demo", "--colour", "", "--no-logo", "--notice-fi", "")
     assert "colour: default" in cleared.stdout and "logo: none" in cleared.stdout
 
 
 def test_several_workers_are_refused_on_sqlite_with_the_reason(tmp_path):
-    refused = luukku(f"sqlite:///{tmp_path / 'one.db'}", "serve", "--workers", "2", "--port", str(free_port()))
+    def serve(*args: str, **settings: str) -> subprocess.CompletedProcess:
+        # A process, with a time limit: were the refusal gone, the command would go on serving.
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("LUUKKU_")},
+               "LUUKKU_DATABASE_URL": f"sqlite:///{tmp_path / 'one.db'}",
+               **{f"LUUKKU_{name.upper()}": value for name, value in settings.items()}}
+        return subprocess.run([sys.executable, "-m", "server.cli", "serve", "--port", str(free_port()), *args],
+                              env=env, capture_output=True, text=True, timeout=60)
+
+    refused = serve("--workers", "2")
     assert refused.returncode != 0 and "several workers need PostgreSQL" in refused.stderr
-    configured = luukku(f"sqlite:///{tmp_path / 'one.db'}", "serve", "--port", str(free_port()), workers="2")
+    configured = serve(workers="2")
     assert configured.returncode != 0 and "several workers need PostgreSQL" in configured.stderr
 
 
@@ -239,23 +239,17 @@ def test_the_configuration_is_exported_and_imported_as_one_file(tmp_path):
 
     source = prepare_demo_database(f"sqlite:///{tmp_path / 'test-server.db'}")
     target = f"sqlite:///{tmp_path / 'production.db'}"
-    base = {k: v for k, v in os.environ.items() if not k.startswith("LUUKKU_")}
-
-    def luukku(url, *args):
-        return subprocess.run([sys.executable, "-m", "server.cli", *args], env={**base, "LUUKKU_DATABASE_URL": url},
-                              capture_output=True, text=True, timeout=60)
-
     exported, again = tmp_path / "setup.json", tmp_path / "again.json"
-    assert luukku(source, "config", "export", str(exported)).returncode == 0
-    assert luukku(target, "migrate").returncode == 0
+    assert on(source, "config", "export", str(exported)).returncode == 0
+    assert on(target, "migrate").returncode == 0
     text = exported.read_text()
     exported.write_text(text.replace('"number_end": 999', '"number_end": 0', 1))
-    refused = luukku(target, "config", "import", str(exported))
+    refused = on(target, "config", "import", str(exported))
     assert refused.returncode != 0
     assert "nothing was changed" in refused.stderr and ".number_end: A whole number from 1 to 9999." in refused.stderr
     exported.write_text(text)
-    done = luukku(target, "config", "import", str(exported))
+    done = on(target, "config", "import", str(exported))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "Imported: 1 sites, 6 services, 6 counters, 1 printers, 4 departments."
-    assert luukku(target, "config", "export", str(again)).returncode == 0
+    assert on(target, "config", "export", str(again)).returncode == 0
     assert again.read_text() == text

@@ -5,9 +5,7 @@ conflicts between them, paging, 504s and timeouts, malformed items, missing lang
 removed from PTV, the sites' details, and the command `luukku ptv import`."""
 
 import json
-import os
 import subprocess
-import sys
 import threading
 
 import pytest
@@ -16,7 +14,8 @@ from sqlmodel import select
 from server import matters, ptv, ptv_api, queue
 from server.errors import Invalid
 from server.models import AuditLog, Event, Matter, MatterSite
-from tests.conftest import ROOT, prepare_demo_database
+from tests.conftest import luukku as run_luukku
+from tests.conftest import prepare_demo_database
 from tests.fakes.ptv_server import ORG, FakePtv, _id, service
 
 PARKING, PERMIT, DAYCARE, INVOICES, WASTE, LIBRARY, HOUSING = (_id(n) for n in range(1, 8))
@@ -297,12 +296,9 @@ def test_an_organisation_ptv_does_not_know_and_an_id_that_is_no_id_are_refused(f
 
 def test_luukku_ptv_import_prints_the_plan_and_takes_overwrites(tmp_path, fake):
     url = prepare_demo_database(f"sqlite:///{tmp_path / 'luukku.db'}")
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LUUKKU_")}, "PYTHONPATH": str(ROOT),
-           "LUUKKU_DATABASE_URL": url, "LUUKKU_PTV_URL": fake.url, "LUUKKU_PTV_ORGANIZATION_ID": ORG}
 
     def luukku(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "server.cli", "ptv", "import", *args], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=60)
+        return run_luukku("ptv", "import", *args, database_url=url, ptv_url=fake.url, ptv_organization_id=ORG)
 
     dry = luukku("--dry-run")
     assert dry.returncode == 0, dry.stderr
