@@ -164,6 +164,40 @@ def db(request, tmp_path, postgres_demo_template):
         database.dispose()
 
 
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def module_demo_url(request, tmp_path_factory, postgres_demo_template):
+    """A demo database that a module's tests share, like ``db`` on SQLite and on PostgreSQL: a module
+    fixture adds what they share (a catalogue, a simulated day) once, and they read it through
+    ``read_only``. Made for each test, such a fixture took a quarter of the suite's setup time."""
+    if request.param == "sqlite":
+        yield prepare_demo_database(f"sqlite:///{tmp_path_factory.mktemp('shared') / 'luukku.db'}")
+        return
+    reason = _pg_available()
+    if reason:
+        pytest.skip(reason)
+    with postgres_database(template=postgres_demo_template) as url:
+        yield url
+
+
+@contextmanager
+def read_only(url: str):
+    """The database at ``url``, refusing every change: the tests sharing it cannot change it under
+    one another (SQLite's query_only; PostgreSQL's read-only transactions)."""
+    if url.startswith("sqlite"):
+        database = Database(url)
+
+        @sa.event.listens_for(database.engine, "connect")
+        def refuse_changes(dbapi_connection, _record):
+            dbapi_connection.execute("PRAGMA query_only = ON")
+    else:
+        options = {"options": "-c default_transaction_read_only=on"}
+        database = Database(sa.make_url(url).update_query_dict(options).render_as_string(hide_password=False))
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
 @pytest.fixture
 def pg_url(postgres_demo_template):
     """A fresh PostgreSQL database with the demo site, dropped afterwards."""

@@ -9,7 +9,9 @@ import pytest
 from sqlmodel import select
 
 from server import matters, search, words
+from server.db import Database
 from server.models import Matter, MatterSite, Site, utcnow
+from tests.conftest import read_only
 
 needs_voikko = pytest.mark.skipif(
     not words.voikko_available(),
@@ -82,14 +84,29 @@ def add_matters(session, site: Site, rows: list[dict]) -> list[Matter]:
     return added
 
 
-@pytest.fixture
-def catalogue(db):
+def add_catalogue(db: Database) -> None:
     """A site of its own with the test's catalogue (the demo site may have the demo's)."""
     with db.write() as session:
         site = Site(slug="town", name="Kaupungintalo")
         session.add(site)
         session.flush()
         add_matters(session, site, CATALOGUE)
+
+
+@pytest.fixture(scope="module")
+def catalogue(module_demo_url):
+    """The catalogue that the module's tests share, and only read."""
+    writer = Database(module_demo_url)
+    add_catalogue(writer)
+    writer.dispose()
+    with read_only(module_demo_url) as db:
+        yield db
+
+
+@pytest.fixture
+def own_catalogue(db):
+    """The catalogue in a database of the test's own, which it changes."""
+    add_catalogue(db)
     return db
 
 
@@ -208,16 +225,16 @@ def test_a_search_in_one_language_finds_a_matter_by_its_words_in_another(catalog
     assert first(catalogue, query, lang) == key
 
 
-def test_title_words_weigh_more_than_keywords_and_keywords_more_than_the_answer(catalogue):
+def test_title_words_weigh_more_than_keywords_and_keywords_more_than_the_answer(own_catalogue):
     rows = [
         dict(key="in-answer", title_fi="Yksi asia", answer_fi="Tässä puhutaan myös hiekoituksesta."),
         dict(key="in-keywords", title_fi="Toinen asia", keywords_fi="lumenauraus"),
         dict(key="in-title", title_fi="Jäänpoisto"),
     ]
-    with catalogue.write() as session:
+    with own_catalogue.write() as session:
         add_matters(session, town(session), rows)
     finder = search.Finder()
-    with catalogue.read() as session:
+    with own_catalogue.read() as session:
         [title], [keywords], [answer] = (finder.find(session, town(session), word, "fi")
                                          for word in ("jäänpoisto", "lumenauraus", "hiekoitus"))
     assert (title.matter.key, keywords.matter.key, answer.matter.key) == ("t-in-title", "t-in-keywords", "t-in-answer")
@@ -243,27 +260,27 @@ def test_hits_are_the_callers_own_matter_rows_in_order_of_score(catalogue):
         assert hits[0].matter.key == "t-parking-resident"
 
 
-def test_the_index_is_built_again_after_an_edit(catalogue):
+def test_the_index_is_built_again_after_an_edit(own_catalogue):
     finder = search.Finder()
-    assert keys(catalogue, "koiranpentu", finder=finder) == []
-    with catalogue.write() as session:
+    assert keys(own_catalogue, "koiranpentu", finder=finder) == []
+    with own_catalogue.write() as session:
         card = matter(session, "library-card")
         card.keywords_fi += ", koiranpentu"
         card.updated_at = utcnow()
         session.add(card)
-    assert keys(catalogue, "koiranpentu", finder=finder) == ["library-card"]
-    with catalogue.write() as session:  # a matter made inactive is gone at once
+    assert keys(own_catalogue, "koiranpentu", finder=finder) == ["library-card"]
+    with own_catalogue.write() as session:  # a matter made inactive is gone at once
         card = matter(session, "library-card")
         card.active = False
         session.add(card)
-    assert keys(catalogue, "koiranpentu", finder=finder) == []
-    with catalogue.write() as session:  # and a new one is there at once
+    assert keys(own_catalogue, "koiranpentu", finder=finder) == []
+    with own_catalogue.write() as session:  # and a new one is there at once
         add_matters(session, town(session), [dict(key="dogs", title_fi="Koiravero ja koiranpentu")])
-    assert keys(catalogue, "koiranpentu", finder=finder) == ["dogs"]
+    assert keys(own_catalogue, "koiranpentu", finder=finder) == ["dogs"]
 
 
-def test_a_matter_not_offered_at_a_site_is_not_found_there(catalogue):
-    with catalogue.write() as session:
+def test_a_matter_not_offered_at_a_site_is_not_found_there(own_catalogue):
+    with own_catalogue.write() as session:
         other = Site(slug="branch", name="Sivupiste")
         session.add(other)
         session.flush()
@@ -271,16 +288,16 @@ def test_a_matter_not_offered_at_a_site_is_not_found_there(catalogue):
         library = matter(session, "library-card")
         matters.set_sites(session, library, [town(session), other])
     finder = search.Finder()
-    with catalogue.read() as session:
+    with own_catalogue.read() as session:
         branch = session.exec(select(Site).where(Site.slug == "branch")).one()
         assert [h.matter.key for h in finder.find(session, branch, "venepaikka", "fi")] == ["t-boat-place"]
         assert [h.matter.key for h in finder.find(session, branch, "kirjastokortti", "fi")] == ["t-library-card"]
         assert finder.find(session, branch, "rakennuslupa", "fi") == []
         assert finder.find(session, town(session), "venepaikka", "fi") == []
-    with catalogue.write() as session:  # no longer shared: gone from the branch's search at once
+    with own_catalogue.write() as session:  # no longer shared: gone from the branch's search at once
         library = matter(session, "library-card")
         matters.set_sites(session, library, [town(session)])
-    with catalogue.read() as session:
+    with own_catalogue.read() as session:
         branch = session.exec(select(Site).where(Site.slug == "branch")).one()
         assert finder.find(session, branch, "kirjastokortti", "fi") == []
 
