@@ -6,9 +6,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from server import guidance, queue
+from server.db import Database
 from server.errors import NotFound
 from server.models import Matter, MatterSite, OpeningException, Site
 from server.speech import _TEXT, MAX_TEXT
+from tests.conftest import read_only
 
 
 def test_each_phrase_is_a_sentence_espeak_ng_may_speak(db):
@@ -29,12 +31,14 @@ def test_each_phrase_is_a_sentence_espeak_ng_may_speak(db):
 
 @pytest.mark.parametrize("phrase", ["hello", "service.parking", "label.anything", "waiting.1000.1", "ticket.AAAAAAAAAAAA",
                                     "start.", "Speech is on", "[[h@l@U]]"])
-def test_anything_else_is_not_found(db, phrase):
+def test_anything_else_is_not_found(catalogue, phrase):
+    db, _ids = catalogue
     with db.read() as session, pytest.raises(NotFound):
         guidance.phrase_text(session, "demo", "fi", phrase)
 
 
-def test_only_our_languages(db):
+def test_only_our_languages(catalogue):
+    db, _ids = catalogue
     with db.read() as session, pytest.raises(NotFound):
         guidance.phrase_text(session, "demo", "de", "start")
 
@@ -72,8 +76,7 @@ def add_matter(session, site: Site, **fields) -> int:
     return matter.id
 
 
-@pytest.fixture
-def catalogue(db):
+def add_catalogue(db: Database) -> dict[str, int]:
     """The demo site's matters by name, and one only another site offers."""
     with db.write() as session:
         demo = queue.get_site(session, "demo")
@@ -84,7 +87,23 @@ def catalogue(db):
                (("parking", PARKING), ("renovation", RENOVATION), ("advice", ADVICE_ONLY), ("answer", ANSWER_ONLY))}
         ids["inactive"] = add_matter(session, demo, **{**PARKING, "key": "guidance-inactive", "active": False})
         ids["elsewhere"] = add_matter(session, branch, **{**PARKING, "key": "guidance-elsewhere"})
-    return db, ids
+    return ids
+
+
+@pytest.fixture(scope="module")
+def catalogue(module_demo_url):
+    """The catalogue that the module's tests share, and only read."""
+    writer = Database(module_demo_url)
+    ids = add_catalogue(writer)
+    writer.dispose()
+    with read_only(module_demo_url) as db:
+        yield db, ids
+
+
+@pytest.fixture
+def own_catalogue(db):
+    """The catalogue in a database of the test's own, which it changes."""
+    return db, add_catalogue(db)
 
 
 def say(db, lang: str, phrase: str, now: datetime = MONDAY) -> str:
@@ -172,8 +191,8 @@ def test_the_choices_are_those_the_matter_has(catalogue):
     assert say(db, "sv", f"matter.{ids['answer']}.choices") == "Mer hjälp får du på servicestället."
 
 
-def test_a_closed_service_point_gives_no_numbers_but_still_bookings(catalogue):
-    db, ids = catalogue
+def test_a_closed_service_point_gives_no_numbers_but_still_bookings(own_catalogue):
+    db, ids = own_catalogue
     with db.write() as session:
         session.add(OpeningException(site_id=queue.get_site(session, "demo").id, day=date(2026, 12, 7)))
     assert say(db, "en", f"matter.{ids['renovation']}.choices") == \
@@ -183,15 +202,15 @@ def test_a_closed_service_point_gives_no_numbers_but_still_bookings(catalogue):
         "Asiointipiste on nyt suljettu. Vuoronumeroita ei jaeta."
 
 
-def test_a_service_the_site_does_not_have_is_not_offered(catalogue):
-    db, ids = catalogue
+def test_a_service_the_site_does_not_have_is_not_offered(own_catalogue):
+    db, ids = own_catalogue
     with db.write() as session:
         session.get(Matter, ids["advice"]).service_code = "no-such-service"
     assert say(db, "en", f"matter.{ids['advice']}.choices") == "For more help, ask at the service point."
 
 
-def test_a_long_answer_is_read_up_to_its_last_whole_sentence_that_fits(catalogue):
-    db, ids = catalogue
+def test_a_long_answer_is_read_up_to_its_last_whole_sentence_that_fits(own_catalogue):
+    db, ids = own_catalogue
     sentence = "Hakemukseen liitetään kaikki tarpeelliset asiakirjat sähköisesti. "
     with db.write() as session:
         session.get(Matter, ids["parking"]).answer_fi = sentence * 20
