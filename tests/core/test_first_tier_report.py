@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from server import matters, queue, reports, simulate
+from server.db import Database
 from server.models import Matter, Site
+from tests.conftest import read_only
 from tests.core.test_reports import DAY, SHORT_STAFFED, TZ, World
 
 # (matter, kind, channel, local time on DAY or another day, words). The matters: "pay" names the
@@ -36,8 +38,18 @@ def at(day, clock: str) -> datetime:
     return datetime.combine(day, time.fromisoformat(clock), ZoneInfo(TZ))
 
 
-@pytest.fixture
-def world(db):
+@pytest.fixture(scope="module")
+def world(module_demo_url):
+    """A simulated day and the guide's events around it, which the module's tests only read."""
+    writer = Database(module_demo_url)
+    world = build_world(writer)
+    writer.dispose()
+    with read_only(module_demo_url) as db:
+        world.db = db
+        yield world
+
+
+def build_world(db: Database) -> World:
     world = World(db)
     world.run(simulate.plan_day(11, DAY, TZ, scale=0.35, desks=SHORT_STAFFED))
     with db.write() as session:
