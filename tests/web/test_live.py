@@ -691,3 +691,22 @@ def test_a_phone_following_no_such_ticket_is_refused(server):
     with pytest.raises(InvalidStatus) as refused:
         connect(f"{server.ws_url}/t/no-such-ticket-here/ws?lang=en", open_timeout=5)
     assert refused.value.response.status_code == 403  # closed before accepting: the handshake fails
+
+
+def test_a_display_is_sent_only_what_changes_on_it(server):
+    """Issue 24: at ten tickets a second, each display sent its unchanged screen again for every
+    ticket taken, and a call waited behind those pushes."""
+    printer_status_known(server)
+    with Clerk(server.url) as clerk, screen(f"{server.ws_url}/display/demo/ws") as calls_only, \
+            screen(f"{server.ws_url}/display/demo/ws?panel=waiting") as waiting:
+        recv_push(calls_only)
+        recv_push(waiting)
+        clerk.open(3, "advice")
+        clerk.take("advice")
+        seq = last_seq(server)
+        assert pushes_until(calls_only, seq) == []  # a ticket taken shows on neither of its panels
+        assert len(pushes_until(waiting, seq)) == 1  # its waiting panel counts one more
+        clerk.call_next(3)
+        seq = last_seq(server)
+        assert announced("".join(pushes_until(calls_only, seq))) == [("A001", "3")]
+        assert announced("".join(pushes_until(waiting, seq))) == [("A001", "3")]
