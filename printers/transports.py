@@ -18,12 +18,12 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, get_args
+from typing import TYPE_CHECKING, Literal, Protocol, get_args
 from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlsplit
 
-import serial
-import usb.core
-import usb.util
+if TYPE_CHECKING:  # pyserial and pyusb are loaded by the transports that use them, not at every start
+    import serial
+    import usb.core
 
 # DLE EOT n: real-time status requests, answered by the printer even while it is offline.
 STATUS_REQUESTS = {"printer": b"\x10\x04\x01", "offline_cause": b"\x10\x04\x02", "paper": b"\x10\x04\x04"}
@@ -263,6 +263,9 @@ class UsbTransport:
         return f"usb://{self.ids}{_query(options)}"
 
     def send(self, job_name: str, data: bytes, preview: str) -> None:
+        import usb.core  # noqa: PLC0415 (see the imports)
+        import usb.util  # noqa: PLC0415
+
         if not self._turn.acquire(timeout=self.write_timeout):
             raise PrinterUnavailable(f"The USB printer {self.ids} is still busy with an earlier ticket")
         try:
@@ -285,6 +288,9 @@ class UsbTransport:
 
     def query_status(self, timeout: float = 1.0) -> PrinterStatus:
         """DLE EOT 1, 2 and 4 on the OUT endpoint, one byte back on the IN endpoint for each."""
+        import usb.core  # noqa: PLC0415 (see the imports)
+        import usb.util  # noqa: PLC0415
+
         deadline = time.monotonic() + timeout
         if not self._turn.acquire(timeout=timeout):
             return UNREACHABLE
@@ -313,6 +319,9 @@ class UsbTransport:
         return _decode_answers(answers)
 
     def _open(self) -> usb.core.Device:
+        import usb.core  # noqa: PLC0415 (see the imports)
+        import usb.util  # noqa: PLC0415
+
         try:
             device = usb.core.find(idVendor=self.vendor_id, idProduct=self.product_id)
         except usb.core.NoBackendError as error:
@@ -412,6 +421,8 @@ class SerialTransport:
         return f"serial://{quote(self.device)}{_query(options)}"
 
     def send(self, job_name: str, data: bytes, preview: str) -> None:
+        import serial  # noqa: PLC0415 (see the imports)
+
         if not self._turn.acquire(timeout=self.write_timeout):
             raise PrinterUnavailable(f"The serial printer on {self.device} is still busy with an earlier ticket")
         try:
@@ -436,6 +447,8 @@ class SerialTransport:
             self._turn.release()
 
     def query_status(self, timeout: float = 1.0) -> PrinterStatus:
+        import serial  # noqa: PLC0415 (see the imports)
+
         deadline = time.monotonic() + timeout
         if not self._turn.acquire(timeout=timeout):
             return UNREACHABLE
@@ -460,6 +473,8 @@ class SerialTransport:
         return _decode_answers(answers)
 
     def _open(self, read_timeout: float | None) -> serial.Serial:
+        import serial  # noqa: PLC0415 (see the imports)
+
         try:
             # exclusive=True: a second program on the same port would mix its bytes into our tickets.
             return serial.Serial(
@@ -493,6 +508,8 @@ class SerialTransport:
         return f"Cannot open the serial printer on {self.device}: {error}"
 
     def _wait_until_sent(self, port: serial.Serial) -> None:
+        import serial  # noqa: PLC0415 (see the imports)
+
         # write() returns once the bytes are in the driver's buffer; wait until they are on the wire, but
         # give up when the queue stops shrinking (pyserial's flush() would wait for ever).
         last_seen, since = -1, time.monotonic()
@@ -709,6 +726,8 @@ class _Options:
         return allowed[text.lower()]
 
     def serial_settings(self) -> dict[str, object]:
+        import serial  # noqa: PLC0415 (see the imports)
+
         baudrate = self._take("baudrate")
         if baudrate is not None and (not baudrate.isdigit() or int(baudrate) not in serial.Serial.BAUDRATES):
             raise self._bad(f"baudrate must be one of 9600, 19200, 38400, 57600, 115200…, not {baudrate!r}")

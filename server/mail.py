@@ -19,7 +19,6 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
-import aiosmtplib
 import anyio
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -96,6 +95,8 @@ def compose_request(site: Site, request: ServiceRequest, action: ServiceRequestA
 
 
 async def send(server: SmtpServer, message: EmailMessage) -> None:
+    import aiosmtplib  # noqa: PLC0415 (loaded with the first mail, not at every worker's start)
+
     await aiosmtplib.send(
         message, hostname=server.host, port=server.port, username=server.username or None,
         password=server.password or None, use_tls=server.security == "tls",
@@ -209,6 +210,8 @@ class Mailer:
             message = await anyio.to_thread.run_sync(self._claim_and_compose, kind, id_, now)
             if message is None:
                 continue  # another worker has it
+            import aiosmtplib  # noqa: PLC0415 (as send does: loaded with the first mail)
+
             try:
                 await send(self.server, message)
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:

@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-import aiosmtplib
 import anyio
 import anyio.to_thread
 import sqlalchemy as sa
@@ -447,6 +446,8 @@ class Messenger:
         # The same Message-ID when sent again after a crash: mail systems drop the second.
         mail_message["Message-ID"] = message_id = f"<{message.id}@{domain}>"
         mail_message.set_content(body)
+        import aiosmtplib  # noqa: PLC0415 (loaded with the first mail, not at every worker's start)
+
         try:
             await mail.send(self.smtp, mail_message)
         except aiosmtplib.SMTPRecipientsRefused as exc:

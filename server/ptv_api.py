@@ -17,13 +17,15 @@ import gives up with ``PtvUnavailable`` before anything is written.
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import httpx
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
 from server.errors import N_, DomainError, Invalid
+
+if TYPE_CHECKING:  # httpx is loaded by fetch(), where it is used, not by every worker at its start
+    import httpx
 
 API_VERSION = "v11"
 DEFINITION = "vrk-kpa/ptv-releases ptv-release-3_4 (PTV 3.4), commit 27723498de3f920d53276d63963f1e71b43777c3"
@@ -176,9 +178,11 @@ def organization_id(text: str) -> str:
 
 
 def fetch(base_url: str, organization: str, *, timeout_s: float = 20, retries: int = 3, backoff_s: float = 1.0,
-          transport: httpx.BaseTransport | None = None) -> Catalogue:
+          transport: "httpx.BaseTransport | None" = None) -> Catalogue:
     """The organisation's published services and service channels, every page of each, and the
     channels of other organisations its services link to (a national e-service, say)."""
+    import httpx  # noqa: PLC0415
+
     organization = organization_id(organization)
     catalogue = Catalogue(organization)
     with httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout_s, transport=transport,
@@ -247,7 +251,9 @@ def _what(raw: Any) -> tuple[str, str]:
     return ptv_id, name[:200]
 
 
-def _get(client: httpx.Client, path: str, params: dict, retries: int, backoff_s: float) -> Any:
+def _get(client: "httpx.Client", path: str, params: dict, retries: int, backoff_s: float) -> Any:
+    import httpx  # noqa: PLC0415 (already loaded by fetch)
+
     url = f"{client.base_url}{path}"
     for attempt in range(retries + 1):
         if attempt:

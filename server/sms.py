@@ -22,10 +22,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import anyio
-import httpx
 import phonenumbers
 import smpplib.client
 import smpplib.consts as C
@@ -33,6 +33,9 @@ import smpplib.exceptions
 import smpplib.smpp
 
 from server.errors import N_, Invalid
+
+if TYPE_CHECKING:  # httpx is loaded by http_client(), where it is used, not by every worker at its start
+    import httpx
 
 log = logging.getLogger("luukku.sms")
 
@@ -196,14 +199,17 @@ def http_body(template: str, **values: str) -> object:
     return fill(json.loads(template))
 
 
-def http_client() -> httpx.AsyncClient:
+def http_client() -> "httpx.AsyncClient":
     """A client to keep for many messages to an HTTP gateway (``async with sms.http_client() as c``):
-    its connections are kept alive, where a client per message took ~35 ms each on the event loop."""
+    its connections are kept alive, where a client per message took ~35 ms each on the event loop.
+    httpx is loaded here, not by every worker at its start (docs/PERFORMANCE.md)."""
+    import httpx  # noqa: PLC0415
+
     return httpx.AsyncClient(limits=httpx.Limits(max_connections=20, max_keepalive_connections=20))
 
 
 async def send(gateway: "SmppGateway | HttpGateway | SmppSender", to: str, text: str, reference: str | int,
-               client: httpx.AsyncClient | None = None) -> str:
+               client: "httpx.AsyncClient | None" = None) -> str:
     """Sends ``text`` to ``to`` (E.164, from ``normal_phone``); returns the gateway's message id.
     An ``SmppGateway`` gets a connection of its own for this one message; an ``SmppSender`` keeps
     its connection for the next; an HTTP gateway uses ``client`` (``http_client()``) if given."""
@@ -225,7 +231,9 @@ def _submit_once(gateway: "SmppGateway", to: str, text: str, reference: str) -> 
 
 # --- HTTP ----------------------------------------------------------------------------------------------
 
-async def _send_http(gateway: HttpGateway, to: str, text: str, reference: str, client: httpx.AsyncClient) -> str:
+async def _send_http(gateway: HttpGateway, to: str, text: str, reference: str, client: "httpx.AsyncClient") -> str:
+    import httpx  # noqa: PLC0415 (already loaded by http_client)
+
     body = http_body(gateway.body, to=to, text=text, sender=gateway.sender, reference=reference)
     headers = {"Authorization": gateway.auth} if gateway.auth else {}
     try:

@@ -23,8 +23,6 @@ import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
-import snowballstemmer
-
 log = logging.getLogger("luukku.search")
 
 LANGS = ("fi", "sv", "en")
@@ -210,7 +208,8 @@ class _Terms:
 
 class _Snowball:
     def __init__(self, algorithm: str, lang: str):
-        self._stemmer = snowballstemmer.stemmer(algorithm)
+        self._algorithm = algorithm
+        self._stemmer = None  # made at the first word: Snowball's 3 MB, not at every worker's start
         self._lock = threading.Lock()  # a stemmer keeps the word it works on in itself
         self._stopwords = STOPWORDS[lang]
 
@@ -220,6 +219,10 @@ class _Snowball:
             return ()
         terms = _Terms(word)
         with self._lock:
+            if self._stemmer is None:
+                import snowballstemmer  # noqa: PLC0415
+
+                self._stemmer = snowballstemmer.stemmer(self._algorithm)
             terms.add(self._stemmer.stemWord(word), STEM)
             if "-" in word:  # "e-tjänst"
                 for position, piece in enumerate(word.split("-")):

@@ -14,7 +14,6 @@ request's memory; provider logout names the client (``client_id``), not the ID t
 
 import logging
 
-import httpx2
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -42,12 +41,14 @@ def issuer(settings) -> str:
 
 
 def _authlib():
-    """Authlib's client and the errors it raises, imported at first use: 10 MB that a worker where no
-    one signs in through the directory need not hold (docs/PERFORMANCE.md, memory per worker)."""
+    """Authlib's client and the errors it and its HTTP client raise, imported at first use: 10 MB
+    that a worker where no one signs in through the directory need not hold (docs/PERFORMANCE.md,
+    memory per worker)."""
     from authlib.integrations.base_client import OAuthError
     from authlib.integrations.starlette_client import OAuth
+    from httpx2 import HTTPError
     from joserfc.errors import JoseError
-    return OAuth, OAuthError, JoseError
+    return OAuth, OAuthError, JoseError, HTTPError
 
 
 def client(app):
@@ -55,7 +56,7 @@ def client(app):
     existing = getattr(app.state, "oidc_client", None)
     if existing is None:
         settings = app.state.settings
-        OAuth, _, _ = _authlib()
+        OAuth, _, _, _ = _authlib()
         existing = OAuth().register(
             "directory", client_id=settings.oidc_client_id, client_secret=settings.oidc_client_secret,
             server_metadata_url=f"{issuer(settings)}/.well-known/openid-configuration",
@@ -71,7 +72,7 @@ async def _metadata(app) -> dict:
     oidc = client(app)
     metadata = await oidc.load_server_metadata()
     if metadata.get("issuer", "").rstrip("/") != issuer(app.state.settings):
-        _, OAuthError, _ = _authlib()
+        _, OAuthError, _, _ = _authlib()
         raise OAuthError(error="issuer_mismatch", description="the discovery document names another issuer")
     algorithms = [a for a in metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
                   if isinstance(a, str) and a.lower() != "none"]
@@ -100,13 +101,13 @@ async def start(request: Request) -> Response:
     settings = request.app.state.settings
     if not configured(settings):
         return pages.error_page(request, 404, NOT_IN_USE)
-    _, OAuthError, _ = _authlib()
+    _, OAuthError, _, HTTPError = _authlib()
     try:
         await _metadata(request.app)
         redirect_uri = settings.public_url.rstrip("/") + CALLBACK
         return await client(request.app).authorize_redirect(
             request, redirect_uri, ui_locales=pages.page_language(request))
-    except (httpx2.HTTPError, OAuthError, ValueError) as exc:
+    except (HTTPError, OAuthError, ValueError) as exc:
         log.warning("identity provider unreachable or misconfigured: %s", type(exc).__name__)
         return _login_page(request, UNREACHABLE, 502)
 
@@ -116,7 +117,7 @@ async def callback(request: Request) -> Response:
     if not configured(settings):
         return pages.error_page(request, 404, NOT_IN_USE)
     address = request.client.host if request.client else "-"
-    _, OAuthError, JoseError = _authlib()
+    _, OAuthError, JoseError, HTTPError = _authlib()
     options = {"iss": {"essential": True, "values": [issuer(settings), issuer(settings) + "/"]},
                "aud": {"essential": True, "values": [settings.oidc_client_id]},
                "sub": {"essential": True}, "exp": {"essential": True}}
@@ -127,7 +128,7 @@ async def callback(request: Request) -> Response:
         claims = token.get("userinfo")
         if claims is None:
             reason = "no id_token"
-    except httpx2.HTTPError as exc:
+    except HTTPError as exc:
         log.warning("identity provider unreachable: %s", type(exc).__name__)
         return _login_page(request, UNREACHABLE, 502)
     except OAuthError as exc:  # a wrong or used state or code, the provider's own refusal
@@ -156,7 +157,7 @@ async def provider_logout(request: Request) -> Response:
     request.session.pop("directory_logout", None)
     if not configured(settings):
         return pages.error_page(request, 404, NOT_IN_USE)
-    _, OAuthError, _ = _authlib()
+    _, OAuthError, _, HTTPError = _authlib()
     try:
         metadata = await _metadata(request.app)
         if not metadata.get("end_session_endpoint"):
@@ -164,7 +165,7 @@ async def provider_logout(request: Request) -> Response:
         result = await client(request.app).create_logout_url(
             post_logout_redirect_uri=settings.public_url.rstrip("/") + "/counter/login",
             client_id=settings.oidc_client_id, ui_locales=pages.page_language(request))
-    except (httpx2.HTTPError, OAuthError, ValueError) as exc:
+    except (HTTPError, OAuthError, ValueError) as exc:
         log.warning("identity provider unreachable or misconfigured: %s", type(exc).__name__)
         return _login_page(request, UNREACHABLE, 502)
     return RedirectResponse(result["url"], status_code=303)
