@@ -517,6 +517,9 @@ async def phrase_text(request: Request):
     return PlainTextResponse(text, headers={"Cache-Control": "no-cache"})
 
 
+# Thousands of phones at once: app.py sends their sockets straight to the endpoint (live.DirectSockets).
+phone_sockets = [WebSocketRoute("/t/{public_id}/ws", ticket_status_socket)]
+
 routes = [
     Mount("/kiosk/static", StaticFiles(directory=pages.ROOT / "kiosk" / "static"), name="kiosk_static"),
     Route("/kiosk/{site}", kiosk_page),
@@ -529,5 +532,5 @@ routes = [
     Route("/kiosk/{site}/speech/{lang}/{phrase}.wav", spoken_phrase),
     Route("/kiosk/{site}/speech/{lang}/{phrase}.txt", phrase_text),
     Route("/t/{public_id}", ticket_status),
-    WebSocketRoute("/t/{public_id}/ws", ticket_status_socket),
+    *phone_sockets,
 ]

@@ -48,7 +48,7 @@ from server.settings import Settings, get_settings
 from server.speech import Speech
 from server.web import api, device_gate, health, oidc, pages, waits
 from server.web.headers import SecurityHeaders
-from server.web.live import SharedRenders
+from server.web.live import DirectSockets, SharedRenders
 from server.web.ratelimit import PublicRateLimit
 
 
@@ -190,6 +190,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(DirectSockets, routes=kiosk.routes.phone_sockets),
             Middleware(SecurityHeaders, https=settings.public_url.startswith("https://"),
                        framable=("/waits",), frame_ancestors=settings.waits_frame_ancestors),  # issue 21
             Middleware(

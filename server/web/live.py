@@ -23,6 +23,8 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 import anyio
+from starlette.routing import Match, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.bus import InProcessBus
@@ -394,6 +396,28 @@ class Followers:
             self._listening[site].set()  # none waits for it any more
             for follower in list(self._members.get(site, {}).values()):
                 self._drop(follower)
+
+
+class DirectSockets:
+    """ASGI middleware: the websockets of ``routes`` go straight to their endpoints, past the
+    middlewares after it and the router. For the phones' sockets (``/t/{id}/ws``), thousands open at
+    once: none of the middlewares does anything for them (no session, device, rate limit or headers
+    on a websocket), and each held a coroutine and closures for every open socket, 6 of a socket's
+    37 KB (issue 22, docs/PERFORMANCE.md). Such an endpoint handles its own errors."""
+
+    def __init__(self, app: ASGIApp, routes: list[WebSocketRoute]):
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            for route in self.routes:
+                match, child_scope = route.matches(scope)
+                if match is Match.FULL:
+                    scope.update(child_scope)
+                    await route.endpoint(WebSocket(scope, receive=receive, send=send))
+                    return
+        await self.app(scope, receive, send)
 
 
 async def _close(websocket: WebSocket, code: int) -> None:
