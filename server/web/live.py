@@ -258,20 +258,7 @@ class Followers:
             self._tasks[site] = asyncio.create_task(self._run(site))
         try:
             await self._listening[site].wait()  # subscribed before the first number is read
-            seq, reading = await self._fresh(site)
-            whole = True
-            while True:  # the site's task may have passed it by meanwhile: the newest reading then
-                follower.missed = False
-                follower.seq = seq
-                text = follower.message(reading, whole)
-                if text is ALONE:
-                    text = await follower.alone(whole)
-                if text is not None:
-                    await follower.websocket.send_text(text)
-                whole = False
-                if not follower.missed:
-                    break
-                seq, reading = self._latest[site]
+            await self._send_first(site, follower)
             follower.ready = True
             await self._send(follower, json.dumps({"type": "heartbeat", "seq": {site: follower.seq}}))
             while True:  # the screen's pings; the rest is the site's task's
@@ -290,6 +277,26 @@ class Followers:
                 self._listening.pop(site, None)
                 self._latest.pop(site, None)
                 self._passed.pop(site, None)
+
+    async def _send_first(self, site: str, follower: Follower) -> None:
+        """The screen's whole state, from a reading at the site's number then. A method of its own so
+        that the reading and the text go when it returns: kept in ``follow``'s frame for the hours a
+        phone stays, each held the reading of the queue at its connecting (with 5,000 open tickets,
+        4 MB each) and its first page (issue 22, docs/PERFORMANCE.md)."""
+        seq, reading = await self._fresh(site)
+        whole = True
+        while True:  # the site's task may have passed it by meanwhile: the newest reading then
+            follower.missed = False
+            follower.seq = seq
+            text = follower.message(reading, whole)
+            if text is ALONE:
+                text = await follower.alone(whole)
+            if text is not None:
+                await follower.websocket.send_text(text)
+            whole = False
+            if not follower.missed:
+                return
+            seq, reading = self._latest[site]
 
     async def _fresh(self, site: str) -> tuple[int, Any]:
         """The site's number and a reading at least that new (the number is read first, as relay()

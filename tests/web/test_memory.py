@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import types
+import weakref
 from contextlib import ExitStack
 
 import httpx
@@ -208,3 +209,26 @@ def test_a_phones_socket_goes_straight_to_its_endpoint_past_the_middlewares(tmp_
         with connect(f"{server.ws_url}/display/demo/ws") as display:
             recv_push(display)
             assert {"SessionMiddleware.__call__", "DeviceGate.__call__", "Router.app"} <= running_coroutines()
+
+
+def test_a_phone_holds_no_reading_of_the_queue_after_its_first_state(tmp_path):
+    """A phone stays connected for hours, and the reading of the whole queue that its first state
+    came from holds every open ticket (4 MB with 5,000): it must go once newer readings replace it,
+    not stay in the socket's coroutine (live.Followers._send_first)."""
+    from kiosk.routes import SiteQueue
+    from tests.web.test_display_browser import Clerk
+
+    url = prepare_demo_database(f"sqlite:///{tmp_path / 'readings.db'}")
+    port = free_port()
+    with LiveServer(make_settings(url, port), port) as server, Clerk(server.url) as clerk:
+        tickets = [clerk.take("advice")["id"] for _ in range(6)]
+        with connect(f"{server.ws_url}/t/{tickets[-1]}/ws?lang=fi") as phone:
+            recv_push(phone)
+            [first] = [weakref.ref(o) for o in gc.get_objects() if type(o) is SiteQueue]
+            clerk.open(3, "advice")
+            for _ in range(4):  # each call a new reading; the last 3 of a site are kept
+                called = clerk.call_next(3)
+                recv_push(phone)
+                clerk.done(called["id"])
+            gc.collect()
+            assert first() is None
