@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import anyio
-import phonenumbers
 import smpplib.client
 import smpplib.consts as C
 import smpplib.exceptions
@@ -41,18 +40,18 @@ log = logging.getLogger("luukku.sms")
 
 # --- Phone numbers ---------------------------------------------------------------------------------
 
-_MOBILE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
-
-
 def normal_phone(text: str, region: str = "FI") -> str:
     """The number as people type it ("040 123 4567", "+358 40 1234567") in E.164: "+358401234567"."""
+    import phonenumbers  # noqa: PLC0415 (loaded with the first number given, not at every worker's start)
+
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise Invalid(N_("Check the phone number: it should look like 040 123 4567 or +358 40 123 4567."))
-    if phonenumbers.number_type(number) not in _MOBILE:
+    if phonenumbers.number_type(number) not in (phonenumbers.PhoneNumberType.MOBILE,
+                                                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
         raise Invalid(N_("This is not a mobile number: text messages can only go to a mobile phone."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -173,7 +173,7 @@ def test_a_worker_starts_without_the_libraries_only_some_requests_need():
     (22 MB with its HTTP clients), the charts' Vega engine (11 MB), the printers' ESC/POS profiles and
     QR codes (8 MB), calendars (4 MB), the guide's search by near spellings (3 MB); HTTP clients (the
     SMS gateway's, PTV's and the directory sign-in's), Snowball's stemmers, SMTP, USB and serial
-    ports (11 MB together). Not through tests.conftest, which loads httpx for the tests."""
+    ports, phone numbers (12 MB together). Not through tests.conftest, which loads httpx for the tests."""
     code = ("import sys; from server.web.app import create_app; from server.settings import Settings; "
             "create_app(Settings(_env_file=None, database_url=sys.argv[1], secret_key='x' * 64)); "
             "print(' '.join(sorted(sys.modules)))")
@@ -182,7 +182,7 @@ def test_a_worker_starts_without_the_libraries_only_some_requests_need():
     modules = {name.split(".")[0] for name in loaded.stdout.split()}
     assert "server" in modules
     assert modules & {"pywebpush", "py_vapid", "vl_convert", "escpos", "qrcode", "icalendar", "rapidfuzz", "httpx",
-                      "httpx2", "authlib", "snowballstemmer", "aiosmtplib", "usb", "serial"} == set()
+                      "httpx2", "authlib", "snowballstemmer", "aiosmtplib", "usb", "serial", "phonenumbers"} == set()
 
 
 def running_coroutines() -> set[str]:
