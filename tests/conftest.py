@@ -168,7 +168,7 @@ def db(request, tmp_path, postgres_demo_template):
 def module_demo_url(request, tmp_path_factory, postgres_demo_template):
     """A demo database that a module's tests share, like ``db`` on SQLite and on PostgreSQL: a module
     fixture adds what they share (a catalogue, a simulated day) once, and they read it through
-    ``read_only``. Made for each test, such a fixture took a quarter of the suite's setup time."""
+    ``shared``. Made for each test, such a fixture took a quarter of the suite's setup time."""
     if request.param == "sqlite":
         yield prepare_demo_database(f"sqlite:///{tmp_path_factory.mktemp('shared') / 'luukku.db'}")
         return
@@ -180,9 +180,15 @@ def module_demo_url(request, tmp_path_factory, postgres_demo_template):
 
 
 @contextmanager
-def read_only(url: str):
-    """The database at ``url``, refusing every change: the tests sharing it cannot change it under
-    one another (SQLite's query_only; PostgreSQL's read-only transactions)."""
+def shared(url: str, build):
+    """``build(database)`` once on the database at ``url``, then (the database, what ``build``
+    returned) for the tests that share it. That database refuses every change, so that they cannot
+    change it under one another (SQLite's query_only; PostgreSQL's read-only transactions)."""
+    writer = Database(url)
+    try:
+        built = build(writer)
+    finally:
+        writer.dispose()
     if url.startswith("sqlite"):
         database = Database(url)
 
@@ -193,7 +199,7 @@ def read_only(url: str):
         options = {"options": "-c default_transaction_read_only=on"}
         database = Database(sa.make_url(url).update_query_dict(options).render_as_string(hide_password=False))
     try:
-        yield database
+        yield database, built
     finally:
         database.dispose()
 

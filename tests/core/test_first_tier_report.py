@@ -13,7 +13,7 @@ import pytest
 from server import matters, queue, reports, simulate
 from server.db import Database
 from server.models import Matter, Site
-from tests.conftest import read_only
+from tests.conftest import shared
 from tests.core.test_reports import DAY, SHORT_STAFFED, TZ, World
 
 # (matter, kind, channel, local time on DAY or another day, words). The matters: "pay" names the
@@ -41,10 +41,7 @@ def at(day, clock: str) -> datetime:
 @pytest.fixture(scope="module")
 def world(module_demo_url):
     """A simulated day and the guide's events around it, which the module's tests only read."""
-    writer = Database(module_demo_url)
-    world = build_world(writer)
-    writer.dispose()
-    with read_only(module_demo_url) as db:
+    with shared(module_demo_url, build_world) as (db, world):
         world.db = db
         yield world
 

@@ -10,7 +10,7 @@ from server.db import Database
 from server.errors import NotFound
 from server.models import Matter, MatterSite, OpeningException, Site
 from server.speech import _TEXT, MAX_TEXT
-from tests.conftest import read_only
+from tests.conftest import shared
 
 
 def test_each_phrase_is_a_sentence_espeak_ng_may_speak(db):
@@ -93,10 +93,7 @@ def add_catalogue(db: Database) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def catalogue(module_demo_url):
     """The catalogue that the module's tests share, and only read."""
-    writer = Database(module_demo_url)
-    ids = add_catalogue(writer)
-    writer.dispose()
-    with read_only(module_demo_url) as db:
+    with shared(module_demo_url, add_catalogue) as (db, ids):
         yield db, ids
 
 

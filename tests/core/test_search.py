@@ -11,7 +11,7 @@ from sqlmodel import select
 from server import matters, search, words
 from server.db import Database
 from server.models import Matter, MatterSite, Site, utcnow
-from tests.conftest import read_only
+from tests.conftest import shared
 
 needs_voikko = pytest.mark.skipif(
     not words.voikko_available(),
@@ -96,10 +96,7 @@ def add_catalogue(db: Database) -> None:
 @pytest.fixture(scope="module")
 def catalogue(module_demo_url):
     """The catalogue that the module's tests share, and only read."""
-    writer = Database(module_demo_url)
-    add_catalogue(writer)
-    writer.dispose()
-    with read_only(module_demo_url) as db:
+    with shared(module_demo_url, add_catalogue) as (db, _):
         yield db
 
 
