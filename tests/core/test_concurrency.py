@@ -265,17 +265,17 @@ def test_on_postgresql_call_next_skips_a_head_ticket_another_transaction_has_loc
         holder.start()
         try:
             assert locked.wait(10)
-            started = time.monotonic()
             with db.write() as session:
+                # The holder lets go only after this returns: waiting for its lock would end in a
+                # lock timeout error here, so no clock is needed to see that it did not wait.
                 session.execute(sa.text("SET LOCAL lock_timeout = '3s'"))
                 called, _service = counters.call_next(session, counter_id, clerk, now=LATER)
-            took = time.monotonic() - started
         finally:
             release.set()
             holder.join(10)
     finally:
         db.dispose()
-    assert called.id == second.id and took < 1
+    assert called.id == second.id
 
 
 def test_kiosks_issuing_while_clerks_take_walk_ins_and_call_never_deadlock(db):
