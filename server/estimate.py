@@ -17,6 +17,7 @@ Left out: tickets sent to a particular counter or clerk, appointments, and custo
 arrive later. docs/PERFORMANCE.md reports the error against a simulated day (bench/).
 """
 
+import heapq
 import threading
 import weakref
 from collections import OrderedDict, deque
@@ -123,13 +124,15 @@ class QueueNow:
         """call-next replayed on ``queues`` (which it empties as it calls): each counter's turn in
         order, as (counter id, minutes from now, the head it chose, or None when it has no one left to
         call), yielded before the chosen head leaves its line."""
-        free_at = self._free_at()
+        # The counters' next turns in a heap, the earliest (then the lowest id) first; a replay of a
+        # long queue takes thousands of turns among a few counters (docs/PERFORMANCE.md).
+        turns = [(at, cid) for cid, at in self._free_at().items()]
+        heapq.heapify(turns)
         # Each line's head as a counter's candidate, made again only when the head changes: a replay
         # picks hundreds of times among the same few heads (docs/PERFORMANCE.md).
         made: dict[tuple[int, int], fairness.Candidate] = {}
-        while free_at:
-            cid = min(free_at, key=lambda c: (free_at[c], c))
-            at = free_at[cid]
+        while turns:
+            at, cid = heapq.heappop(turns)
             heads, services = [], {}
             for sid, row in self.profiles.get(cid, {}).items():
                 if not (q := queues.get(sid)):
@@ -141,14 +144,16 @@ class QueueNow:
                         weight=row.weight, position=row.position, priority=q[0][2], front=q[0][3])
                 heads.append(head)
                 services[head.ticket_id] = sid
-            chosen = fairness.pick(heads, self.now + timedelta(minutes=at), self.counters[cid].profile)
+            if len(heads) == 1:  # the one head there is (pick() would choose it, after ranking it)
+                chosen = heads[0]
+            else:
+                chosen = fairness.pick(heads, self.now + timedelta(minutes=at), self.counters[cid].profile)
             yield cid, at, chosen
             if chosen is None:
-                del free_at[cid]  # no one left for this counter; no one new comes in the replay
-                continue
+                continue  # no one left for this counter; no one new comes in the replay
             called_service = services[chosen.ticket_id]
             queues[called_service].popleft()
-            free_at[cid] = at + self.mean[called_service]
+            heapq.heappush(turns, (at + self.mean[called_service], cid))
 
     def _calls(self, queues: dict[int, deque]):
         """(ticket id, minutes from now) for each call of the replay, in order, until no open counter
