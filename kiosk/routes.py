@@ -21,10 +21,10 @@ from starlette.websockets import WebSocket
 from starlette.staticfiles import StaticFiles
 
 from printers import jobs
-from server import booking, events, guidance, hours, i18n, matters, queue, remote
+from server import booking, estimate, events, guidance, hours, i18n, matters, queue, remote
 from server.db import run_read, run_write
 from server.errors import DomainError, Invalid, NotFound, N_
-from server.estimate import QueueNow, estimate_wait_min
+from server.estimate import estimate_wait_min
 from server.models import OPEN_STATES, Counter, Service, Site, Ticket, utcnow
 from server.speech import Speech, SpeechUnavailable
 from server.web import brand, pages
@@ -234,8 +234,7 @@ class SiteQueue:
 
     site: Site
     services: dict[int, Service]
-    state: QueueNow
-    waits: dict[int, int]  # waiting tickets' estimates (QueueNow.waits)
+    waits: dict[int, int]  # waiting tickets' estimates (estimate.replayed, shared: read only)
     places: dict[int, int]  # waiting tickets' people ahead (queue.places)
     bookable: bool
     tickets: dict[str, sa.Row]  # the day's open tickets by public id (SHOWN_COLUMNS)
@@ -256,7 +255,6 @@ def _queue_now(session, slug: str) -> SiteQueue:
     site = queue.get_site(session, slug)
     now = utcnow()
     day = queue.local_day(site, now)
-    state = QueueNow(session, site, now, day)
     services = {s.id: s for s in session.exec(select(Service).where(Service.site_id == site.id))}
     tickets = {t.public_id: t for t in session.execute(
         sa.select(*SHOWN_COLUMNS)
@@ -266,7 +264,7 @@ def _queue_now(session, slug: str) -> SiteQueue:
         sa.select(TicketContact.ticket_id, TicketContact.channel, TicketContact.notify_before_min)
         .join(Ticket, Ticket.id == TicketContact.ticket_id)
         .where(TicketContact.site_id == site.id, Ticket.service_day == day, Ticket.status.in_(OPEN_STATES)))}
-    return SiteQueue(site=site, services=services, state=state, waits=state.waits(),
+    return SiteQueue(site=site, services=services, waits=estimate.replayed(session, site, now, day).waits,
                      places=queue.places(session, site, day), bookable=_bookable(services.values()),
                      tickets=tickets, counters=counters, told=told)
 

@@ -17,10 +17,12 @@ Left out: tickets sent to a particular counter or clerk, appointments, and custo
 arrive later. docs/PERFORMANCE.md reports the error against a simulated day (bench/).
 """
 
+import functools
 import heapq
 import threading
 import weakref
 from collections import OrderedDict, deque
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -175,43 +177,52 @@ class QueueNow:
 
     def new_waits(self, service_ids) -> dict[int, int]:
         """wait_min of a ticket taken now, for each of the services, from one replay instead of one
-        each (every kiosk and counter screen asks after each event).
+        each (every kiosk and counter screen asks after each event)."""
+        return self.replay(service_ids, every_ticket=False)[1]
+
+    def waits(self) -> dict[int, int]:
+        """wait_min of every ticket in the replay at once, from one replay instead of one each (the
+        phones following their tickets)."""
+        return self.replay((), every_ticket=True)[0]
+
+    def replay(self, service_ids, every_ticket: bool = True) -> tuple[dict[int, int], dict[int, int]]:
+        """waits() and new_waits(service_ids) from one replay; without ``every_ticket`` it stops once
+        the services' waits are known, and the first is of the tickets called until then.
 
         Until the imagined ticket is called, a replay with it is the replay without it: it is last in
         its line, and pick() takes the best head, so a head it does not choose changes nothing. So the
         replay without it tells, for each service, the first turn at which a counter serving it finds
         the service's line empty and would choose the imagined ticket over the head it chose (or over
-        no one): then it is called, as wait_min's own replay would call it."""
+        no one): then it is called, as wait_min's own replay would call it. The tickets the replay
+        does not call wait as _no_counter reckons them."""
         served = {sid for profile in self.profiles.values() for sid in profile}
-        waits = {sid: self.wait_min(sid) for sid in service_ids if sid not in served}
+        new_waits = {sid: self.wait_min(sid) for sid in service_ids if sid not in served}
         pending = {sid for sid in service_ids if sid in served}
+        waits: dict[int, int] = {}
         queues = self._queues()
         for cid, at, chosen in self._picks(queues):
-            profile = self.profiles.get(cid, {})
-            for sid in [sid for sid in pending if sid in profile and not queues.get(sid)]:
-                row = profile[sid]
-                new = fairness.Candidate(ticket_id=NEW, queued_at=self.now,
-                                         target_wait_min=self.services[sid].target_wait_min,
-                                         weight=row.weight, position=row.position)
-                when, rule = self.now + timedelta(minutes=at), self.counters[cid].profile
-                if chosen is None or fairness.rank(new, when, rule) > fairness.rank(chosen, when, rule):
-                    waits[sid] = round(at)
-                    pending.discard(sid)
-            if not pending:
+            if pending:
+                profile = self.profiles.get(cid, {})
+                for sid in [sid for sid in pending if sid in profile and not queues.get(sid)]:
+                    row = profile[sid]
+                    new = fairness.Candidate(ticket_id=NEW, queued_at=self.now,
+                                             target_wait_min=self.services[sid].target_wait_min,
+                                             weight=row.weight, position=row.position)
+                    when, rule = self.now + timedelta(minutes=at), self.counters[cid].profile
+                    if chosen is None or fairness.rank(new, when, rule) > fairness.rank(chosen, when, rule):
+                        new_waits[sid] = round(at)
+                        pending.discard(sid)
+            elif not every_ticket:
                 break
+            if chosen is not None:
+                waits[chosen.ticket_id] = round(at)
         for sid in pending:  # called by none of the replay's turns: as wait_min reckons it then
-            waits[sid] = self.wait_min(sid)
-        return waits
-
-    def waits(self) -> dict[int, int]:
-        """wait_min of every ticket in the replay at once, from one replay instead of one each (the
-        phones following their tickets): those it calls, then the rest as _no_counter reckons them."""
-        queues = self._queues()
-        waits = {called: round(at) for called, at in self._calls(queues)}
-        for sid, line in queues.items():
-            for ahead, (tid, *_rest) in enumerate(line):
-                waits[tid] = round((ahead + 0.5) * self.mean[sid])
-        return waits
+            new_waits[sid] = self.wait_min(sid)
+        if every_ticket:
+            for sid, line in queues.items():
+                for ahead, (tid, *_rest) in enumerate(line):
+                    waits[tid] = round((ahead + 0.5) * self.mean[sid])
+        return waits, new_waits
 
     def _no_counter(self, service_id: int, line, ticket_id: int) -> int:
         ahead = next((i for i, t in enumerate(line) if t[0] == ticket_id), len(line))
@@ -234,50 +245,72 @@ def estimate_wait_min(session: Session, site: Site, ticket: Ticket, now: datetim
 
 
 def estimates(session: Session, site: Site, services: list[Service], now: datetime, day: date) -> dict[int, int]:
-    """Per service, the estimated wait of a ticket taken now, in minutes.
+    """Per service, the estimated wait of a ticket taken now, in minutes (from the kept replay)."""
+    new = replayed(session, site, now, day).new
+    return {s.id: new[s.id] for s in services}
 
-    Kept per site, event number and minute: every counter screen and kiosk of a site asks for the
-    same after each event, and each answer replays the whole queue once per service (with 5,000
-    waiting, a third of a second). Every change that moves an estimate is an event (server/events.py),
-    so the site's last number says whether it is still true; the minute, that the clock has not moved
-    it. The site is read before the queue, so what is kept is at least as new as its number."""
+
+@dataclass(frozen=True)
+class Replay:
+    """The site's queue replayed once (QueueNow.replay): each waiting ticket's wait, and a new
+    ticket's for each of the site's services, in minutes. Kept and shared by threads: read only."""
+
+    waits: dict[int, int]
+    new: dict[int, int]
+
+
+def replayed(session: Session, site: Site, now: datetime, day: date) -> Replay:
+    """The site's queue replayed for every waiting ticket and every service at once.
+
+    Kept per site, event number and minute: after each event every counter screen, kiosk and API
+    client of a site asks for the new estimates, and the phones following their tickets for the
+    waits; with 5,000 waiting each replay took 50-100 ms, and three of them at once held a worker's
+    phones for half a second (issue 22). Every change that moves an estimate is an event
+    (server/events.py), so the site's last number says whether it is still true; the minute, that
+    the clock has not moved it. The site is read before the queue, so what is kept is at least as
+    new as its number. Only the newest replay of a site is kept."""
     bind = session.get_bind()
-    key = (site.id, site.last_event_seq, day, now.replace(second=0, microsecond=0), tuple(s.id for s in services))
+    key = (site.last_event_seq, day, now.replace(second=0, microsecond=0))
     writing = "on_commit" in session.info
     with _kept_lock:
-        kept = _kept.setdefault(bind, OrderedDict()).get(key)
+        newest = _kept.setdefault(bind, OrderedDict()).get(site.id)
+        kept = newest[1] if newest is not None and newest[0] == key else None
         # The screens of a site ask at the same moment, each in a thread of its own: one replays,
         # the others wait for its answer rather than all replaying at once.
-        working = None if kept is not None or writing else _working.get((bind, key))
+        working = None if kept is not None or writing else _working.get((bind, site.id, key))
         if kept is None and working is None and not writing:
-            _working[bind, key] = threading.Event()
+            _working[bind, site.id, key] = threading.Event()
     if working is not None and working.wait(KEPT_WAIT_S):
         with _kept_lock:
-            kept = _kept[bind].get(key)
+            newest = _kept[bind].get(site.id)
+            kept = newest[1] if newest is not None and newest[0] == key else None
     if kept is None:
         try:
             state = QueueNow(session, site, now, day)
-            kept = state.new_waits([s.id for s in services])
+            kept = Replay(*state.replay(list(state.services)))
             if writing:  # kept only once the write's changes are sure (server/db.py)
-                session.info["on_commit"].append(lambda: _keep(bind, key, kept))
+                session.info["on_commit"].append(functools.partial(_keep, bind, site.id, key, kept))
             elif working is None:
-                _keep(bind, key, kept)
+                _keep(bind, site.id, key, kept)
         finally:
             if not writing and working is None:
                 with _kept_lock:
-                    _working.pop((bind, key)).set()
-    return dict(kept)
+                    _working.pop((bind, site.id, key)).set()
+    return kept
 
 
-def _keep(bind, key: tuple, estimated: dict[int, int]) -> None:
+def _keep(bind, site_id: int, key: tuple, replay: Replay) -> None:
     with _kept_lock:
         kept = _kept.setdefault(bind, OrderedDict())
-        kept[key] = estimated
-        while len(kept) > KEPT_ESTIMATES:
+        newest = kept.get(site_id)
+        if newest is None or newest[0] <= key:  # a slower thread's older replay does not replace it
+            kept[site_id] = (key, replay)
+        kept.move_to_end(site_id)
+        while len(kept) > KEPT_SITES:
             kept.popitem(last=False)
 
 
-KEPT_ESTIMATES = 64  # the last few moments' estimates, of every site a worker serves
+KEPT_SITES = 64  # the sites a worker serves; a city has about 40 (issue 22)
 KEPT_WAIT_S = 5.0  # how long a screen waits for another's replay before making its own
 _kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per database (engine), as server/site_memory.py
 _working: dict[tuple, threading.Event] = {}

@@ -118,14 +118,24 @@ def test_the_estimates_of_a_moment_are_replayed_once_for_every_screen_and_again_
 
     monkeypatch.setattr(estimate, "QueueNow", CountedQueueNow)
 
-    def ask(now=NOW):
+    def ask(now=NOW, which=None):
         with db.read() as session:
             site = demo_site(session)
-            return queue.estimates(session, site, queue.active_services(session, site), now)
+            services = queue.active_services(session, site)
+            return queue.estimates(session, site, services[:which] if which else services, now)
 
+    def phones_waits():  # what the phones following their tickets are pushed, read after each event
+        with db.read() as session:
+            site = demo_site(session)
+            return estimate.replayed(session, site, NOW, queue.local_day(site, NOW)).waits
+
+    # Screens asking for some services only (the guide asks for one) share the one replay too.
     with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda _: ask(), range(8)))
-    assert len(replays) == 1 and all(a == answers[0] for a in answers)
+        answers = list(pool.map(lambda n: ask(which=n % 2 or None), range(8)))
+        waits = pool.submit(phones_waits).result()
+    assert len(replays) == 1 and all(a == answers[0] for a in answers[0::2])
+    assert all(a == {k: answers[0][k] for k in a} for a in answers[1::2])
+    assert len(waits) == 3
     issue(db)  # an event: the next ask replays the queue with the new ticket in it
     after = ask()
     assert len(replays) == 2 and after != answers[0]
