@@ -70,12 +70,44 @@ def tuned():
         gc.unfreeze()  # the tests' process collects each app's leftovers
 
 
+class Pushing:
+    """Whether the worker is passing an event on to its screens, and since when it is not: a full
+    collection waits for a quiet moment. With 2,500 phones a worker it holds the worker for 0.2-0.4 s,
+    and one that came in the middle of a call's pushes made that call's last phones wait as long
+    (issue 22, docs/PERFORMANCE.md)."""
+
+    def __init__(self) -> None:
+        self.running = 0  # pushes under way (on the event loop: no lock)
+        self.ended_at = 0.0
+
+    @contextmanager
+    def __call__(self):
+        self.running += 1
+        try:
+            yield
+        finally:
+            self.running -= 1
+            self.ended_at = time.monotonic()
+
+    def quiet_s(self) -> float:
+        """Seconds since the last push ended; 0 while one runs."""
+        return 0.0 if self.running else time.monotonic() - self.ended_at
+
+
+pushing = Pushing()
+QUIET_S = 0.25  # how long no push has run when a collection starts (a call's pushes come in a burst)
+
+
 async def collect_periodically(every_s: float) -> None:
     """A full collection every ``every_s`` seconds, on the event loop (a collection holds every
-    thread anyway, so a thread of its own would gain nothing); then the C heap's free memory goes
-    back to the system, on a thread (the loop goes on meanwhile)."""
+    thread anyway, so a thread of its own would gain nothing), at a moment no screen is being pushed
+    to, or after another ``every_s`` when none comes; then the C heap's free memory goes back to the
+    system, on a thread (the loop goes on meanwhile)."""
     while True:
         await anyio.sleep(every_s)
+        put_off = time.monotonic() + every_s
+        while pushing.quiet_s() < QUIET_S and time.monotonic() < put_off:
+            await anyio.sleep(QUIET_S / 5)
         gc.collect()
         await anyio.to_thread.run_sync(trim)
 

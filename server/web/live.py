@@ -27,6 +27,7 @@ from starlette.routing import Match, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from server import garbage
 from server.bus import InProcessBus
 from server.db import Database, run_read
 from server.events import last_seqs
@@ -118,18 +119,19 @@ async def relay(
                     batch.append(events.get_nowait())
                 fresh: list[dict] = []
                 resynced = False
-                for event in batch:
-                    if event is None or event["seq"] > seqs.get(event["site"], 0) + 1:
-                        if fresh:  # what came before the gap, in order
-                            await on_events(fresh)
-                            fresh = []
-                        seqs = await snapshot(dict(seqs))  # events may be missing: start again from the database
-                        resynced = True
-                    elif event["seq"] > seqs.get(event["site"], 0):  # not already in the snapshot
-                        seqs[event["site"]] = event["seq"]
-                        fresh.append(event)
-                if fresh:
-                    await on_events(fresh)
+                with garbage.pushing():
+                    for event in batch:
+                        if event is None or event["seq"] > seqs.get(event["site"], 0) + 1:
+                            if fresh:  # what came before the gap, in order
+                                await on_events(fresh)
+                                fresh = []
+                            seqs = await snapshot(dict(seqs))  # events may be missing: start again from the database
+                            resynced = True
+                        elif event["seq"] > seqs.get(event["site"], 0):  # not already in the snapshot
+                            seqs[event["site"]] = event["seq"]
+                            fresh.append(event)
+                    if fresh:
+                        await on_events(fresh)
                 if resynced:
                     await send_heartbeat()
                     beat_at = None
@@ -385,13 +387,14 @@ class Followers:
                     numbers = [e["seq"] for e in fresh]
                     if any(b > a + 1 for a, b in zip([seq] + numbers, numbers)):
                         lost = True  # a gap: events are missing
-                    if lost:  # every screen's whole state again, and the numbers, from the database
-                        seq, reading = await self._fresh(site)
-                        await self._push(site, seq, reading, whole=True)
-                    elif fresh:
-                        seq = numbers[-1]
-                        if (key := self.key_of(site, fresh)) is not None:
-                            await self._push(site, seq, await self.read(site, key), whole=False)
+                    with garbage.pushing():
+                        if lost:  # every screen's whole state again, and the numbers, from the database
+                            seq, reading = await self._fresh(site)
+                            await self._push(site, seq, reading, whole=True)
+                        elif fresh:
+                            seq = numbers[-1]
+                            if (key := self.key_of(site, fresh)) is not None:
+                                await self._push(site, seq, await self.read(site, key), whole=False)
                     self._passed[site] = seq
                     if time.monotonic() >= beat_at:  # events all the time: the beat is still kept
                         await self._beat(site)

@@ -710,3 +710,27 @@ def test_a_display_is_sent_only_what_changes_on_it(server):
         seq = last_seq(server)
         assert announced("".join(pushes_until(calls_only, seq))) == [("A001", "3")]
         assert announced("".join(pushes_until(waiting, seq))) == [("A001", "3")]
+
+
+def test_a_screens_and_a_phones_pushes_are_marked_for_the_full_collection_to_wait_for(server):
+    """server/garbage.py puts a full collection off while the worker passes an event on to its
+    screens: both ways of pushing (a display's relay, the phones' shared task) must say so."""
+    from server import garbage
+
+    with Clerk(server.url) as clerk:
+        clerk.open(3, "advice")
+        first = clerk.take("advice")["id"]
+        ticket = clerk.take("advice")["id"]
+        with screen(f"{server.ws_url}/t/{ticket}/ws?lang=fi") as phone:  # a phone alone
+            recv_push(phone)
+            before = garbage.pushing.ended_at
+            clerk.call_next(3)  # no one ahead of it now
+            recv_push(phone)
+            assert garbage.pushing.ended_at > before and garbage.pushing.running == 0
+        clerk.done(first)
+        with screen(f"{server.ws_url}/display/demo/ws") as display:  # a display alone
+            recv_push(display)
+            before = garbage.pushing.ended_at
+            clerk.call_next(3)
+            assert announced("".join(pushes_until(display, last_seq(server)))) == [("A002", "3")]
+            assert garbage.pushing.ended_at > before and garbage.pushing.running == 0
