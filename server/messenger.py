@@ -30,6 +30,7 @@ changed a site's queue (at most every NEAR_DEBOUNCE_S, a burst taken as one) and
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -287,7 +288,9 @@ class Messenger:
         # operator allows few binds, and a bind costs round trips): sms.SmppSender reconnects itself.
         self._smpp = sms.SmppSender(self._gateway()) if self._is_smpp() else None
         try:
-            async with sms.http_client() as self._http, anyio.create_task_group() as tasks:
+            # The HTTP client (and httpx, 12 MB with what it loads) only for an HTTP gateway.
+            http = sms.http_client() if self._is_http() else contextlib.nullcontext()
+            async with http as self._http, anyio.create_task_group() as tasks:
                 tasks.start_soon(self._tell_near)
                 while True:
                     self._wake = anyio.Event()  # before sending: a wake while sending is kept
@@ -418,6 +421,9 @@ class Messenger:
 
     def _is_smpp(self) -> bool:
         return self.settings.sms_gateway.strip().startswith("smpp:")
+
+    def _is_http(self) -> bool:
+        return bool(self.settings.sms_gateway.strip()) and not self._is_smpp()
 
     def _gateway(self):
         if self._sms_gateway is None:

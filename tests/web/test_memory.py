@@ -168,16 +168,22 @@ def test_a_server_runs_its_threads_on_one_heap_unless_told_otherwise():
     assert count == 3 and arena_max == "3"
 
 
-def test_a_worker_starts_without_the_libraries_only_some_requests_need():
+def test_a_worker_starts_without_the_libraries_only_some_requests_need(tmp_path):
     """Loaded where they are used, not by every worker at its start (docs/PERFORMANCE.md): web push
     (22 MB with its HTTP clients), the charts' Vega engine (11 MB), the printers' ESC/POS profiles and
     QR codes (8 MB), calendars (4 MB), the guide's search by near spellings (3 MB); HTTP clients (the
     SMS gateway's, PTV's and the directory sign-in's), Snowball's stemmers, SMTP, USB and serial
-    ports, phone numbers (12 MB together). Not through tests.conftest, which loads httpx for the tests."""
-    code = ("import sys; from server.web.app import create_app; from server.settings import Settings; "
-            "create_app(Settings(_env_file=None, database_url=sys.argv[1], secret_key='x' * 64)); "
+    ports, phone numbers (12 MB together). Not through tests.conftest, which loads httpx for the tests.
+    Started too (its lifespan's tasks: the messenger, the printers, the bus) for a moment."""
+    code = ("import asyncio, sys; from server.web.app import create_app; from server.settings import Settings\n"
+            "app = create_app(Settings(_env_file=None, database_url=sys.argv[1], secret_key='x' * 64))\n"
+            "async def started():\n"
+            "    async with app.router.lifespan_context(app):\n"
+            "        await asyncio.sleep(1)\n"
+            "asyncio.run(started())\n"
             "print(' '.join(sorted(sys.modules)))")
-    loaded = subprocess.run([sys.executable, "-c", code, "sqlite:///unused.db"], capture_output=True, text=True,
+    url = prepare_demo_database(f"sqlite:///{tmp_path / 'started.db'}")
+    loaded = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True,
                             timeout=60, check=True, cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     modules = {name.split(".")[0] for name in loaded.stdout.split()}
     assert "server" in modules
