@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import psycopg
 
 from bench.booking_rush import DAY, Citizen, Rush, choose
@@ -102,7 +103,8 @@ from sqlmodel import select
 from server import config_file
 from server.db import Database
 from server.models import Counter, Site, StaffUser
-from server.staff import hash_password, issue_token
+from argon2 import PasswordHasher
+from server.staff import issue_token
 
 url, secret, password = sys.argv[1:4]
 data = json.loads(sys.stdin.read())
@@ -110,7 +112,9 @@ db = Database(url)
 clerks = {}
 with db.write() as session:
     config_file.import_config(session, None, data)
-    digest = hash_password(password)  # one hash for every clerk: argon2 is slow on purpose
+    # One hash for every clerk, at a light cost (argon2 reads it from the hash): the counter screens'
+    # 320 logins before the day would spend a minute of both CPUs at the application's.
+    digest = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(password)
     for entry in data["sites"]:
         site = session.exec(select(Site).where(Site.slug == entry["slug"])).one()
         counters = session.exec(select(Counter).where(Counter.site_id == site.id).order_by(Counter.id)).all()
@@ -118,15 +122,15 @@ with db.write() as session:
                            password_hash=digest) for c in counters]
         session.add_all(users)
         session.flush()
-        clerks[site.slug] = [(c.id, issue_token(secret, u)) for c, u in zip(counters, users)]
+        clerks[site.slug] = [(c.id, issue_token(secret, u), u.username) for c, u in zip(counters, users)]
 db.dispose()
 print(json.dumps(clerks))
 """
 
 
-def seed_city(code: Path, url: str, sites: int, secret: str) -> dict[str, list[tuple[int, str]]]:
-    """The sites and their clerks; per site, each counter's id and its clerk's API token (signed with
-    the server's secret key: 320 logins would spend half a minute of argon2 before the day)."""
+def seed_city(code: Path, url: str, sites: int, secret: str) -> dict[str, list[tuple[int, str, str]]]:
+    """The sites and their clerks; per site, each counter's id, its clerk's API token (signed with the
+    server's secret key) and user name (the counter screen's login)."""
     done = subprocess.run([sys.executable, "-c", CITY_SEED, url, secret, PASSWORD],
                           input=json.dumps(city_config(sites)),
                           capture_output=True, text=True, env=environment(code), check=True)
@@ -175,11 +179,11 @@ def plan(size: Size, seed_: int) -> tuple[list[Visit], list[tuple[float, str, st
 @dataclass
 class Seen:
     """What one screen received: a phone's pushes, a display's calls announced, the last heartbeat's number."""
-    kind: str  # display or phone
+    kind: str  # display, counter (a clerk's counter screen) or phone
     site: str
     ticket: str | None = None  # a phone's ticket
     pushes: list[tuple[float, str | None]] = field(default_factory=list)  # a phone's: when, the card's state
-    # (None: the figures alone)
+    # (None: the figures alone); a counter screen's: when
     announced: dict[int, float] = field(default_factory=dict)  # a display's: call event's seq → first push with it
     opened: float = 0.0  # a phone's: when its ticket came back to the kiosk
     ready: float | None = None  # the first heartbeat
@@ -193,7 +197,7 @@ def screens_process(conn, base: str, _specs, opening: int, heartbeat_s: float) -
 
 
 async def _screens(conn, base: str, opening: int, heartbeat_s: float) -> None:
-    """Commands: ("open", key, kind, site, ticket, path, linger_s, opened) without an answer; ("ready",
+    """Commands: ("open", key, kind, site, ticket, path, linger_s, opened, headers) without an answer; ("ready",
     timeout) → whether every screen has had its first state; ("settle", {site: seq}, timeout) → whether
     every display has heard its site's last number and every phone has seen its visit end; ("count",)
     → screens connected now; ("collect",) → {key: Seen}, closing them all."""
@@ -216,6 +220,8 @@ async def _screens(conn, base: str, opening: int, heartbeat_s: float) -> None:
                 for site, seq in ANNOUNCED.findall(message):
                     if site == record.site:
                         record.announced.setdefault(int(seq), now)
+            elif record.kind == "counter":
+                record.pushes.append((now, None))
             else:
                 state = STATE.search(message)
                 record.pushes.append((now, state.group(1) if state else None))
@@ -227,9 +233,9 @@ async def _screens(conn, base: str, opening: int, heartbeat_s: float) -> None:
     while True:
         command, *args = await commands.get()
         if command == "open":
-            key, kind, site, ticket, path, linger_s, opened = args
+            key, kind, site, ticket, path, linger_s, opened, headers = args
             seen[key] = record = Seen(kind, site, ticket, opened=opened)
-            screens[key] = screen = Screen(path, listener=listener(record, key, linger_s))
+            screens[key] = screen = Screen(path, headers=headers, listener=listener(record, key, linger_s))
             tasks[key] = asyncio.create_task(screen.run(base, gate, heartbeat_s))
         elif command == "ready":
             deadline = time.perf_counter() + args[0]
@@ -243,7 +249,7 @@ async def _screens(conn, base: str, opening: int, heartbeat_s: float) -> None:
             def settled(key: str, record: Seen) -> bool:
                 if tasks[key].done():
                     return True
-                return record.last_seq >= last.get(record.site, 0) if record.kind == "display" else False
+                return record.last_seq >= last.get(record.site, 0) if record.kind != "phone" else False
 
             while not all(settled(k, r) for k, r in seen.items()) and time.perf_counter() < deadline:
                 await asyncio.sleep(0.2)
@@ -273,9 +279,10 @@ class Screens:
         async with self.asking:
             return await self.clients.ask(*command)
 
-    def open(self, key: str, kind: str, site: str, ticket: str | None, path: str, linger_s: float = 0.5) -> None:
+    def open(self, key: str, kind: str, site: str, ticket: str | None, path: str, linger_s: float = 0.5,
+             headers: dict[str, str] | None = None) -> None:
         self.clients.pipes[self.turn % len(self.clients.pipes)].send(
-            ("open", key, kind, site, ticket, path, linger_s, time.perf_counter()))
+            ("open", key, kind, site, ticket, path, linger_s, time.perf_counter(), headers))
         self.turn += 1
         self.opened += 1
 
@@ -318,13 +325,16 @@ class Day:
     db_bytes: tuple[int, int] = (0, 0)  # before and after
     events: int = 0
     lost_display: int = 0
+    lost_counter: int = 0
     lost_phone: int = 0
     behind: int = 0  # displays whose last heartbeat was short of their site's last event
     to_display: list[float] = field(default_factory=list)
+    to_counter: list[float] = field(default_factory=list)  # every counter screen of the call's site
     to_phone: list[float] = field(default_factory=list)  # every phone behind the called ticket in its line
     to_own_phone: list[float] = field(default_factory=list)  # the called ticket's phone
     phone_ready: list[float] = field(default_factory=list)  # the ticket's answer → the phone's first state
     displays: int = 0
+    counters: int = 0
     phones: int = 0
     problems: list[str] = field(default_factory=list)
     profile: list[tuple[str, float]] = field(default_factory=list)
@@ -377,14 +387,17 @@ async def kiosk(port: int, day: Day, sites: dict[str, Site], visits: list[Visit]
 
 
 async def clerk(port: int, day: Day, site: str, state: Site, counter_id: int, token: str,
-                service_times: asyncio.Queue) -> None:
-    """Calls when someone waits; the customer walks up, is served for their drawn time, leaves."""
+                service_times: asyncio.Queue, screens: Screens, cookie: dict[str, str]) -> None:
+    """Opens the counter and its counter screen; calls when someone waits; the customer walks up, is
+    served for their drawn time, leaves."""
     auth = {"Authorization": f"Bearer {token}"}
     connection = Connection(port)
     reply = await timed(day, "open counter", connection, "POST", f"/api/v1/counters/{counter_id}/open",
                         json_body={"services": [s[0] for s in SERVICES]}, headers=auth)
     if reply is None or reply.status != 200:
         day.unexpected(f"open counter {reply.status if reply else ''}")
+    else:  # the clerk's screen: the queue, the customer, colleagues; pushed at every event of the site
+        screens.open(f"counter:{site}:{counter_id}", "counter", site, None, "/counter/ws?lang=fi", headers=cookie)
     while True:
         await state.waiting.acquire()
         t0 = time.perf_counter()
@@ -471,6 +484,25 @@ async def booker(port: int, n: int, at: float, site: str, service: str, began: f
     rush.outcomes[outcome] = rush.outcomes.get(outcome, 0) + 1
 
 
+async def counter_logins(base: str, clerks: dict) -> dict[tuple[str, int], dict[str, str]]:
+    """Each clerk logged in on the counter page as a browser does, before the day: the cookie its
+    counter screen's websocket sends, by (site, counter id)."""
+    gate = asyncio.Semaphore(8)
+
+    async def login(site: str, counter_id: int, username: str) -> tuple[tuple[str, int], dict[str, str]]:
+        async with gate, httpx.AsyncClient(base_url=base, timeout=60) as http:
+            form = await http.get("/counter/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+            done = await http.post("/counter/login", data={"username": username, "password": PASSWORD,
+                                                           "csrf_token": token})
+            if done.status_code != 303:
+                raise RuntimeError(f"{username} could not log in: {done.status_code}")
+            return (site, counter_id), {"Cookie": f"luukku_session={http.cookies['luukku_session']}"}
+
+    return dict(await asyncio.gather(*(login(site, counter_id, username) for site, desks in clerks.items()
+                                       for counter_id, _token, username in desks)))
+
+
 async def sample(server: Server, day: Day, screens: Screens, stop: asyncio.Event, every_s: float = 5.0) -> None:
     """Each worker's resident memory and connections, and the screens connected, every few seconds."""
     while not stop.is_set():
@@ -496,6 +528,7 @@ async def run_day(server: Server, day: Day, clerks: dict, visits: list[Visit], b
         if not all(await screens.ask("ready", 120)):
             day.problems.append("not every display had its first state within 120 s")
         day.idle_rss = [peak_rss_kb(pid, "VmRSS") / 1024 for pid in server.worker_pids()]
+        cookies = await counter_logins(server.url, clerks)
         service_times = {name: asyncio.Queue() for name in sites}  # each called customer's, in arrival order
         for visit in visits:
             service_times[visit.site].put_nowait((visit.walk_s, visit.service_s))
@@ -513,8 +546,9 @@ async def run_day(server: Server, day: Day, clerks: dict, visits: list[Visit], b
         by_site: dict[str, list[Visit]] = {}
         for visit in visits:
             by_site.setdefault(visit.site, []).append(visit)
-        staff = [asyncio.create_task(clerk(server.port, day, name, sites[name], counter_id, token, service_times[name]))
-                 for name, desks in clerks.items() for counter_id, token in desks]
+        staff = [asyncio.create_task(clerk(server.port, day, name, sites[name], counter_id, token, service_times[name],
+                                           screens, cookies[name, counter_id]))
+                 for name, desks in clerks.items() for counter_id, token, _username in desks]
         await asyncio.gather(
             *(kiosk(server.port, day, sites, by_site.get(name, []), began, screens, linger_s) for name in sites),
             *(booker(server.port, n, at, name, service, began, day.rush)
@@ -576,7 +610,9 @@ def check_screens(day: Day, seen: dict[str, Seen], events: dict[str, list]) -> N
     """Each call against the screens of its site that were there.
 
     Displays: every call is announced on every display of its site, in the push whose ``data-key`` is
-    the call's event (its site and number, from the database afterwards). Phones: a call moves every
+    the call's event (its site and number, from the database afterwards). Counter screens: every call
+    changes the queue each counter screen of its site shows, so each must get a push (its first after
+    the call is timed). Phones: a call moves every
     waiting ticket behind it in its service's line one place up, so each of their phones must get a
     push (its first after the call is timed); and the called ticket's own phone must show it is no
     longer waiting. Lost: a call that such a screen, connected before it, never had."""
@@ -611,6 +647,20 @@ def check_screens(day: Day, seen: dict[str, Seen], events: dict[str, list]) -> N
                     day.to_display.append(record.announced[seq] - t0)
                 else:
                     day.lost_display += 1
+            if record.last_seq < last.get(record.site, 0):
+                day.behind += 1
+            continue
+        if record.kind == "counter":
+            day.counters += 1
+            times = [when for when, _state in record.pushes]
+            for site, _seq, t0 in announced_calls:
+                if site != record.site or record.ready is None or record.ready > t0:
+                    continue
+                i = bisect.bisect_right(times, t0)
+                if i < len(times):
+                    day.to_counter.append(times[i] - t0)
+                else:
+                    day.lost_counter += 1
             if record.last_seq < last.get(record.site, 0):
                 day.behind += 1
             continue
@@ -723,23 +773,26 @@ def report(day: Day, planned: int) -> str:
     growth = (day.db_bytes[1] - day.db_bytes[0]) / max(day.issued + rush.outcomes.get("booked", 0), 1)
     lines = [
         f"{s.sites} sites, each with 4 services (2 bookable), {COUNTERS} counters and a clerk at each, 1 kiosk and "
-        f"{DISPLAYS} waiting-room displays; a busy day (8:00–16:00, HOURLY's curve) compressed into "
+        f"{DISPLAYS} waiting-room displays, every clerk's counter screen open (`/counter/ws`); a busy day (8:00–16:00, HOURLY's curve) compressed into "
         f"{s.minutes:g} minutes ({DAY_S / (s.minutes * 60):.0f}× a real day's pace), on PostgreSQL with 2 workers. "
         f"{planned:,} visits taken at the kiosks (`POST /api/v1/sites/…/tickets`, with the print job), called, "
         "started and finished by the clerks through the API (service times lognormal around each service's minutes, "
         f"scaled likewise); {s.bookings:,} citizens booking through the public pages at random moments; "
         f"{s.phones:,} of the visits followed on a phone (`/t/…/ws`) from the ticket to the end of the visit. "
-        "**Lost**: a call that a display of its site (connected before it) never announced, or that a phone "
+        "**Lost**: a call that a display of its site (connected before it) never announced, that a counter "
+        "screen of its site never had a push for, or that a phone "
         "waiting behind it in its service's line (or its own) never had a push for. Latencies from just before "
         "the request (the call-next request for call → screen) to its answer or push.",
         "",
-        "| visits issued | called and finished | bookings (booked) | displays | phones (most at once) | 5xx "
-        "| other unexpected | lost: displays | lost: phones | displays behind at the end | events |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| visits issued | called and finished | bookings (booked) | displays | counter screens "
+        "| phones (most at once) | 5xx | other unexpected | lost: displays | lost: counter screens | lost: phones "
+        "| screens behind at the end | events |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         f"| {day.issued:,} | {day.finished:,} | {s.bookings:,} ({rush.outcomes.get('booked', 0):,}) | {day.displays} "
-        f"| {day.phones:,} ({peak_screens - day.displays if peak_screens > 0 else '–'}) | **{errors_5xx}** "
-        f"| {sum(day.statuses.values()) - errors_5xx} | **{day.lost_display}** | **{day.lost_phone}** "
-        f"| {day.behind} | {day.events:,} |",
+        f"| {day.counters} | {day.phones:,} "
+        f"({peak_screens - day.displays - day.counters if peak_screens > 0 else '–'}) | **{errors_5xx}** "
+        f"| {sum(day.statuses.values()) - errors_5xx} | **{day.lost_display}** | **{day.lost_counter}** "
+        f"| **{day.lost_phone}** | {day.behind} | {day.events:,} |",
         "",
         "| what | count | p50 ms | p99 ms | max ms | issue 22 asks |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
@@ -750,6 +803,7 @@ def report(day: Day, planned: int) -> str:
             ("start, finish (clerk)", day.latency["start/finish"], ""),
             ("booking pages (all kinds)", booking_pages, "p99 < 500 ms"),
             ("call → display", day.to_display, ""),
+            ("call → counter screen (every one of its site)", day.to_counter, ""),
             ("call → phone (every phone behind it in the line)", day.to_phone, "p99 < 1 s"),
             ("call → the called ticket's phone", day.to_own_phone, ""),
             ("ticket → its phone's first state", day.phone_ready, "")):
