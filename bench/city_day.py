@@ -606,6 +606,16 @@ def site_events(name: str) -> dict[str, list[tuple[int, str, str | None]]]:
     return found
 
 
+def timed_after(times: list[float], t0: float, latencies: list[float]) -> int:
+    """How long after ``t0`` the first of a screen's sorted push ``times`` came, added to ``latencies``;
+    returns 1 when none came after it (a lost call), else 0."""
+    i = bisect.bisect_right(times, t0)
+    if i == len(times):
+        return 1
+    latencies.append(times[i] - t0)
+    return 0
+
+
 def check_screens(day: Day, seen: dict[str, Seen], events: dict[str, list]) -> None:
     """Each call against the screens of its site that were there.
 
@@ -656,11 +666,7 @@ def check_screens(day: Day, seen: dict[str, Seen], events: dict[str, list]) -> N
             for site, _seq, t0 in announced_calls:
                 if site != record.site or record.ready is None or record.ready > t0:
                     continue
-                i = bisect.bisect_right(times, t0)
-                if i < len(times):
-                    day.to_counter.append(times[i] - t0)
-                else:
-                    day.lost_counter += 1
+                day.lost_counter += timed_after(times, t0, day.to_counter)
             if record.last_seq < last.get(record.site, 0):
                 day.behind += 1
             continue
@@ -674,11 +680,7 @@ def check_screens(day: Day, seen: dict[str, Seen], events: dict[str, list]) -> N
         for t0, n in line_calls.get((site, service), []):  # the calls ahead while it waited
             if n >= mine or t0 < record.ready or t0 >= own:
                 continue
-            i = bisect.bisect_right(times, t0)
-            if i < len(times):
-                day.to_phone.append(times[i] - t0)
-            else:
-                day.lost_phone += 1
+            day.lost_phone += timed_after(times, t0, day.to_phone)
         if own < math.inf and record.ready < own:
             moved = next((when for when, state in record.pushes if when > own and state not in (None, "waiting")), None)
             if moved is None:

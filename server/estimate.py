@@ -175,19 +175,10 @@ class QueueNow:
         # No open counter serves it: its own line is all that counts, not every line built for a replay.
         return self._no_counter(service_id, [row for row in self.waiting if row[1] == service_id], ticket_id)
 
-    def new_waits(self, service_ids) -> dict[int, int]:
-        """wait_min of a ticket taken now, for each of the services, from one replay instead of one
-        each (every kiosk and counter screen asks after each event)."""
-        return self.replay(service_ids, every_ticket=False)[1]
-
-    def waits(self) -> dict[int, int]:
-        """wait_min of every ticket in the replay at once, from one replay instead of one each (the
-        phones following their tickets)."""
-        return self.replay((), every_ticket=True)[0]
-
-    def replay(self, service_ids, every_ticket: bool = True) -> tuple[dict[int, int], dict[int, int]]:
-        """waits() and new_waits(service_ids) from one replay; without ``every_ticket`` it stops once
-        the services' waits are known, and the first is of the tickets called until then.
+    def replay(self, service_ids) -> tuple[dict[int, int], dict[int, int]]:
+        """From one replay: wait_min of every waiting ticket (the phones following them), and of a
+        ticket taken now for each of the services (every kiosk and counter screen asks after each
+        event), instead of a replay each.
 
         Until the imagined ticket is called, a replay with it is the replay without it: it is last in
         its line, and pick() takes the best head, so a head it does not choose changes nothing. So the
@@ -201,28 +192,28 @@ class QueueNow:
         waits: dict[int, int] = {}
         queues = self._queues()
         for cid, at, chosen in self._picks(queues):
-            if pending:
-                profile = self.profiles.get(cid, {})
-                for sid in [sid for sid in pending if sid in profile and not queues.get(sid)]:
-                    row = profile[sid]
-                    new = fairness.Candidate(ticket_id=NEW, queued_at=self.now,
-                                             target_wait_min=self.services[sid].target_wait_min,
-                                             weight=row.weight, position=row.position)
-                    when, rule = self.now + timedelta(minutes=at), self.counters[cid].profile
-                    if chosen is None or fairness.rank(new, when, rule) > fairness.rank(chosen, when, rule):
-                        new_waits[sid] = round(at)
-                        pending.discard(sid)
-            elif not every_ticket:
-                break
+            profile = self.profiles.get(cid, {}) if pending else {}
+            for sid in [sid for sid in pending if sid in profile and not queues.get(sid)]:
+                row = profile[sid]
+                new = fairness.Candidate(ticket_id=NEW, queued_at=self.now,
+                                         target_wait_min=self.services[sid].target_wait_min,
+                                         weight=row.weight, position=row.position)
+                when, rule = self.now + timedelta(minutes=at), self.counters[cid].profile
+                if chosen is None or fairness.rank(new, when, rule) > fairness.rank(chosen, when, rule):
+                    new_waits[sid] = round(at)
+                    pending.discard(sid)
             if chosen is not None:
                 waits[chosen.ticket_id] = round(at)
         for sid in pending:  # called by none of the replay's turns: as wait_min reckons it then
             new_waits[sid] = self.wait_min(sid)
-        if every_ticket:
-            for sid, line in queues.items():
-                for ahead, (tid, *_rest) in enumerate(line):
-                    waits[tid] = round((ahead + 0.5) * self.mean[sid])
+        for sid, line in queues.items():
+            for ahead, (tid, *_rest) in enumerate(line):
+                waits[tid] = round((ahead + 0.5) * self.mean[sid])
         return waits, new_waits
+
+    def waits(self) -> dict[int, int]:
+        """wait_min of every ticket in the replay at once (replay's first)."""
+        return self.replay(())[0]
 
     def _no_counter(self, service_id: int, line, ticket_id: int) -> int:
         ahead = next((i for i, t in enumerate(line) if t[0] == ticket_id), len(line))
