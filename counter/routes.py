@@ -217,38 +217,31 @@ def history_label(event: dict) -> str:
     return HISTORY_LABELS.get(event["type"], event["type"])
 
 
-def _site_state(session, site_id: int) -> dict:
-    """What the counter screens of a site are made of: its queue, counters with their work profiles
-    and customers, people, alarms and alerts, from one reading. Read once per event and worker for
-    all its counter screens (``staff_socket``; kept in ``app.state.counter_states``), each of which
-    is then made from it without reading: each reading the queue of 5,000 waiting and its own counter
-    took 20 ms, 25 screens a worker, and held the interpreter while the phones' pushes waited
-    (issue 22)."""
+def _queue_state(session, site_id: int) -> dict:
+    """What the counter screens of a site are pushed after an event (``_counter_live.html``): its
+    queue, counters with their work profiles, alarms and alerts, from one reading. Read once per event
+    and worker for all its counter screens (``staff_socket``; kept in ``app.state.counter_states``),
+    each of which is then made from it without reading (issue 22): each reading the queue of 5,000
+    waiting and its own counter took 20 ms, 25 screens a worker, and held the interpreter while the
+    phones' pushes waited. The customers at the counters and the people to send them to are not
+    pushed: in a city's day reading them for every event cost a third of the workers' CPU."""
     now = utcnow()
     site = session.get(Site, site_id)
     services = queue.active_services(session, site)
     profiles = queue.site_profiles(session, site)
-    current = queue.current_tickets(session, site)
-    histories = queue.ticket_histories(session, current.values())
-    by_id = {s.id: s for profile in profiles.values() for s in profile} | {s.id: s for s in services}
-    for service_id in {t.service_id for t in current.values()} - by_id.keys():  # one no longer offered
-        by_id[service_id] = session.get(Service, service_id)
     waiting = queue.waiting_counts(session, site, now)
     longest_min = queue.longest_wait_min(session, site, now)
+    by_id = {s.id: s for profile in profiles.values() for s in profile} | {s.id: s for s in services}
     return {
         "site": site,
         "services": services,
         "profiles": profiles,
-        "current": {counter_id: {"ticket": t, "service": by_id[t.service_id],
-                                 "history": [{**event, "label": history_label(event)} for event in histories[t.id]]}
-                    for counter_id, t in current.items()},
         "waiting": waiting,
         "longest_min": longest_min,
         # One replay answers every service; a service's estimate does not depend on the others asked.
         "estimates": queue.estimates(session, site, list(by_id.values()), now),
         "tickets": queue.waiting_tickets(session, site, now),
         "counters": queue.site_counters(session, site),
-        "staff": list(session.exec(select(StaffUser).where(StaffUser.active).order_by(StaffUser.display_name))),
         "service_alerts": _service_alerts(session, site, waiting, longest_min),
         "alarms": counters.active_alarms(session, site),
         "printer_warnings": _printer_warnings(session, site),
@@ -256,42 +249,50 @@ def _site_state(session, site_id: int) -> dict:
 
 
 def _workspace(session, user_id: int) -> dict | None:
-    """The clerk's counter screen, read; None when the clerk has no counter open."""
+    """The clerk's whole counter screen, read; None when the clerk has no counter open."""
     counter = queue.counter_of(session, user_id)
     if counter is None:
         return None
-    return _counter_view(_site_state(session, counter.site_id), counter, user_id)
+    state = _queue_state(session, counter.site_id)
+    user = session.get(StaffUser, user_id)
+    current = queue.current_ticket(session, counter)
+    if current is not None:
+        current = {"ticket": current, "service": session.get(Service, current.service_id),  # maybe no longer offered
+                   "history": [{**event, "label": history_label(event)} for event in queue.ticket_history(session, current)]}
+    return {
+        **_panel_view(state, counter, user),
+        "current": current,
+        "all_services": state["services"],
+        "other_counters": [c for c in state["counters"] if c.id != counter.id],
+        "colleagues": list(session.exec(select(StaffUser).where(StaffUser.active, StaffUser.id != user_id)
+                                        .order_by(StaffUser.display_name))),
+        "call_key": secrets.token_urlsafe(12),
+    }
 
 
-def _counter_view(state: dict, counter, user_id: int) -> dict:
-    """The clerk's counter screen made from its site's state (``_site_state``)."""
+def _panel_view(state: dict, counter, user: StaffUser) -> dict:
+    """What a clerk's counter screen is pushed, made from its site's state (``_queue_state``)."""
     services = state["profiles"].get(counter.id, [])
     profile_ids = {s.id for s in services}
     tickets = state["tickets"]
-    me = next((u for u in state["staff"] if u.id == user_id), None)
     return {
         "site": state["site"],
         "counter": counter,
-        "current": state["current"].get(counter.id),
         "panel": {
             "services": services,
             "waiting": state["waiting"],
             "longest_min": state["longest_min"],
             "estimates": state["estimates"],
             "sent_to_me": [(t, s) for t, s in tickets if t.status == "waiting"
-                           and (t.target_counter_id == counter.id or t.target_staff_user_id == user_id)],
+                           and (t.target_counter_id == counter.id or t.target_staff_user_id == user.id)],
             "parked": [(t, s) for t, s in tickets if t.status == "parked" and t.counter_id == counter.id],
             "in_line": [(t, s) for t, s in tickets if t.status == "waiting" and t.service_id in profile_ids
                         and t.target_counter_id is None and t.target_staff_user_id is None][:12],
         },
         # The managers on duty see the services' alerts on their counter screens too (issue 21).
-        "service_alerts": state["service_alerts"] if me is not None and staff.has_role(me, "manager") else [],
-        "all_services": state["services"],
-        "other_counters": [c for c in state["counters"] if c.id != counter.id],
-        "colleagues": [u for u in state["staff"] if u.id != user_id],
+        "service_alerts": state["service_alerts"] if staff.has_role(user, "manager") else [],
         "alarms": state["alarms"],
         "printer_warnings": state["printer_warnings"],
-        "call_key": secrets.token_urlsafe(12),
     }
 
 
@@ -621,10 +622,10 @@ async def staff_socket(websocket: WebSocket):
             context = None
             if events:  # the site's state after these events, read once for its counter screens here
                 key = ("counter-site", site.slug, events[-1]["seq"], int(time.time() // 60))
-                state = await websocket.app.state.counter_states.get(key, lambda: run_read(db, _site_state, site.id))
+                state = await websocket.app.state.counter_states.get(key, lambda: run_read(db, _queue_state, site.id))
                 counter = next((c for c in state["counters"] if c.is_open and c.staff_user_id == user.id), None)
                 if counter is not None:
-                    context = _counter_view(state, counter, user.id)
+                    context = _panel_view(state, counter, user)
             if context is None:  # the first push, or the counter closed or is another site's
                 context = await run_read(db, _workspace, user.id)
             if context is None:  # the counter was closed elsewhere

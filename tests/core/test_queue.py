@@ -210,6 +210,25 @@ def test_the_longest_wait_per_service_is_in_whole_minutes(db):
     assert waits == {services["advice"]: 12, services["housing"]: 2}
 
 
+def test_the_clerks_lists_hold_every_service_in_line_behind_a_busy_one(db):
+    """A clerk of a quiet service sees its line though a busy service has 60 waiting ahead (the
+    site's first 50 alone showed none), and every ticket parked or sent on, in the calls' order."""
+    at = utc("2026-05-04T08:00:00")
+    advice = [issue(db, now=at.replace(minute=n // 2, second=n % 2 * 30)).ticket for n in range(60)]
+    housing = issue(db, "housing", now=utc("2026-05-04T08:40:00")).ticket
+    [clerk] = add_clerks(db, 1)
+    with db.write() as session:
+        session.execute(sa.update(Ticket).where(Ticket.id == advice[50].id).values(status="parked"))
+        session.execute(sa.update(Ticket).where(Ticket.id == advice[55].id).values(target_staff_user_id=clerk))
+        session.execute(sa.update(Ticket).where(Ticket.id == advice[59].id).values(priority=1))
+    with db.read() as session:
+        rows = queue.waiting_tickets(session, queue.get_site(session, "demo"), utc("2026-05-04T08:45:00"))
+    numbers = [t.number for t, _ in rows]
+    assert numbers == [advice[59].number, *(t.number for t in advice[:11]), advice[50].number,
+                       advice[55].number, housing.number]
+    assert [s.code for t, s in rows if t.id == housing.id] == ["housing"]
+
+
 def test_people_ahead_is_the_place_call_next_gives(db):
     """Priority, then the front (transferred, returned), then arrival; tickets of the same moment by id."""
     at = utc("2026-05-04T08:00:00")

@@ -383,13 +383,13 @@ def test_the_counter_screens_of_a_site_read_its_state_once_per_event_and_each_sh
     import counter.routes
 
     reads = []
-    real_state = counter.routes._site_state
+    real_state = counter.routes._queue_state
 
     def counting_state(session, site_id):
         reads.append(site_id)
         return real_state(session, site_id)
 
-    monkeypatch.setattr(counter.routes, "_site_state", counting_state)
+    monkeypatch.setattr(counter.routes, "_queue_state", counting_state)
     with log_in(live_server, "clerk") as clerk, log_in(live_server, "expert") as expert:
         open_counter(clerk, 1, "advice")
         open_counter(expert, 5, "building")
