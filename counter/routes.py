@@ -99,6 +99,9 @@ async def _user(conn) -> StaffUser | None:
     return user if staff.may_log_in(user, conn.app.state.settings.demo) else None
 
 
+# A site's counter screens are pushed its state at most this often (``PacedReadings``): the queue
+# panel beside the clerk's customer, not the call, which the clerk's own click answers at once.
+READ_EVERY_S = 1.0
 PASSWORD_PAGE = "/counter/password"  # counter/admin_people.py
 ROLE_NAMES = {"clerk": N_("clerk"), "expert": N_("expert"), "manager": N_("manager"), "admin": N_("admin")}
 
@@ -621,8 +624,8 @@ async def staff_socket(websocket: WebSocket):
         else:
             context = None
             if events:  # the site's state after these events, read once for its counter screens here
-                key = ("counter-site", site.slug, events[-1]["seq"], int(time.time() // 60))
-                state = await websocket.app.state.counter_states.get(key, lambda: run_read(db, _queue_state, site.id))
+                state = await websocket.app.state.counter_states.get(
+                    site.slug, events[-1]["seq"], lambda: run_read(db, _queue_state, site.id))
                 counter = next((c for c in state["counters"] if c.is_open and c.staff_user_id == user.id), None)
                 if counter is not None:
                     context = _panel_view(state, counter, user)

@@ -48,7 +48,7 @@ from server.settings import Settings, get_settings
 from server.speech import Speech
 from server.web import api, device_gate, health, oidc, pages, waits
 from server.web.headers import SecurityHeaders
-from server.web.live import DirectSockets, SharedRenders
+from server.web.live import DirectSockets, PacedReadings, SharedRenders
 from server.web.ratelimit import PublicRateLimit
 
 
@@ -226,8 +226,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # site's last few events, which the phones answering them share. 32 kept for all sites were most of
     # a worker's memory with 2,500 phones, and most of what its full garbage collections walked.
     app.state.queue_readings = SharedRenders(keep=READINGS_KEPT, group=lambda key: key[1])
-    # The counter screens' readings of their site (counter/routes.py), kept alike: each holds ORM objects.
-    app.state.counter_states = SharedRenders(keep=READINGS_KEPT, group=lambda key: key[1])
+    # The counter screens' readings of their site (counter/routes.py): one a site at a time, each
+    # answering every event that came before it began.
+    app.state.counter_states = PacedReadings(every_s=counter.routes.READ_EVERY_S)
     app.state.phones = kiosk.routes.phone_followers(app)
     app.state.shown = accuracy.ShownEstimates(db)  # the phones' estimates, kept for the reports (issue 21)
     app.state.print_worker = print_worker

@@ -192,6 +192,59 @@ class SharedRenders:
             self._groups.get(self.group(key) if self.group else None, {}).pop(key, None)
 
 
+class PacedReadings:
+    """One reading of a site's state for all the screens of it here that answer its events, at most
+    one every ``every_s`` per site: the counter screens, each made from its site's state.
+
+    A reading started after an event arrived shows it (an event is published once committed), so a
+    screen answering event ``seq`` takes the reading under way if it started after that event came,
+    else the next one, which starts ``every_s`` after the last began and answers every event that
+    came meanwhile. A burst of events is then read once, and the screens show each event at most
+    ``every_s`` late (the reading's own time aside), never not at all. Keyed by event numbers, a
+    site's eight counters made a reading of everything for every event, in both workers (issue 22).
+    """
+
+    def __init__(self, every_s: float):
+        self.every_s = every_s
+        self._sites: dict[Hashable, _Paced] = {}
+
+    async def get(self, site: Hashable, seq: int, make: Callable[[], Awaitable[Any]]) -> Any:
+        paced = self._sites.get(site)
+        if paced is None:
+            paced = self._sites[site] = _Paced()
+        paced.known = max(paced.known, seq)
+        task = paced.current if paced.current is not None and paced.covers >= seq else None
+        if task is None:
+            if paced.next is None:
+                paced.next = asyncio.ensure_future(self._read(paced, make))
+            task = paced.next
+        # shield: a screen that goes away while waiting must not cancel the others' reading
+        return await asyncio.shield(task)
+
+    async def _read(self, paced: "_Paced", make: Callable[[], Awaitable[Any]]) -> Any:
+        await asyncio.sleep(max(0.0, paced.started_at + self.every_s - time.monotonic()))
+        task = asyncio.current_task()
+        paced.current, paced.covers, paced.next = task, paced.known, None
+        paced.started_at = time.monotonic()
+        try:
+            return await make()
+        except BaseException:
+            if paced.current is task:  # the next screen tries again rather than sharing the failure
+                paced.current, paced.covers = None, -1
+            raise
+
+
+class _Paced:
+    """A site's readings in ``PacedReadings``: the last begun, the events it answers, the next."""
+
+    def __init__(self):
+        self.known = -1  # the newest event number a screen asked about
+        self.current: asyncio.Future | None = None  # the last reading begun
+        self.covers = -1  # the newest event number that had come when it began
+        self.started_at = -1e9
+        self.next: asyncio.Future | None = None  # the one waiting to begin
+
+
 # --- many screens of a site pushed by one task: the phones ------------------------------------------
 
 SEND_TIMEOUT_S = 5.0  # a follower whose line does not take a push this soon is closed (it reconnects)

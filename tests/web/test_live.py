@@ -369,6 +369,70 @@ def test_a_shared_rendering_survives_a_screen_leaving_and_a_failure_is_not_share
     asyncio.run(scenario())
 
 
+def test_paced_readings_answer_every_event_and_read_a_burst_once():
+    """The counter screens' readings of their site (issue 22): a screen answering an event gets a
+    reading begun after it came; a burst of events, each answered by four screens, is read twice
+    (at once, then once for the rest after ``every_s``), not once per event; sites apart."""
+    import asyncio
+
+    from server.web.live import PacedReadings
+
+    async def scenario():
+        readings = PacedReadings(every_s=1.0)  # far longer than the burst below takes
+        committed = {"north": 0, "south": 0}  # the newest event of each site in the database
+        began = []
+
+        def reading_of(site):
+            async def read():
+                began.append(site)
+                seen = committed[site]  # what a reading begun now shows
+                await asyncio.sleep(0.02)
+                return seen
+            return read
+
+        async def screen(site, seq):
+            return await readings.get(site, seq, reading_of(site))
+
+        answers = []
+        for seq in range(1, 11):  # ten events at once, four screens answering each
+            committed["north"] = seq
+            answers += [(seq, asyncio.create_task(screen("north", seq))) for _ in range(4)]
+            for _ in range(3):
+                await asyncio.sleep(0)
+        assert all([await task >= seq for seq, task in answers])  # never older than its event
+        assert began == ["north", "north"]
+
+        committed["south"] = 1
+        assert await screen("south", 1) == 1 and began[-1] == "south"  # its own site's reading
+        assert await screen("north", 10) == 10 and len(began) == 3  # an event answered: shared
+
+        await asyncio.sleep(1.05)  # quiet for longer than every_s: the next event is read at once
+        committed["north"] = 11
+        task = asyncio.create_task(screen("north", 11))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert began[-1] == "north" and len(began) == 4
+        leaving, staying = task, asyncio.create_task(screen("north", 11))
+        await asyncio.sleep(0)
+        leaving.cancel()  # a screen going away mid-reading does not end it for the others
+        assert await staying == 11 and len(began) == 4
+
+        async def broken():
+            raise RuntimeError("database gone")
+
+        for _ in range(2):  # a failure is not shared: the next screen reads again
+            try:
+                await readings.get("west", 1, broken)
+            except RuntimeError:
+                pass
+            else:
+                raise AssertionError("the failure was not raised")
+        committed["west"] = 1
+        assert await readings.get("west", 1, reading_of("west")) == 1
+
+    asyncio.run(scenario())
+
+
 def test_a_display_behind_by_a_burst_shows_the_state_once_and_announces_every_call(server, monkeypatch):
     """Issue 24: a display handled each event with a reading of the database; when events came faster
     than those readings, it fell further behind with each one (a minute after twenty minutes). Events
