@@ -107,6 +107,15 @@ class _PostgresDatabases:
 _DATABASES = _PostgresDatabases()
 
 
+def pytest_collection_finish(session):
+    """The garbage collector's thresholds as they were before collecting (tests/__init__.py)."""
+    import gc
+
+    import tests
+
+    gc.set_threshold(*tests.USUAL_THRESHOLDS)
+
+
 def pytest_sessionfinish(session):
     _DATABASES.close()
 
