@@ -617,7 +617,10 @@ async def staff_socket(websocket: WebSocket):
         return
     await websocket.accept()
 
+    last_sent = None  # an event that changes nothing on the screen (a customer's service started) sends nothing
+
     async def push(events: list[dict] | None = None) -> None:
+        nonlocal last_sent
         if view == "overview":
             context = await run_read(db, _overview, site.slug)
             template = "_overview_live.html"
@@ -636,7 +639,10 @@ async def staff_socket(websocket: WebSocket):
                 return
             template = "_counter_live.html"
         context.update(user=user, oob=True, **_labels())
-        await websocket.send_text(pages.render_fragment(template, lang, **context))
+        text = pages.render_fragment(template, lang, **context)
+        if text != last_sent:
+            await websocket.send_text(text)
+            last_sent = text
 
     # What arrives here is no activity of the person's: the line ends when the session would, and the
     # page's reload then finds it over. (A click on the page reconnects with the newer time: live.js.)

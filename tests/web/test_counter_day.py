@@ -417,3 +417,27 @@ def test_the_counter_screens_of_a_site_read_its_state_once_per_event_and_each_sh
 
     assert in_line(advice_pushes[-1]) == [advice["number"]]
     assert in_line(building_pushes[-1]) == [building["number"]]
+
+
+def test_a_counter_screen_is_sent_a_push_only_when_what_it_shows_changes(live_server):
+    """A ticket taken or called changes the clerk's queue panel; the called customer's service
+    starting does not (the customer is the clerk's own answer): nothing is sent for it, but the
+    heartbeat says the event was seen. In a city's day such pushes were half of the counter screens'."""
+    with log_in(live_server, "clerk") as clerk:
+        open_counter(clerk, 1, "advice")
+        with connect(f"{live_server.ws_url}/counter/ws?lang=en",
+                     additional_headers={"Cookie": session_cookie(clerk)}) as screen:
+            recv_push(screen)
+            pushes_until(screen, last_seq(live_server))
+            ticket = take(live_server, "advice")
+            [taken] = pushes_until(screen, last_seq(live_server))
+            assert f'data-ticket="{ticket["number"]}"' in taken
+            called = clerk.post("/counter/call-next", data={"counter": "1", "key": "k1"}, headers=HX)
+            assert called.status_code == 200
+            [after_call] = pushes_until(screen, last_seq(live_server))
+            assert f'data-ticket="{ticket["number"]}"' not in after_call
+            assert clerk.post("/counter/start", data={"ticket": ticket["id"]}, headers=HX).status_code == 200
+            seq = last_seq(live_server)
+            assert pushes_until(screen, seq) == []
+            assert events_of(live_server, ticket["id"])[-1].type == "ticket.serving"
+
