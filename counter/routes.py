@@ -222,12 +222,14 @@ def history_label(event: dict) -> str:
 
 def _queue_state(session, site_id: int) -> dict:
     """What the counter screens of a site are pushed after an event (``_counter_live.html``): its
-    queue, counters with their work profiles, alarms and alerts, from one reading. Read once per event
-    and worker for all its counter screens (``staff_socket``; kept in ``app.state.counter_states``),
-    each of which is then made from it without reading (issue 22): each reading the queue of 5,000
-    waiting and its own counter took 20 ms, 25 screens a worker, and held the interpreter while the
-    phones' pushes waited. The customers at the counters and the people to send them to are not
-    pushed: in a city's day reading them for every event cost a third of the workers' CPU."""
+    queue, counters with their work profiles, alarms and alerts, from one reading. Read for all the
+    site's counter screens in a worker at once, at most once a second (``staff_socket``;
+    ``PacedReadings`` in ``app.state.counter_states``), each screen then made from it without
+    reading (issue 22): each reading the queue of 5,000 waiting and its own counter took 20 ms, 25
+    screens a worker, and held the interpreter while the phones' pushes waited. The customers at the
+    counters and the people to send them to are not pushed, so not read here: in a city's day this
+    reading was a quarter of the workers' CPU with them.
+    """
     now = utcnow()
     site = session.get(Site, site_id)
     services = queue.active_services(session, site)
