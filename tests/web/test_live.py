@@ -776,6 +776,42 @@ def test_a_display_is_sent_only_what_changes_on_it(server):
         assert announced("".join(pushes_until(waiting, seq))) == [("A001", "3")]
 
 
+def test_a_display_of_the_calls_does_not_read_the_queue_for_events_that_cannot_change_it(server, monkeypatch):
+    """Issue 22: in a city's day two thirds of the displays' readings were for tickets taken and
+    services started or ended, none of which changes a display of the calls. A display of the
+    waiting too still reads for a ticket taken, and every display for a call."""
+    import display.routes
+
+    reads = []
+    real_state = display.routes._state
+
+    def counting_state(session, config):
+        reads.append(config.panel)
+        return real_state(session, config)
+
+    monkeypatch.setattr(display.routes, "_state", counting_state)
+    printer_status_known(server)
+    with Clerk(server.url) as clerk, screen(f"{server.ws_url}/display/demo/ws") as calls_only:
+        recv_push(calls_only)
+        clerk.open(3, "advice")
+        pushes_until(calls_only, last_seq(server))
+        first = clerk.take("advice")
+        clerk.call_next(3)
+        assert announced("".join(pushes_until(calls_only, last_seq(server)))) == [(first["number"], "3")]
+        reads.clear()
+        second = clerk.take("advice")
+        clerk.done(first["id"])
+        assert pushes_until(calls_only, last_seq(server)) == [] and reads == []
+        clerk.call_next(3)
+        assert announced("".join(pushes_until(calls_only, last_seq(server)))) == [(second["number"], "3")]
+        assert reads == ["none"]
+        with screen(f"{server.ws_url}/display/demo/ws?panel=waiting") as waiting:
+            recv_push(waiting)
+            reads.clear()
+            clerk.take("advice")
+            assert len(pushes_until(waiting, last_seq(server))) == 1 and reads == ["waiting"]
+
+
 def test_a_screens_and_a_phones_pushes_are_marked_for_the_full_collection_to_wait_for(server):
     """server/garbage.py puts a full collection off while the worker passes an event on to its
     screens: both ways of pushing (a display's relay, the phones' shared task) must say so."""
