@@ -108,12 +108,12 @@ _DATABASES = _PostgresDatabases()
 
 
 def pytest_collection_finish(session):
-    """The garbage collector's thresholds for running the tests, once collected (tests/__init__.py)."""
+    """The garbage collector's thresholds as they were before collecting (tests/__init__.py)."""
     import gc
 
     import tests
 
-    gc.set_threshold(*tests.TESTING_THRESHOLDS)
+    gc.set_threshold(*tests.USUAL_THRESHOLDS)
 
 
 def pytest_sessionfinish(session):
