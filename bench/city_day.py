@@ -736,7 +736,12 @@ def main(argv: list[str] | None = None) -> int:
         clerks = seed_city(tmp / "code", pg_url(db_name), size.sites, secret)
         if args.quiet_wait and not wait_until_quiet(args.quiet_wait):
             print(f"the machine is still busy after {args.quiet_wait:.0f} s; measuring anyway", file=sys.stderr)
-        server = Server(tmp / "code", pg_url(db_name), 2, tmp, tmp / "prints", **BENCH_SETTINGS, secret_key=secret)
+        # The clerks work through the API, not by clicks on their counter page, so nothing renews the
+        # page's session and it ends after 30 idle minutes, closing the counter screens (4401), as it
+        # should for a real clerk who stops working: the day's length plus a margin instead.
+        idle_min = str(math.ceil(size.minutes) + 30)
+        server = Server(tmp / "code", pg_url(db_name), 2, tmp, tmp / "prints", **BENCH_SETTINGS, secret_key=secret,
+                        session_idle_min=idle_min)
         try:
             server.wait_until_serving()
             wait_for_workers(server, 2)
