@@ -483,17 +483,8 @@ def find_ticket(session: Session, site: Site, ref: str, now: datetime) -> Ticket
 
 def ticket_history(session: Session, ticket: Ticket) -> list[dict]:
     """The ticket's events, oldest first, for staff: as published, plus ``private`` (notes, …)."""
-    return ticket_histories(session, [ticket])[ticket.id]
-
-
-def ticket_histories(session: Session, tickets) -> dict[int, list[dict]]:
-    """``ticket_history`` of each of the tickets, in one query."""
-    histories: dict[int, list[dict]] = {t.id: [] for t in tickets}
-    if histories:
-        for e in session.exec(select(Event).where(Event.ticket_id.in_(histories)).order_by(Event.seq)):
-            histories[e.ticket_id].append({**json.loads(e.data),
-                                           "private": json.loads(e.private) if e.private else None})
-    return histories
+    return [{**json.loads(e.data), "private": json.loads(e.private) if e.private else None}
+            for e in session.exec(select(Event).where(Event.ticket_id == ticket.id).order_by(Event.seq))]
 
 
 def staff_names(session: Session, ids) -> dict[int, str]:

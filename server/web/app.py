@@ -84,7 +84,7 @@ async def on_domain_error(request: Request, exc: DomainError):
     return pages.domain_error_page(request, exc)
 
 
-READINGS_KEPT = 3  # per site: the phones' and counter screens' readings kept for the events being answered
+READINGS_KEPT = 3  # per site: the phones' readings kept for the events being answered
 
 HTTP_MESSAGES = {
     404: N_("This page does not exist."),
